@@ -1,0 +1,1 @@
+"""The Dash web app: pages, shared components, authentication and the read-only data API."""

@@ -1,0 +1,86 @@
+"""The read-only data API beside the pages: JSON by default, CSV with ``?format=csv``.
+
+Endpoints take the same filters as the pages and call the same service functions, so their
+numbers cannot differ from what the pages show.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, Response, jsonify, request
+
+from dashboard.engine import engine
+from service.kpis import kpi_view
+from service.returns import returns_view
+from warehouse.filters import FILTER_KEYS, FilterError, Filters
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def request_filters() -> Filters:
+    return Filters.from_query({k: request.args.get(k, "") for k in FILTER_KEYS})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value
+
+
+def respond(frame: pd.DataFrame, name: str, meta: dict[str, Any] | None = None) -> Response:
+    """The frame as JSON ({"meta":..., "data": [...]}) or as CSV with ``?format=csv``."""
+    fmt = request.args.get("format", "json").lower()
+    if fmt == "csv":
+        buf = io.StringIO()
+        safe = frame.copy()
+        for col in safe.columns:
+            if safe[col].dtype == object:
+                safe[col] = safe[col].map(escape_formula)
+        safe.to_csv(buf, index=False)
+        return Response(buf.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt != "json":
+        return error(f"format must be json or csv, not {fmt[:10]!r}")
+    records = [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return jsonify({"meta": meta or {}, "data": records})
+
+
+def escape_formula(value: Any) -> Any:
+    """Stop text that starts like a spreadsheet formula from running when the CSV is opened."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def error(message: str, status: int = 400) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+@api.errorhandler(FilterError)
+def bad_filter(exc: FilterError) -> Response:
+    return error(str(exc))
+
+
+@api.get("/kpis")
+def kpis() -> Response:
+    f = request_filters()
+    view = kpi_view(engine(), f)
+    meta = {"filters": f.to_query(), "first_month": view.first, "last_month": view.last,
+            "financial_year": view.financial_year, "data_runs_to": view.data_to}
+    return respond(view.table, "kpis", meta)
+
+
+@api.get("/returns")
+def returns() -> Response:
+    f = request_filters()
+    return respond(returns_view(engine(), f), "returns", {"filters": f.to_query()})

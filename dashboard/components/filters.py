@@ -1,0 +1,89 @@
+"""The filter bar: financial year, quarter, area, priority, funding stream, project.
+
+Values live in the URL query string. A page's ``layout(**query)`` builds the bar from the query,
+so a copied link reproduces the view; one callback here writes changes back to the URL with
+``dcc.Location(refresh=False)``, so the address bar, back and forward all follow the filters.
+Native ``<select>`` elements are used because they are accessible out of the box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, dcc, html
+
+from dashboard.engine import engine
+from service.options import filter_options
+from warehouse.filters import FILTER_KEYS, FilterError, Filters
+
+FILTER = "filter"
+LABELS = {"fy": "Financial year", "quarter": "Quarter", "area": "Area", "priority": "Priority",
+          "stream": "Funding stream", "project": "Project"}
+DEFAULT_FIELDS = ("fy", "quarter", "area", "priority", "stream", "project")
+
+
+def filter_id(name: str) -> dict[str, str]:
+    return {"type": FILTER, "name": name}
+
+
+def parse_query(query: dict) -> Filters:
+    """Filters from a page's query parameters; a bad link falls back to the default view."""
+    try:
+        return Filters.from_query({k: v for k, v in query.items() if k in FILTER_KEYS})
+    except FilterError:
+        return Filters()
+
+
+def _select(name: str, value: str, options: Sequence[tuple[str, str]], all_label: str) -> html.Div:
+    """A labelled native select; the label wraps it, so no DOM id is needed for the association."""
+    items = [{"label": all_label, "value": ""}] + [{"label": label, "value": code} for code, label in options]
+    return html.Div(html.Label([
+        html.Span(LABELS[name], className="form-label"),
+        dbc.Select(id=filter_id(name), value=value or "", options=items, size="sm"),
+    ]), className="filter")
+
+
+def filter_bar(f: Filters, pathname: str, fields: Sequence[str] = DEFAULT_FIELDS) -> html.Form:
+    opts = filter_options(engine())
+    latest = opts.years[0][0] if opts.years else ""
+    choices = {
+        "fy": (opts.years, f"Latest ({latest})" if latest else "Latest"),
+        "quarter": ([(q, q) for q in ("Q1", "Q2", "Q3", "Q4")], "Whole year"),
+        "area": (opts.areas, "All areas"),
+        "priority": (opts.priorities, "All priorities"),
+        "stream": (opts.streams, "All funding streams"),
+        "project": (opts.projects, "All projects"),
+    }
+    values = {"fy": f.fy, "quarter": f.quarter, "area": f.area, "priority": f.priority, "stream": f.stream,
+              "project": f.project}
+    return html.Form([
+        *[_select(name, values[name], *choices[name]) for name in fields],
+        html.Div(dcc.Link("Reset filters", href=pathname, className="reset-link", refresh=True),
+                 className="filter filter-reset"),
+    ], className="filter-bar", role="search", **{"aria-label": "Filters"})
+
+
+def filters_from(values: Sequence[str | None], ids: Sequence[dict]) -> Filters:
+    """Filters from the pattern-matched filter inputs of a callback (treated as untrusted input)."""
+    raw = {i["name"]: v or "" for i, v in zip(ids, values, strict=False) if isinstance(i, dict)}
+    try:
+        return Filters.from_query(raw)
+    except FilterError:
+        return Filters()
+
+
+FILTER_INPUTS = (Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"))
+
+
+@callback(Output("url-sync", "search"), Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"),
+          State("url-sync", "search"), prevent_initial_call=True)
+def sync_url(values: list, ids: list, current: str | None) -> str:
+    """Write the filters into the query string so the view can be shared and navigated."""
+    query = filters_from(values, ids).to_query()
+    new = f"?{query}" if query else ""
+    if new == (current or ""):
+        from dash import no_update
+
+        return no_update
+    return new

@@ -1,0 +1,39 @@
+"""A KPI card: value for the view, target, share reached, status, change on last year, trend."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from charts.kpi import sparkline
+from charts.theme import format_value
+
+STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
+                "no target": "status-none"}
+
+
+def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - DataFrame
+    unit = row["unit"]
+    share = row["share"]
+    change = row["change_pct"]
+    status = row["status"]
+    change_text = "no figure a year earlier" if change is None else (
+        f"{'up' if change >= 0 else 'down'} {abs(change):.0f}% on the same period last year")
+    target_text = "no target set" if row["target"] is None else (
+        f"target {format_value(row['target'], unit)} · {share * 100:.0f}% reached" if share is not None
+        else f"target {format_value(row['target'], unit)}")
+    trend_desc = (f"Monthly trend of {row['name']} over the last {len(trend)} months, from "
+                  f"{format_value(trend['value'].iloc[0], unit)} to {format_value(trend['value'].iloc[-1], unit)}."
+                  if len(trend) else "No monthly data.")
+    return html.Article([
+        html.H3(row["name"], className="kpi-title"),
+        html.P(format_value(row["value"], unit), className="kpi-value"),
+        html.P(target_text, className="kpi-target"),
+        html.P(html.Span(status, className=f"status {STATUS_CLASS.get(status, '')}"), className="kpi-status"),
+        html.P(change_text, className="kpi-change"),
+        html.Figure([
+            dcc.Graph(figure=sparkline(trend, row["name"]), config={"displayModeBar": False, "staticPlot": True},
+                      className="sparkline", style={"height": "70px"}),
+            html.Figcaption(trend_desc, className="visually-hidden"),
+        ], className="kpi-trend"),
+        html.P(f"Since April 2019: {format_value(row['total_since_2019'], unit)}", className="kpi-total"),
+    ], className="kpi-card", id=card_id, **{"aria-label": row["name"]})

@@ -1,0 +1,45 @@
+"""The frame around every page: skip link, header with navigation, synthetic-data notice, footer."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+NAV = [
+    ("/", "Overview"),
+    ("/priorities", "Priorities"),
+    ("/areas", "Areas"),
+    ("/projects", "Projects and partners"),
+    ("/funding", "Funding"),
+    ("/data-quality", "Data quality"),
+    ("/crime", "Crime"),
+    ("/grip", "Grip patrols"),
+    ("/reporting", "Reporting"),
+]
+
+
+def nav_links() -> list:
+    known = {p["path"] for p in dash.page_registry.values()}
+    return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV if path in known]
+
+
+def shell(content: object, production: bool = False) -> html.Div:
+    return html.Div([
+        html.A("Skip to main content", href="#main", className="skip-link"),
+        dcc.Location(id="url-sync", refresh=False),
+        html.Header([
+            html.Div([
+                html.Span("Essex Violence and Vulnerability Unit", className="brand-org"),
+                html.Span("Outcomes dashboard", className="brand-app"),
+            ], className="brand"),
+            html.Nav(html.Ul(nav_links(), className="nav-list"), **{"aria-label": "Main"}),
+            html.A("Sign out", href="/logout", className="signout") if production else None,
+        ], className="site-header"),
+        html.P([html.Strong("Synthetic data. "), "The figures shown are generated sample data for demonstration, "
+                "not real people, partners or outcomes."], className="synthetic-banner", id="synthetic-banner"),
+        html.Main(content, id="main", tabIndex="-1"),
+        html.Footer([
+            html.P("Counts of people from 1 to the disclosure threshold are suppressed and shown as "
+                   "'[c]'; financial years run April to March. Data API: /api/v1/."),
+        ], className="site-footer"),
+    ])

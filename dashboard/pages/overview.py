@@ -1,0 +1,51 @@
+"""Overview: the board's screen. One card per headline metric for the selected period."""
+
+from __future__ import annotations
+
+import dash
+from dash import Output, callback, html
+
+from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.kpi_card import kpi_card
+from dashboard.engine import engine
+from service.kpis import kpi_view
+from service.returns import returns_view
+
+dash.register_page(__name__, path="/", title="Overview - Essex VVU outcomes", name="Overview", order=0)
+
+
+def layout(**query: str) -> html.Div:
+    f = parse_query(query)
+    return html.Div([
+        html.H1("Overview"),
+        html.P("Progress against this year's targets for every headline measure. Status compares the value "
+               "with the target pro-rata for the months elapsed.", className="lead"),
+        filter_bar(f, "/"),
+        html.Div(id="overview-body", **{"aria-live": "polite"}),
+    ], className="page page-overview")
+
+
+@callback(Output("overview-body", "children"), *FILTER_INPUTS)
+def render(values: list, ids: list) -> list:
+    f = filters_from(values, ids)
+    view = kpi_view(engine(), f)
+    if view.table.empty:
+        return [html.P("No observations have been loaded yet.")]
+    returns = returns_view(engine(), f)
+    missing = int((returns["status"] == "missing").sum())
+    late = int((returns["status"] == "late").sum())
+    cards = []
+    for row in view.table.to_dict("records"):
+        trend = view.monthly[(view.monthly["metric_code"] == row["metric_code"])
+                             & (view.monthly["period"] <= view.last)].groupby("period", as_index=False)["value"].sum()
+        cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}"))
+    return [
+        html.Section([
+            html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to)})"]),
+            html.P([html.Strong("Data run to: "), view.data_to]),
+            html.P([html.Strong("Returns: "), f"{missing} expected returns missing, {late} arrived late ",
+                    dash.dcc.Link("(see data quality)", href="/data-quality")]),
+        ], className="overview-facts", **{"aria-label": "About these figures"}),
+        html.H2("Headline measures"),
+        html.Div(cards, className="kpi-grid"),
+    ]

@@ -1,0 +1,153 @@
+"""``python -m etl``: a thin command line over ``etl.loader``, ``etl.status`` and the sample data.
+
+It parses arguments, prints results and sets the exit status; the work happens elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from etl.loader import LoadResult, load_file
+from settings import SAMPLE_DIR, load_settings
+from warehouse.db import make_engine, upgrade_to_head
+
+PROGRESS_MIN_BYTES = 5 * 1024 * 1024  # files this big take more than a couple of seconds
+
+
+def _engine():  # noqa: ANN202
+    engine = make_engine(load_settings().database_url)
+    upgrade_to_head(engine)
+    return engine
+
+
+def _print_result(result: LoadResult, out=sys.stdout) -> None:  # noqa: ANN001
+    mark = {"loaded": "loaded   ", "unchanged": "unchanged", "rejected": "REFUSED  "}[result.outcome]
+    print(f"{mark} {result.file} ({result.kind}): {result.message}", file=out)
+    for problem in result.problems[:200]:
+        print(f"  {problem}", file=out)
+    if len(result.problems) > 200:
+        print(f"  ... and {len(result.problems) - 200} more (see the data quality page)", file=out)
+
+
+def _progress_for(path: Path):  # noqa: ANN202
+    """A tqdm bar on a terminal for big files; nothing otherwise (logs stay plain)."""
+    if not sys.stderr.isatty() or not path.exists() or path.stat().st_size < PROGRESS_MIN_BYTES:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" rows", unit_scale=True, desc=path.name, leave=False, file=sys.stderr)
+    return bar.update, bar
+
+
+def load_paths(paths: Sequence[Path], kind: str | None = None) -> int:
+    engine = _engine()
+    results = []
+    for path in paths:
+        progress, bar = _progress_for(path)
+        try:
+            result = load_file(engine, path, kind=kind, progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
+        _print_result(result, sys.stdout if result.ok else sys.stderr)
+        results.append(result)
+    loaded = sum(r.rows for r in results if r.outcome == "loaded")
+    refused = [r for r in results if not r.ok]
+    print(f"summary: {len(results)} file(s), {loaded:,} rows loaded, "
+          f"{sum(r.outcome == 'unchanged' for r in results)} unchanged, {len(refused)} refused")
+    return 1 if refused else 0
+
+
+def cmd_init(_args: argparse.Namespace) -> int:
+    _engine()
+    print(f"database ready at the latest schema: {_redacted(load_settings().database_url)}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    return load_paths([Path(p) for p in args.files], kind=args.kind)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from etl.demo import demo_files
+
+    return load_paths(demo_files(Path(args.sample_dir)))
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from etl.sources.partner_return import write_template
+
+    engine = _engine()
+    default_name = f"return-{args.project}-{args.quarter.replace('/', '-').replace(' ', '-')}.xlsx"
+    out = Path(args.out) if args.out else Path(default_name)
+    try:
+        write_template(engine, args.project, args.quarter, out)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from etl.status import recent_rejections, status
+
+    engine = _engine()
+    report = status(engine)
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+        return 0
+    print("Row counts:")
+    for name, n in report["row_counts"].items():
+        print(f"  {name:<20} {n:>10,}")
+    print(f"Loaded batches ({len(report['batches'])}):")
+    for b in report["batches"][-20:]:
+        print(f"  #{b['id']:<5} {b['loaded_at']}  {b['kind']:<14} {b['rows_loaded']:>9,}  {b['file_name']}")
+    rejected = recent_rejections(engine, 10)
+    if rejected:
+        print("Recently refused files:")
+        for r in rejected:
+            print(f"  #{r['id']:<5} {r['loaded_at']:%Y-%m-%d %H:%M}  {r['file_name']}: {r['message'][:120]}")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m etl",
+        description="Load partner returns, reference data and police files into the VVU warehouse. "
+        "DATABASE_URL chooses the database (default: an SQLite file under data/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("init", help="create or migrate the database to the latest schema")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("load", help="load files (CSV or partner return XLSX), each whole or not at all")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--kind", help="force the file kind instead of recognising it from the header")
+    p.set_defaults(func=cmd_load)
+    p = sub.add_parser("demo", help="load the bundled synthetic sample data")
+    p.add_argument("--sample-dir", default=str(SAMPLE_DIR), help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("template", help="write a partner quarterly return workbook ready to fill in")
+    p.add_argument("project", metavar="PROJECT", help="project code, e.g. PRJ001")
+    p.add_argument("quarter", metavar="QUARTER", help="financial quarter, e.g. '2024/25 Q2'")
+    p.add_argument("--out", help="output path (default: return-PROJECT-QUARTER.xlsx)")
+    p.set_defaults(func=cmd_template)
+    p = sub.add_parser("status", help="load batches and row counts")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,217 @@
+"""Load one file: recognise it, validate all of it, then write all of it in one transaction or nothing.
+
+Every attempt is recorded as a load batch. A refused file leaves the data exactly as it was and its
+problems are kept in ``rejected_row``; identical content already loaded is a no-op.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from etl.problems import FileRejected, Problem
+from etl.safety import check_basic, check_workbook, is_zip, sha256_of
+from etl.sources import registry
+from etl.sources.base import Context, Source, read_csv_header
+from warehouse.models import (
+    Area,
+    LoadBatch,
+    Metric,
+    Organisation,
+    Priority,
+    Project,
+    RejectedRow,
+)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file, for the command line, the upload page and tests."""
+
+    file: str
+    kind: str
+    outcome: str  # loaded | unchanged | rejected
+    rows: int = 0
+    batch_id: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome != "rejected"
+
+
+def detect_kind(path: Path, head: bytes) -> Source:
+    """Recognise the file from its header row (or workbook header block)."""
+    sources = registry()
+    if is_zip(head):
+        check_workbook(path)
+        for source in sources.values():
+            if source.is_workbook:
+                return source
+        raise FileRejected(Problem(path.name, 0, "", "", "workbooks are not supported"))
+    header = read_csv_header(path)
+    scored = sorted(
+        ((s.match_score(header), s.kind) for s in sources.values() if not s.is_workbook), reverse=True
+    )
+    best_score, best_kind = scored[0]
+    if best_score == 1.0:
+        return sources[best_kind]
+    if best_score >= 0.5:
+        sources[best_kind].check_header(path, header)  # raises, naming the missing column
+    raise FileRejected(
+        Problem(path.name, 1, "", "", "the header row matches no known file kind; see docs/data-formats.md")
+    )
+
+
+def build_context(engine: Engine, file: str) -> Context:
+    """Reference codes currently in the database, for checking references in the file."""
+    ctx = Context(file=file)
+    with engine.connect() as conn:
+        ctx.codes["area"] = set(conn.scalars(select(Area.area_code)))
+        ctx.codes["priority"] = set(conn.scalars(select(Priority.priority_code)))
+        ctx.codes["metric"] = set(conn.scalars(select(Metric.metric_code)))
+        ctx.codes["organisation"] = set(conn.scalars(select(Organisation.org_code)))
+        ctx.codes["project"] = set(conn.scalars(select(Project.project_code)))
+        from warehouse.models import Funding
+
+        ctx.codes["funding_stream"] = set(conn.scalars(select(Funding.funding_stream).distinct()))
+        dates = select(Project.project_code, Project.start_date, Project.end_date)
+        ctx.projects = {p: (s, e) for p, s, e in conn.execute(dates)}
+        ctx.state["metric_units"] = {c: u for c, u in conn.execute(select(Metric.metric_code, Metric.unit))}
+    return ctx
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def load_file(
+    engine: Engine,
+    path: Path | str,
+    kind: str | None = None,
+    loaded_by: str | None = None,
+    display_name: str | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load one file whole or not at all. Never raises for bad input: the result says what went wrong."""
+    path = Path(path)
+    name = display_name or path.name
+    user = loaded_by or _user()
+    source: Source | None = None
+    try:
+        head = check_basic(path)
+        if kind:
+            sources = registry()
+            if kind not in sources:
+                raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
+            source = sources[kind]
+            if source.is_workbook:
+                check_workbook(path)
+        else:
+            source = detect_kind(path, head)
+        digest = sha256_of(path)
+        with engine.connect() as conn:
+            earlier = conn.execute(
+                select(LoadBatch.id, LoadBatch.loaded_at)
+                .where(LoadBatch.sha256 == digest, LoadBatch.kind == source.kind, LoadBatch.outcome == "loaded")
+                .limit(1)
+            ).first()
+        if earlier:
+            return LoadResult(name, source.kind, "unchanged", batch_id=earlier.id,
+                              message=f"identical content was already loaded as batch {earlier.id} "
+                                      f"on {earlier.loaded_at:%Y-%m-%d %H:%M}; nothing changed")
+        ctx = build_context(engine, name)
+        validate(source, path, ctx, progress)
+    except FileRejected as exc:
+        problem = Problem(name, exc.problem.row, exc.problem.column, exc.problem.value, exc.problem.reason)
+        digest = _safe_digest(path)
+        return _record_rejection(engine, name, digest, source.kind if source else "unknown", user, [problem])
+    if ctx.problems:
+        problems = sorted(ctx.problems, key=lambda p: (p.row, p.column))
+        return _record_rejection(engine, name, digest, source.kind, user, problems)
+
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(LoadBatch).values(
+                file_name=name, sha256=digest, kind=source.kind, loaded_at=_now(), loaded_by=user,
+                rows_loaded=0, rows_rejected=0, outcome="loaded", message="", **source.summary(ctx),
+            ).returning(LoadBatch.id)
+        ).scalar_one()
+        frames = (source.parse(chunk, Context(file=name, codes=ctx.codes)) for chunk in source.chunks(path))
+        rows = source.write(conn, _counting(frames, progress), batch_id, ctx)
+        conn.execute(LoadBatch.__table__.update().where(LoadBatch.id == batch_id).values(rows_loaded=rows))
+    return LoadResult(name, source.kind, "loaded", rows=rows, batch_id=batch_id,
+                      message=f"loaded {rows:,} rows as batch {batch_id}")
+
+
+def validate(source: Source, path: Path, ctx: Context, progress: Progress | None = None) -> None:
+    """First pass: every chunk parsed and checked; problems collect in ``ctx.problems``."""
+    lookup = source.provides()
+    if lookup:  # codes defined in this same file may be referred to by its other rows
+        for chunk in source.chunks(path):
+            ctx.codes.setdefault(lookup[0], set()).update(chunk[lookup[1]].astype(str).str.strip().str.upper())
+    total = 0
+    for chunk in source.chunks(path):
+        frame = source.parse(chunk, ctx)
+        source.check(frame, ctx)
+        total += len(frame)
+        if progress:
+            progress(len(frame))
+    if total == 0 and not ctx.state.get("rows"):
+        ctx.add(1, "", "", "the file has a header but no data rows")
+    else:
+        source.finish(ctx)
+
+
+def _counting(frames, progress: Progress | None):  # noqa: ANN001, ANN202 - generator passthrough
+    for frame in frames:
+        if progress:
+            progress(len(frame))
+        yield frame
+
+
+def _safe_digest(path: Path) -> str:
+    try:
+        return sha256_of(path)
+    except OSError:
+        return ""
+
+
+def _record_rejection(
+    engine: Engine, name: str, digest: str, kind: str, user: str, problems: list[Problem]
+) -> LoadResult:
+    """Keep the refusal and every problem, in a transaction of its own; the data stay untouched."""
+    rows_with_problems = len({p.row for p in problems if p.row})
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(LoadBatch).values(
+                file_name=name[:255], sha256=digest, kind=kind, loaded_at=_now(), loaded_by=user,
+                rows_loaded=0, rows_rejected=rows_with_problems, outcome="rejected",
+                message=str(problems[0])[:2000],
+            ).returning(LoadBatch.id)
+        ).scalar_one()
+        conn.execute(
+            insert(RejectedRow),
+            [
+                {"batch_id": batch_id, "row_number": p.row, "column_name": p.column[:100],
+                 "value": p.value[:200], "reason": p.reason}
+                for p in problems
+            ],
+        )
+    return LoadResult(name, kind, "rejected", batch_id=batch_id, problems=problems,
+                      message=f"refused: {len(problems)} problem(s); nothing was loaded")

@@ -1,0 +1,188 @@
+"""Read queries: aggregate in SQL, return small tidy DataFrames with documented columns.
+
+Every page, API endpoint and export calls these, so a figure is computed one way only. Queries read
+the summary tables kept fresh at load time, never the split-level observation rows, and work the
+same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from warehouse import models as m
+from warehouse.filters import Filters
+
+OM = m.ObservationMonthly.__table__
+PRJ = m.Project.__table__
+
+
+def _frame(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:  # noqa: ANN001 - any selectable
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def area_codes_for(engine: Engine, area: str) -> list[str]:
+    """An area and, for a county, its districts (observations are recorded against districts)."""
+    with engine.connect() as conn:
+        children = list(conn.scalars(select(m.Area.area_code).where(m.Area.parent_code == area)))
+    return [area, *children]
+
+
+def scope_conditions(engine: Engine, f: Filters, table=OM) -> list:  # noqa: ANN001
+    """WHERE conditions for the slicers (area, priority, stream, project) on a summary table."""
+    conds = []
+    if f.area:
+        conds.append(table.c.area_code.in_(area_codes_for(engine, f.area)))
+    if f.project:
+        conds.append(table.c.project_code == f.project)
+    project_conds = []
+    if f.priority:
+        project_conds.append(PRJ.c.priority_code == f.priority)
+    if f.stream:
+        project_conds.append(PRJ.c.funding_stream == f.stream)
+    if project_conds:
+        conds.append(table.c.project_code.in_(select(PRJ.c.project_code).where(*project_conds)))
+    return conds
+
+
+def data_runs_to(engine: Engine) -> str:
+    """The latest month with any observation ('' when the warehouse is empty)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(OM.c.period))).scalar() or ""
+
+
+def data_version(engine: Engine) -> int:
+    """Changes whenever a file loads: the newest batch id. Cache keys include it."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(m.LoadBatch.id)).where(m.LoadBatch.outcome == "loaded")).scalar() or 0
+
+
+def metrics(engine: Engine) -> pd.DataFrame:
+    """Columns: metric_code, name, unit, aggregation, priority_code, source, higher_is_better, definition."""
+    t = m.Metric.__table__
+    cols = ["metric_code", "name", "unit", "aggregation", "priority_code", "source", "higher_is_better", "definition"]
+    return _frame(engine, select(*[t.c[c] for c in cols]).order_by(t.c.priority_code, t.c.metric_code), cols)
+
+
+def areas(engine: Engine) -> pd.DataFrame:
+    """Columns: area_code, area_name, area_type, parent_code, population."""
+    t = m.Area.__table__
+    cols = ["area_code", "area_name", "area_type", "parent_code", "population"]
+    return _frame(engine, select(*[t.c[c] for c in cols]).order_by(t.c.area_name), cols)
+
+
+def priorities(engine: Engine) -> pd.DataFrame:
+    """Columns: priority_code, name, description."""
+    t = m.Priority.__table__
+    cols = ["priority_code", "name", "description"]
+    return _frame(engine, select(*[t.c[c] for c in cols]).order_by(t.c.priority_code), cols)
+
+
+def projects(engine: Engine) -> pd.DataFrame:
+    """Columns: project_code, project_name, org_code, org_name, priority_code, funding_stream, start_date, end_date."""
+    o = m.Organisation.__table__
+    stmt = (
+        select(PRJ.c.project_code, PRJ.c.project_name, PRJ.c.org_code, o.c.org_name, PRJ.c.priority_code,
+               PRJ.c.funding_stream, PRJ.c.start_date, PRJ.c.end_date)
+        .select_from(PRJ.outerjoin(o, o.c.org_code == PRJ.c.org_code))
+        .order_by(PRJ.c.project_code)
+    )
+    return _frame(engine, stmt, ["project_code", "project_name", "org_code", "org_name", "priority_code",
+                                 "funding_stream", "start_date", "end_date"])
+
+
+def funding_streams(engine: Engine) -> pd.DataFrame:
+    """Columns: funding_stream, source_body (one row per stream)."""
+    t = m.Funding.__table__
+    stmt = select(t.c.funding_stream, func.min(t.c.source_body)).group_by(t.c.funding_stream).order_by(
+        t.c.funding_stream)
+    return _frame(engine, stmt, ["funding_stream", "source_body"])
+
+
+def monthly_totals(engine: Engine, f: Filters, first: str = "", last: str = "",
+                   by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Sum of values per metric and month within the slicers.
+
+    Columns: metric_code, period, financial_year, quarter, [by...], value. ``by`` may hold
+    project_code and/or area_code.
+    """
+    extra = [OM.c[c] for c in by]
+    conds = scope_conditions(engine, f)
+    if first:
+        conds.append(OM.c.period >= first)
+    if last:
+        conds.append(OM.c.period <= last)
+    stmt = (
+        select(OM.c.metric_code, OM.c.period, func.min(OM.c.financial_year), func.min(OM.c.quarter), *extra,
+               func.sum(OM.c.value))
+        .where(*conds)
+        .group_by(OM.c.metric_code, OM.c.period, *extra)
+        .order_by(OM.c.metric_code, OM.c.period)
+    )
+    return _frame(engine, stmt, ["metric_code", "period", "financial_year", "quarter", *by, "value"])
+
+
+def targets(engine: Engine, f: Filters, financial_year: str | None = None) -> pd.DataFrame:
+    """The targets that apply to the view. Columns: metric_code, financial_year, target_value.
+
+    No slicer: partnership targets. A project: its targets. An area: that area's targets. A priority
+    or funding stream: the sum of the targets of the projects in it.
+    """
+    t = m.Target.__table__
+    conds = [] if financial_year is None else [t.c.financial_year == financial_year]
+    if f.project:
+        conds += [t.c.scope == "project", t.c.scope_code == f.project]
+    elif f.area and not (f.priority or f.stream):
+        conds += [t.c.scope == "area", t.c.scope_code == f.area]
+    elif f.priority or f.stream:
+        project_conds = []
+        if f.priority:
+            project_conds.append(PRJ.c.priority_code == f.priority)
+        if f.stream:
+            project_conds.append(PRJ.c.funding_stream == f.stream)
+        conds += [t.c.scope == "project", t.c.scope_code.in_(select(PRJ.c.project_code).where(*project_conds))]
+    else:
+        conds += [t.c.scope == "partnership"]
+    stmt = (
+        select(t.c.metric_code, t.c.financial_year, func.sum(t.c.target_value))
+        .where(*conds)
+        .group_by(t.c.metric_code, t.c.financial_year)
+    )
+    return _frame(engine, stmt, ["metric_code", "financial_year", "target_value"])
+
+
+def expected_returns(engine: Engine, f: Filters | None = None) -> pd.DataFrame:
+    """Project quarters a return was due for, with when it arrived.
+
+    Columns: project_code, project_name, financial_year, quarter, start_date, end_date, submitted_on
+    (None when missing). Expected quarters are computed in ``analysis.returns``; this returns the
+    projects and the submissions so that logic stays testable.
+    """
+    r = m.ReturnSubmission.__table__
+    conds = []
+    if f and f.project:
+        conds.append(r.c.project_code == f.project)
+    stmt = select(r.c.project_code, r.c.financial_year, r.c.quarter, r.c.submitted_on).where(*conds)
+    return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "submitted_on"])
+
+
+def project_scope(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Projects within the slicers. Columns: project_code, project_name, priority_code, funding_stream,
+    start_date, end_date."""
+    conds = []
+    if f.project:
+        conds.append(PRJ.c.project_code == f.project)
+    if f.priority:
+        conds.append(PRJ.c.priority_code == f.priority)
+    if f.stream:
+        conds.append(PRJ.c.funding_stream == f.stream)
+    if f.area:
+        pa = m.ProjectArea.__table__
+        conds.append(PRJ.c.project_code.in_(
+            select(pa.c.project_code).where(pa.c.area_code.in_(area_codes_for(engine, f.area)))))
+    stmt = select(PRJ.c.project_code, PRJ.c.project_name, PRJ.c.priority_code, PRJ.c.funding_stream,
+                  PRJ.c.start_date, PRJ.c.end_date).where(*conds).order_by(PRJ.c.project_code)
+    return _frame(engine, stmt, ["project_code", "project_name", "priority_code", "funding_stream", "start_date",
+                                 "end_date"])
