@@ -45,7 +45,7 @@ def unit_label(unit: str) -> str:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    if value is None:
+    if value is None or value != value:  # None or NaN: no figure
         return "–"
     if unit == "gbp":
         return f"£{value:,.0f}"

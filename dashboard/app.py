@@ -61,9 +61,9 @@ def create_app() -> Dash:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    from dashboard.api import api
+    from dashboard import api
 
-    server.register_blueprint(api)
+    api.register(server)
     app.layout = shell(dash.page_container, production=settings.production)
     return app
 

@@ -56,8 +56,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Create or migrate the schema; safe to call on every start."""
-    command.upgrade(alembic_config(engine), "head")
+    """Create or migrate the schema; safe to call on every start.
+
+    "heads": each topic (crime, Grip, reporting) keeps its own migration branch from the base schema.
+    """
+    command.upgrade(alembic_config(engine), "heads")
 
 
 def is_empty(engine: Engine) -> bool:

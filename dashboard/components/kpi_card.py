@@ -11,7 +11,13 @@ STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": 
                 "no target": "status-none"}
 
 
+def _figure(value: object) -> float | None:
+    """Missing figures arrive as None or NaN from the DataFrame; treat both as 'no figure'."""
+    return None if value is None or value != value else float(value)
+
+
 def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - DataFrame
+    row = {**row, **{k: _figure(row[k]) for k in ("target", "share", "change_pct", "previous", "expected")}}
     unit = row["unit"]
     share = row["share"]
     change = row["change_pct"]

@@ -1,7 +1,9 @@
 """The read-only data API beside the pages: JSON by default, CSV with ``?format=csv``.
 
 Endpoints take the same filters as the pages and call the same service functions, so their
-numbers cannot differ from what the pages show.
+numbers cannot differ from what the pages show. Each topic adds its routes in a module of this
+package (``dashboard/api/<topic>.py``, using ``api``, ``respond`` and ``request_filters`` from here);
+``register`` imports them all.
 """
 
 from __future__ import annotations
@@ -69,6 +71,16 @@ def error(message: str, status: int = 400) -> Response:
 @api.errorhandler(FilterError)
 def bad_filter(exc: FilterError) -> Response:
     return error(str(exc))
+
+
+def register(server) -> None:  # noqa: ANN001 - Flask app
+    """Import every topic module (their routes attach to ``api``), then mount the blueprint."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    server.register_blueprint(api)
 
 
 @api.get("/kpis")

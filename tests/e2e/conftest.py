@@ -1,0 +1,116 @@
+"""Browser tests: the real app (``python -m dashboard``) on the sample data, in headless Debian Chromium.
+
+Every test gets a fresh page whose console errors fail the test at the end; ``check_axe`` runs
+axe-core (WCAG 2.2 AA) and ``screenshot`` saves a PNG under tests/e2e/screenshots/ (git-ignored)
+for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard as a new user starts it, on its own SQLite file and port."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    port = _free_port()
+    db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PORT": str(port), "HOST": "127.0.0.1"}
+    env.pop("APP_ENV", None)
+    log = open(db.with_suffix(".log"), "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dashboard exited: {db.with_suffix('.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("dashboard did not answer within 240 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
+    """A fresh page; any console error or uncaught exception fails the test."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(f"{pg.url}: {m.text[:300]}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"{pg.url}: {str(e)[:300]}"))
+    pg.console_errors = errors
+    yield pg
+    context.close()
+    assert not errors, "console errors:\n" + "\n".join(errors)
+
+
+def wait_for_dash(pg) -> None:  # noqa: ANN001
+    """Wait until Dash has no callback in flight (the page shows its final state)."""
+    pg.wait_for_load_state("networkidle")
+    pg.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=30000)
+    pg.wait_for_timeout(300)
+
+
+def check_axe(pg, allow: dict[str, str] | None = None) -> None:  # noqa: ANN001
+    """Fail on any WCAG 2.2 AA violation except rules named in ``allow`` (rule id -> why)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(pg, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations = [v for v in result.response["violations"] if v["id"] not in (allow or {})]
+    detail = "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+                       f"{[n['target'] for n in v['nodes'][:3]]})" for v in violations)
+    assert not violations, f"axe violations on {pg.url}:\n{detail}"
+
+
+def screenshot(pg, name: str) -> Path:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
