@@ -32,7 +32,7 @@ import csv
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -987,7 +987,31 @@ HEADERS = {
     "spend.csv": ["project_code", "financial_year", "quarter", "spend_gbp"],
     "observations.csv": ["period", "project_code", "area_code", "metric_code", "value",
                          "age_band", "sex", "ethnicity"],
+    "returns.csv": ["project_code", "financial_year", "quarter", "submitted_on"],
 }
+
+
+def _returns(ref: Reference, seed: int) -> list[list[str]]:
+    """The unit's return log: when each project's quarterly return arrived.
+
+    A quarter whose reported months are all missing has no return; otherwise most returns arrive
+    within 30 days of the quarter's end, some late (31-75 days) and a few never arrive.
+    """
+    rng = _rng(seed, 97)
+    rows: list[list[str]] = []
+    for p in ref.projects:
+        months = list(p.reported_months())
+        for k in range(months[0] // 3 if months else 0, (LAST_MONTH + 1) // 3):
+            quarter_months = [t for t in range(3 * k, 3 * k + 3) if t in months]
+            if not quarter_months:
+                continue
+            if all(t in p.missing for t in quarter_months) or rng.random() < 0.04:
+                continue
+            y, mo = month_ym(3 * k + 2)
+            quarter_end = date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
+            delay = int(rng.integers(3, 31)) if rng.random() < 0.82 else int(rng.integers(31, 76))
+            rows.append([p.code, fy_label(k // 4), f"Q{k % 4 + 1}", (quarter_end + timedelta(days=delay)).isoformat()])
+    return rows
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
@@ -1055,6 +1079,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, scale: int = 1) -> dict[st
                        for (code, stream, fy), v in sorted(awards.items())],
         "spend.csv": _spend(ref, awards, seed),
         "observations.csv": _observation_rows(ref, series, seed),
+        "returns.csv": _returns(ref, seed),
     }
     counts = {name: _write_csv(out_dir / name, HEADERS[name], rows)
               for name, rows in tables.items()}

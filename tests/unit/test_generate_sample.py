@@ -46,6 +46,7 @@ CONTRACT_HEADERS = {
     "grants.csv": "project_code,funding_stream,financial_year,awarded_gbp",
     "spend.csv": "project_code,financial_year,quarter,spend_gbp",
     "observations.csv": "period,project_code,area_code,metric_code,value,age_band,sex,ethnicity",
+    "returns.csv": "project_code,financial_year,quarter,submitted_on",  # the unit's return log (extension)
 }
 AGE_BANDS = {"under 10", "10-13", "14-17", "18-24", "25 and over", "unknown"}
 SEXES = {"female", "male", "other", "unknown"}
