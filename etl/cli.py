@@ -73,9 +73,12 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import demo_files
+    from etl.demo import after_demo_load, demo_files
 
-    return load_paths(demo_files(Path(args.sample_dir)))
+    status = load_paths(demo_files(Path(args.sample_dir)))
+    if status == 0:
+        after_demo_load(_engine())  # sources generated at demo time (synthetic police.uk months)
+    return status
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -115,6 +118,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from reporting.cli import run
+
+    return run(_engine, args)
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -145,6 +154,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="load batches and row counts")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_status)
+    p = sub.add_parser("snapshot", help="Home Office reporting snapshots: create, approve, list, export, changes")
+    snap = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    s = snap.add_parser("create", help="freeze a quarter and its year to date as a draft snapshot")
+    s.add_argument("--quarter", required=True, help="financial quarter, e.g. '2022/23 Q3'")
+    s.add_argument("--by", help="who is making it (default: your login name)")
+    s = snap.add_parser("approve", help="approve a draft: its content and exports are locked for good")
+    s.add_argument("id", metavar="ID")
+    s.add_argument("--by", help="who is approving it (default: your login name)")
+    s = snap.add_parser("list", help="snapshots with their status and hash, newest first")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s = snap.add_parser("export", help="write a snapshot as XLSX, a zip of CSV files, or the PDF board pack")
+    s.add_argument("id", metavar="ID")
+    s.add_argument("--format", required=True, choices=("xlsx", "csv", "pdf"))
+    s.add_argument("--out", help="file or folder to write (default: a descriptive name here)")
+    s = snap.add_parser("changes", help="figures that differ now from a snapshot, and the batches responsible")
+    s.add_argument("id", metavar="ID")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_snapshot)
     return parser
 
 

@@ -22,6 +22,19 @@ def normalise_header(name: object) -> str:
     return re.sub(r"[\s_\-]+", "_", text).strip("_")
 
 
+def blank_cells(raw: pd.Series) -> np.ndarray:
+    """True where a cell is empty or only spaces (each distinct cell looked at once)."""
+    codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+    blank = np.fromiter((_is_blank(v) for v in distinct), dtype=bool, count=len(distinct))
+    return blank[codes]
+
+
+def _is_blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
 @dataclass
 class Parsed:
     """Result of parsing one column: values, the rows refused and the reason for each."""
@@ -52,6 +65,17 @@ class Column:
     header_required: bool = True  # the column must be present in the header row
 
     def parse_cells(self, raw: pd.Series) -> Parsed:
+        # Files repeat the same codes, months and small counts over and over: a million rows hold a
+        # few thousand distinct cells. Parse each distinct cell once and spread the result back.
+        codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+        parsed = self._parse_distinct(pd.Series(distinct, dtype=object))
+        return Parsed(
+            pd.Series(parsed.values.to_numpy(dtype=object)[codes], index=raw.index, dtype=object),
+            pd.Series(parsed.bad.to_numpy(dtype=bool)[codes], index=raw.index, dtype=bool),
+            pd.Series(parsed.reasons.to_numpy(dtype=object)[codes], index=raw.index, dtype=object),
+        )
+
+    def _parse_distinct(self, raw: pd.Series) -> Parsed:
         text = raw.astype("string").fillna("").str.strip()
         blank = text == ""
         parsed = self.parse(text.where(~blank, None).astype(object))

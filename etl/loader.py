@@ -7,11 +7,14 @@ problems are kept in ``rejected_row``; identical content already loaded is a no-
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine, insert, select
 
 from etl.problems import FileRejected, Problem
@@ -83,6 +86,9 @@ def build_context(engine: Engine, file: str) -> Context:
         from warehouse.models import Funding
 
         ctx.codes["funding_stream"] = set(conn.scalars(select(Funding.funding_stream).distinct()))
+        from warehouse.grip_models import GripHotspot
+
+        ctx.codes["hotspot"] = set(conn.scalars(select(GripHotspot.hotspot_id)))
         dates = select(Project.project_code, Project.start_date, Project.end_date)
         ctx.projects = {p: (s, e) for p, s, e in conn.execute(dates)}
         ctx.state["metric_units"] = {c: u for c, u in conn.execute(select(Metric.metric_code, Metric.unit))}
@@ -113,6 +119,7 @@ def load_file(
     name = display_name or path.name
     user = loaded_by or _user()
     source: Source | None = None
+    spool: ParsedSpool | None = None
     try:
         head = check_basic(path)
         if kind:
@@ -136,31 +143,69 @@ def load_file(
                               message=f"identical content was already loaded as batch {earlier.id} "
                                       f"on {earlier.loaded_at:%Y-%m-%d %H:%M}; nothing changed")
         ctx = build_context(engine, name)
-        validate(source, path, ctx, progress)
+        spool = ParsedSpool() if source.reuse_parsed else None
+        validate(source, path, ctx, progress, spool)
     except FileRejected as exc:
+        if spool is not None:
+            spool.close()
         problem = Problem(name, exc.problem.row, exc.problem.column, exc.problem.value, exc.problem.reason)
         digest = _safe_digest(path)
         return _record_rejection(engine, name, digest, source.kind if source else "unknown", user, [problem])
     if ctx.problems:
+        if spool is not None:
+            spool.close()
         problems = sorted(ctx.problems, key=lambda p: (p.row, p.column))
         return _record_rejection(engine, name, digest, source.kind, user, problems)
 
-    with engine.begin() as conn:
-        batch_id = conn.execute(
-            insert(LoadBatch).values(
-                file_name=name, sha256=digest, kind=source.kind, loaded_at=_now(), loaded_by=user,
-                rows_loaded=0, rows_rejected=0, outcome="loaded", message="", **source.summary(ctx),
-            ).returning(LoadBatch.id)
-        ).scalar_one()
-        frames = (source.parse(chunk, Context(file=name, codes=ctx.codes)) for chunk in source.chunks(path))
-        rows = source.write(conn, _counting(frames, progress), batch_id, ctx)
-        conn.execute(LoadBatch.__table__.update().where(LoadBatch.id == batch_id).values(rows_loaded=rows))
+    try:
+        with engine.begin() as conn:
+            batch_id = conn.execute(
+                insert(LoadBatch).values(
+                    file_name=name, sha256=digest, kind=source.kind, loaded_at=_now(), loaded_by=user,
+                    rows_loaded=0, rows_rejected=0, outcome="loaded", message="", **source.summary(ctx),
+                ).returning(LoadBatch.id)
+            ).scalar_one()
+            if spool is not None:
+                frames = spool.frames()
+            else:
+                frames = (source.parse(chunk, Context(file=name, codes=ctx.codes)) for chunk in source.chunks(path))
+            rows = source.write(conn, _counting(frames, progress), batch_id, ctx)
+            conn.execute(LoadBatch.__table__.update().where(LoadBatch.id == batch_id).values(rows_loaded=rows))
+    finally:
+        if spool is not None:
+            spool.close()
     return LoadResult(name, source.kind, "loaded", rows=rows, batch_id=batch_id,
                       message=f"loaded {rows:,} rows as batch {batch_id}")
 
 
-def validate(source: Source, path: Path, ctx: Context, progress: Progress | None = None) -> None:
-    """First pass: every chunk parsed and checked; problems collect in ``ctx.problems``."""
+class ParsedSpool:
+    """Parsed chunks kept in a temporary file between the two passes, so a big file is parsed once
+    and memory stays flat. Only this process reads what it wrote (an unnamed temporary file)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the write pass
+        self._count = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        pickle.dump(frame, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)  # noqa: S301 - our own temporary file, written above
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def validate(
+    source: Source, path: Path, ctx: Context, progress: Progress | None = None, spool: ParsedSpool | None = None
+) -> None:
+    """First pass: every chunk parsed and checked; problems collect in ``ctx.problems``.
+
+    With a ``spool``, each parsed chunk is kept (before ``check`` sees it) for the write pass.
+    """
     lookup = source.provides()
     if lookup:  # codes defined in this same file may be referred to by its other rows
         for chunk in source.chunks(path):
@@ -168,6 +213,8 @@ def validate(source: Source, path: Path, ctx: Context, progress: Progress | None
     total = 0
     for chunk in source.chunks(path):
         frame = source.parse(chunk, ctx)
+        if spool is not None and not ctx.problems:  # once the file is refused, nothing will be written
+            spool.add(frame)
         source.check(frame, ctx)
         total += len(frame)
         if progress:

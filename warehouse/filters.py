@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from analysis.fiscal import Quarter, fy_label, fy_months, parse_fy, parse_period
 
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
+ALL = "all"
 FILTER_KEYS = ("fy", "quarter", "month_from", "month_to", "area", "priority", "stream", "project")
 
 
@@ -48,6 +49,7 @@ class Filters:
     def from_query(cls, query: Mapping[str, object] | None) -> Filters:
         q = {k: ("" if v is None else str(v[0] if isinstance(v, list | tuple) and v else v)) for k, v in
              (query or {}).items()}
+        q = {k: ("" if v.strip().lower() == ALL else v) for k, v in q.items()}  # the selects' "all" choice
         fy = q.get("fy", "").strip()
         if fy:
             try:

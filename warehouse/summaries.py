@@ -1,12 +1,15 @@
 """Summary tables kept fresh at load time, so pages never scan the split-level observation rows.
 
-Called inside the loader's transaction for exactly the projects and months a file touched; a
-refresh deletes the affected summary rows and rebuilds them with one GROUP BY each.
+Called inside the loader's transaction for the projects and months a file touched; a refresh
+deletes the affected summary rows and rebuilds them with one GROUP BY each.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal, select, union_all
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Connection, Select, and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
 
 from analysis.fiscal import Quarter, parse_period
 from warehouse.models import Observation, ObservationBreakdown, ObservationMonthly
@@ -14,17 +17,47 @@ from warehouse.models import Observation, ObservationBreakdown, ObservationMonth
 SPLIT_DIMENSIONS = ("age_band", "sex", "ethnicity")
 
 
+PROJECTS_PER_STATEMENT = 2000  # keeps bound parameters well under SQLite's limit (32,766)
+ANALYZE_AFTER_ROWS = 100_000
+
+
 def refresh_observation_summaries(conn: Connection, project: str, first: str, last: str) -> None:
     """Rebuild monthly and breakdown summaries for one project between two months (inclusive)."""
+    refresh_observation_summaries_for(conn, {project: (first, last)})
+
+
+def refresh_observation_summaries_for(
+    conn: Connection, ranges: Mapping[str, Sequence[str]], rows_added: int = 0
+) -> None:
+    """Rebuild the summaries for many projects, each between its own two months (inclusive).
+
+    A file may touch hundreds of projects, so they are refreshed a group at a time rather than one
+    by one (which scanned the summary tables once per project). Within a group the month range is
+    the group's widest: rebuilding a summary row that did not change is harmless, since every
+    summary row is recomputed from the observation rows, and ``project_code IN (...)`` lets both
+    databases read the observations in index order.
+    """
+    items = sorted((p, r[0], r[1]) for p, r in ranges.items())
+    if conn.dialect.name == "postgresql":
+        # Room to hash-aggregate a large file in memory rather than sort it on disk (this transaction only).
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        if rows_added >= ANALYZE_AFTER_ROWS:  # fresh statistics, or the planner sizes the GROUP BYs for an empty table
+            conn.exec_driver_sql("ANALYZE observation")
+    for i in range(0, len(items), PROJECTS_PER_STATEMENT):
+        group = items[i : i + PROJECTS_PER_STATEMENT]
+        _refresh_group(conn, [p for p, _f, _l in group], min(f for _p, f, _l in group), max(t for _p, _f, t in group))
+
+
+def _refresh_group(conn: Connection, projects: list[str], first: str, last: str) -> None:
     o = Observation.__table__
     mon = ObservationMonthly.__table__
-    conn.execute(delete(mon).where(mon.c.project_code == project, mon.c.period.between(first, last)))
+    conn.execute(delete(mon).where(mon.c.project_code.in_(projects), mon.c.period.between(first, last)))
     monthly = (
         select(
             o.c.period, o.c.project_code, o.c.area_code, o.c.metric_code,
             func.min(o.c.financial_year), func.min(o.c.quarter), func.sum(o.c.value), func.count(),
         )
-        .where(o.c.project_code == project, o.c.period.between(first, last))
+        .where(o.c.project_code.in_(projects), o.c.period.between(first, last))
         .group_by(o.c.period, o.c.project_code, o.c.area_code, o.c.metric_code)
     )
     conn.execute(
@@ -35,30 +68,63 @@ def refresh_observation_summaries(conn: Connection, project: str, first: str, la
     )
 
     # Breakdowns are quarterly, so widen the range to whole quarters.
-    q_first = Quarter.of(parse_period(first)).first_month
-    q_last = Quarter.of(parse_period(last)).last_month
+    lo, hi = Quarter.of(parse_period(first)), Quarter.of(parse_period(last))
     brk = ObservationBreakdown.__table__
-    quarters = {(Quarter.of(parse_period(p)).fy, Quarter.of(parse_period(p)).number) for p in (q_first, q_last)}
-    lo, hi = min(quarters), max(quarters)
     conn.execute(
         delete(brk).where(
-            brk.c.project_code == project,
-            (brk.c.financial_year > lo[0]) | and_(brk.c.financial_year == lo[0], brk.c.quarter >= lo[1]),
-            (brk.c.financial_year < hi[0]) | and_(brk.c.financial_year == hi[0], brk.c.quarter <= hi[1]),
+            brk.c.project_code.in_(projects),
+            (brk.c.financial_year > lo.fy) | and_(brk.c.financial_year == lo.fy, brk.c.quarter >= lo.number),
+            (brk.c.financial_year < hi.fy) | and_(brk.c.financial_year == hi.fy, brk.c.quarter <= hi.number),
         )
     )
-    parts = [
-        select(
-            o.c.financial_year, o.c.quarter, o.c.project_code, o.c.area_code, o.c.metric_code,
-            literal(dim).label("dimension"), o.c[dim].label("category"), func.sum(o.c.value).label("value"),
-        )
-        .where(o.c.project_code == project, o.c.period.between(q_first, q_last))
-        .group_by(o.c.financial_year, o.c.quarter, o.c.project_code, o.c.area_code, o.c.metric_code, o.c[dim])
-        for dim in SPLIT_DIMENSIONS
-    ]
+    in_range = and_(o.c.project_code.in_(projects), o.c.period.between(lo.first_month, hi.last_month))
     conn.execute(
         insert(brk).from_select(
             ["financial_year", "quarter", "project_code", "area_code", "metric_code", "dimension", "category", "value"],
-            union_all(*parts),
+            _breakdown_rows(conn, in_range),
         )
     )
+
+
+def _breakdown_rows(conn: Connection, in_range: ColumnElement[bool]) -> Select:
+    """Quarter x category sums for the three split dimensions, from one pass over the observations.
+
+    Equivalent to one ``GROUP BY financial_year, quarter, project, area, metric, <dimension>`` per
+    dimension, but those need three sorts of every row; here the rows are summed per month (in the
+    observation key's index order, so without sorting) into one column per category present, the
+    months are summed into quarters, and the columns are turned back into rows. A category with no
+    rows in a quarter gives NULL there and no summary row, as in the plain GROUP BY.
+    """
+    o = Observation.__table__
+    present = conn.execute(select(*[o.c[dim] for dim in SPLIT_DIMENSIONS]).where(in_range).distinct()).all()
+    cells = [(dim, category) for i, dim in enumerate(SPLIT_DIMENSIONS) for category in sorted({r[i] for r in present})]
+    if not cells:
+        return select(*[literal(None)] * 8).where(literal(False))
+    keys = (o.c.project_code, o.c.area_code, o.c.metric_code)
+    monthly = (
+        select(
+            *keys, o.c.period, func.min(o.c.financial_year).label("financial_year"),
+            func.min(o.c.quarter).label("quarter"),
+            *[func.sum(case((o.c[dim] == cat, o.c.value))).label(f"c{i}") for i, (dim, cat) in enumerate(cells)],
+        )
+        .where(in_range)
+        .group_by(*keys, o.c.period)
+        .subquery("by_month")
+    )
+    m = monthly.c
+    quarterly = (
+        select(
+            m.financial_year, m.quarter, m.project_code, m.area_code, m.metric_code,
+            *[func.sum(m[f"c{i}"]).label(f"c{i}") for i in range(len(cells))],
+        )
+        .group_by(m.financial_year, m.quarter, m.project_code, m.area_code, m.metric_code)
+        .cte("by_quarter")
+    )
+    q = quarterly.c
+    return union_all(*[
+        select(
+            q.financial_year, q.quarter, q.project_code, q.area_code, q.metric_code,
+            literal(dim).label("dimension"), literal(cat).label("category"), q[f"c{i}"].label("value"),
+        ).where(q[f"c{i}"].is_not(None))
+        for i, (dim, cat) in enumerate(cells)
+    ])

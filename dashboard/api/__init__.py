@@ -44,7 +44,7 @@ def respond(frame: pd.DataFrame, name: str, meta: dict[str, Any] | None = None) 
         buf = io.StringIO()
         safe = frame.copy()
         for col in safe.columns:
-            if safe[col].dtype == object:
+            if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
                 safe[col] = safe[col].map(escape_formula)
         safe.to_csv(buf, index=False)
         return Response(buf.getvalue(), mimetype="text/csv",

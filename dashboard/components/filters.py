@@ -9,12 +9,14 @@ Native ``<select>`` elements are used because they are accessible out of the box
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, dcc, html
 
 from dashboard.engine import engine
 from service.options import filter_options
+from warehouse.filters import ALL as ALL_CHOICE
 from warehouse.filters import FILTER_KEYS, FilterError, Filters
 
 FILTER = "filter"
@@ -37,10 +39,11 @@ def parse_query(query: dict) -> Filters:
 
 def _select(name: str, value: str, options: Sequence[tuple[str, str]], all_label: str) -> html.Div:
     """A labelled native select; the label wraps it, so no DOM id is needed for the association."""
-    items = [{"label": all_label, "value": ""}] + [{"label": label, "value": code} for code, label in options]
+    # dbc.Select reserves "" for a hidden placeholder, so "no filter" is the explicit value "all".
+    items = [{"label": all_label, "value": ALL_CHOICE}] + [{"label": label, "value": code} for code, label in options]
     return html.Div(html.Label([
         html.Span(LABELS[name], className="form-label"),
-        dbc.Select(id=filter_id(name), value=value or "", options=items, size="sm"),
+        dbc.Select(id=filter_id(name), value=value or ALL_CHOICE, options=items),
     ]), className="filter")
 
 
@@ -81,8 +84,11 @@ FILTER_INPUTS = (Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"))
 def sync_url(values: list, ids: list, current: str | None) -> str:
     """Write the filters into the query string so the view can be shared and navigated."""
     query = filters_from(values, ids).to_query()
+    # Keep the page's own parameters (grain=, metric=...): they are not filters but part of the view.
+    kept = urlencode([(k, v) for k, v in parse_qsl((current or "").lstrip("?")) if k not in FILTER_KEYS])
+    query = "&".join(part for part in (query, kept) if part)
     new = f"?{query}" if query else ""
-    if new == (current or ""):
+    if sorted(parse_qsl(new.lstrip("?"))) == sorted(parse_qsl((current or "").lstrip("?"))):  # same view
         from dash import no_update
 
         return no_update

@@ -9,6 +9,7 @@ NAV = [
     ("/", "Overview"),
     ("/priorities", "Priorities"),
     ("/areas", "Areas"),
+    ("/people", "People reached"),
     ("/projects", "Projects and partners"),
     ("/funding", "Funding"),
     ("/data-quality", "Data quality"),

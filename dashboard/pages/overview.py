@@ -35,7 +35,13 @@ def render(values: list, ids: list) -> list:
     missing = int((returns["status"] == "missing").sum())
     late = int((returns["status"] == "late").sum())
     cards = []
-    for row in view.table.to_dict("records"):
+    reported = set(view.monthly["metric_code"])
+    table = view.table.assign(_order=view.table["priority_code"].replace("", "P9")).sort_values(
+        ["_order", "metric_code"], kind="stable")
+    without_data = [r["name"] for r in table.to_dict("records") if r["metric_code"] not in reported]
+    for row in table.to_dict("records"):
+        if row["metric_code"] not in reported:
+            continue
         trend = view.monthly[(view.monthly["metric_code"] == row["metric_code"])
                              & (view.monthly["period"] <= view.last)].groupby("period", as_index=False)["value"].sum()
         cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}"))
@@ -48,4 +54,6 @@ def render(values: list, ids: list) -> list:
         ], className="overview-facts", **{"aria-label": "About these figures"}),
         html.H2("Headline measures"),
         html.Div(cards, className="kpi-grid"),
+        html.P(f"No data reported yet for: {', '.join(without_data)}.", className="footnote")
+        if without_data else None,
     ]

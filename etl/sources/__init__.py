@@ -7,13 +7,16 @@ from etl.sources.base import Source
 
 def registry() -> dict[str, Source]:
     """Every known file kind, by name. Adding a format = one module + one line here."""
-    from etl.sources import observations, reference
+    from etl.sources import observations, police_uk, reference
 
-    sources: list[Source] = [*reference.SOURCES, observations.SOURCE]
+    sources: list[Source] = [*reference.SOURCES, observations.SOURCE, police_uk.SOURCE]
     try:
         from etl.sources import partner_return
 
         sources.append(partner_return.SOURCE)
     except ImportError:  # pragma: no cover - module added in a later step
         pass
+    from etl.sources import grip
+
+    sources += grip.SOURCES
     return {s.kind: s for s in sources}

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from etl.columns import Code, CodeList, Schema, normalise_header
+from etl.columns import Code, CodeList, Schema, blank_cells, normalise_header
 from etl.problems import FileRejected, Problem
 from etl.safety import check_text, reject
 
@@ -42,10 +43,11 @@ class Context:
 
     def add_mask(self, frame: pd.DataFrame, mask: pd.Series, column: str, reasons: pd.Series | str) -> None:
         """Record a problem for each row where ``mask`` holds (vectorised callers)."""
-        if not mask.any():
+        room = self.max_problems - len(self.problems)
+        if room <= 0 or not mask.any():
             return
-        rows = frame.loc[mask]
-        why = reasons[mask] if isinstance(reasons, pd.Series) else pd.Series(reasons, index=rows.index)
+        rows = frame.loc[mask].head(room)  # a file wrong on every row must not cost a loop over every row
+        why = reasons[rows.index] if isinstance(reasons, pd.Series) else pd.Series(reasons, index=rows.index)
         values = rows[column] if column in rows else pd.Series("", index=rows.index)
         for r, v, reason in zip(rows["_row"], values, why, strict=True):
             self.add(r, column, v, reason)
@@ -59,6 +61,9 @@ class Source:
     schema: Schema = Schema()
     key: tuple[str, ...] = ()  # columns that must be unique within the file
     is_workbook = False
+    # The loader may keep the first pass's parsed chunks for the write pass instead of parsing the
+    # file again; only for sources whose ``parse`` output does not depend on the pass.
+    reuse_parsed = False
 
     # --- recognising -------------------------------------------------------------------------
     def match_score(self, header: list[str]) -> float:
@@ -96,8 +101,12 @@ class Source:
                 for col in self.schema.names:
                     if col not in chunk:
                         chunk[col] = ""
-                text = chunk.astype("string").fillna("")
-                blank = (text.apply(lambda s: s.str.strip()) == "").all(axis=1)
+                blank = blank_cells(chunk[names[0]])  # a blank row is blank in its first column: look
+                for col in names[1:]:  # at the other columns of those rows only
+                    if not blank.any():
+                        break
+                    candidates = np.flatnonzero(blank)
+                    blank[candidates] = blank_cells(chunk[col].iloc[candidates])
                 chunk = chunk.loc[~blank]
                 chunk.insert(0, "_row", chunk.index.astype("int64"))
                 yield chunk.reset_index(drop=True)

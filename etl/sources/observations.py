@@ -6,20 +6,19 @@ A later file for the same project and months is a revision: the rows it replaces
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, DateTime, insert, literal, select
+from sqlalchemy import Connection, DateTime, insert, literal, or_, select
 
-from analysis.fiscal import period_of
-from etl.columns import Choice, Code, Number, Period, Schema
+from analysis.fiscal import fy_of_period, period_of, quarter_of_period
+from etl.columns import Choice, Code, Number, Period, Schema, blank_cells
 from etl.sources.base import Context, Source
 from warehouse.models import Observation, ObservationHistory
-from warehouse.summaries import refresh_observation_summaries
+from warehouse.summaries import PROJECTS_PER_STATEMENT, refresh_observation_summaries_for
 
 AGE_BANDS = ("under 10", "10-13", "14-17", "18-24", "25 and over", "unknown")
 SEXES = ("female", "male", "other", "unknown")
@@ -38,6 +37,7 @@ class Observations(Source):
     kind = "observations"
     title = "Programme observations"
     key = KEY
+    reuse_parsed = True
     schema = Schema([
         Period("period"),
         Code("project_code", lookup="project"),
@@ -51,24 +51,25 @@ class Observations(Source):
 
     def parse(self, chunk: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         # Remember which rows gave no split at all: they are totals, which must not sit beside splits.
-        total = (chunk[list(SPLITS)].apply(lambda s: s.astype("string").fillna("").str.strip()) == "").all(axis=1)
+        total = blank_cells(chunk[SPLITS[0]]) & blank_cells(chunk[SPLITS[1]]) & blank_cells(chunk[SPLITS[2]])
         frame = super().parse(chunk, ctx)
-        frame["_total"] = total.to_numpy()
+        frame["_total"] = total
         return frame
 
     def check(self, frame: pd.DataFrame, ctx: Context) -> None:
         self.check_units(frame, ctx)
         self.check_dates(frame, ctx)
         st = ctx.state
-        key_hash = pd.util.hash_pandas_object(frame[list(KEY)].astype(str), index=False).to_numpy()
-        group_hash = pd.util.hash_pandas_object(frame[list(GROUP)].astype(str), index=False).to_numpy()
+        column_hash = {c: pd.util.hash_array(frame[c].to_numpy(dtype=object)) for c in KEY}
+        group_hash = _combine([column_hash[c] for c in GROUP])
+        key_hash = _combine([group_hash, *[column_hash[c] for c in SPLITS]])
         st.setdefault("key_hash", []).append(key_hash)
         st.setdefault("group_hash", []).append(group_hash)
         st.setdefault("is_total", []).append(frame["_total"].to_numpy())
         st.setdefault("rows", []).append(frame["_row"].to_numpy(dtype=np.int64))
         ranges: dict[str, list[str]] = st.setdefault("ranges", {})
-        good = frame[~frame["_bad_period"] & ~frame["_bad_project_code"]]
-        for project, periods in good.groupby("project_code")["period"]:
+        good = frame.loc[~frame["_bad_period"] & ~frame["_bad_project_code"], ["project_code", "period"]]
+        for project, periods in good.drop_duplicates().groupby("project_code")["period"]:
             lo, hi = periods.min(), periods.max()
             have = ranges.setdefault(project, [lo, hi])
             have[0], have[1] = min(have[0], lo), max(have[1], hi)
@@ -102,13 +103,14 @@ class Observations(Source):
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         dup = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1
-        for i in dup:
+        for i in dup[: ctx.max_problems]:
             first = rows[order[np.searchsorted(sorted_keys, sorted_keys[i])]]
             ctx.add(int(rows[order[i]]), "period", "", f"duplicate of row {first}: same {', '.join(KEY)}")
         groups = np.concatenate(st["group_hash"])
         totals = np.concatenate(st["is_total"])
-        split_groups = set(groups[~totals].tolist())
-        for row in rows[totals & np.isin(groups, list(split_groups))]:
+        beside_splits = np.zeros(len(groups), dtype=bool)
+        beside_splits[totals] = np.isin(groups[totals], np.unique(groups[~totals]))
+        for row in rows[beside_splits][: ctx.max_problems]:
             ctx.add(int(row), "age_band", "", "a total row (no age, sex or ethnicity) sits beside split rows "
                     "for the same project, area, metric and month; give either the total or the splits")
 
@@ -125,57 +127,73 @@ class Observations(Source):
     def write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
         ranges: dict[str, list[str]] = ctx.state["ranges"]
         replace_rows(conn, ranges, batch_id)
-        written = 0
-        for frame in frames:
-            written += insert_observations(conn, to_rows(frame, batch_id))
-        for project, (first, last) in ranges.items():
-            refresh_observation_summaries(conn, project, first, last)
+        written = insert_observations(conn, (to_rows(frame, batch_id) for frame in frames))
+        refresh_observation_summaries_for(conn, ranges, rows_added=written)
         return written
+
+
+def _combine(hashes: list[np.ndarray]) -> np.ndarray:
+    """One 64-bit hash from several columns' hashes (order matters; uint64 arithmetic wraps)."""
+    out = hashes[0].copy()
+    for h in hashes[1:]:
+        out *= np.uint64(0x100000001B3)
+        out ^= h
+    return out
 
 
 def to_rows(frame: pd.DataFrame, batch_id: int) -> pd.DataFrame:
     """The typed frame as the observation table's columns, fiscal year and quarter derived here."""
-    period = frame["period"].astype(str)
-    year = period.str[:4].astype(int)
-    month = period.str[5:7].astype(int)
-    fy_start = np.where(month >= 4, year, year - 1)
-    fy = pd.Series(fy_start, index=frame.index).astype(str) + "/" + pd.Series(
-        (fy_start + 1) % 100, index=frame.index
-    ).astype(str).str.zfill(2)
+    codes, months = pd.factorize(frame["period"].astype(object))  # a few dozen months, parsed once each
+    fy = np.array([fy_of_period(p) for p in months], dtype=object)
+    quarter = np.array([quarter_of_period(p) for p in months], dtype=np.int64)
+    n = len(frame)
+
+    def text(values: object) -> pd.Series:  # object dtype: no per-cell conversion to pandas strings
+        return pd.Series(values, index=frame.index, dtype=object)
+
     return pd.DataFrame({
-        "batch_id": batch_id,
+        "batch_id": pd.Series(np.full(n, batch_id, dtype=np.int64), index=frame.index),
         "source_row": frame["_row"].astype("int64"),
-        "period": period,
-        "financial_year": fy,
-        "quarter": ((month - 4) % 12) // 3 + 1,
-        "project_code": frame["project_code"].astype(str),
-        "area_code": frame["area_code"].astype(str),
-        "metric_code": frame["metric_code"].astype(str),
-        "age_band": frame["age_band"].astype(str),
-        "sex": frame["sex"].astype(str),
-        "ethnicity": frame["ethnicity"].astype(str),
+        "period": text(frame["period"].to_numpy(dtype=object)),
+        "financial_year": text(fy[codes]),
+        "quarter": pd.Series(quarter[codes], index=frame.index),
+        "project_code": text(frame["project_code"].to_numpy(dtype=object)),
+        "area_code": text(frame["area_code"].to_numpy(dtype=object)),
+        "metric_code": text(frame["metric_code"].to_numpy(dtype=object)),
+        "age_band": text(frame["age_band"].to_numpy(dtype=object)),
+        "sex": text(frame["sex"].to_numpy(dtype=object)),
+        "ethnicity": text(frame["ethnicity"].to_numpy(dtype=object)),
         "value": pd.to_numeric(frame["value"]).astype(float),
     })[list(INSERT_COLUMNS)]
 
 
-def insert_observations(conn: Connection, rows: pd.DataFrame) -> int:
-    """The fast path: COPY on PostgreSQL, one executemany on SQLite."""
-    if rows.empty:
-        return 0
+def insert_observations(conn: Connection, rows: pd.DataFrame | Iterable[pd.DataFrame]) -> int:
+    """The fast path: one COPY on PostgreSQL (parsing the next chunk while the server takes this
+    one), one executemany per chunk on SQLite. ``rows``: a frame of ``to_rows`` or an iterable of them.
+    """
+    frames = [rows] if isinstance(rows, pd.DataFrame) else rows
     cols = ", ".join(INSERT_COLUMNS)
+    written = 0
     if conn.dialect.name == "postgresql":
-        buf = io.StringIO()
-        rows.to_csv(buf, index=False, header=False)
         cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY observation ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(buf.getvalue())
-        return len(rows)
-    marks = ", ".join("?" * len(INSERT_COLUMNS))
-    conn.exec_driver_sql(
-        f"INSERT INTO observation ({cols}) VALUES ({marks})",
-        list(rows.itertuples(index=False, name=None)),
-    )
-    return len(rows)
+        with cursor.copy(f"COPY observation ({cols}) FROM STDIN") as copy:
+            for frame in frames:
+                for row in _values(frame):
+                    copy.write_row(row)
+                written += len(frame)
+        return written
+    sql = f"INSERT INTO observation ({cols}) VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
+    for frame in frames:
+        if len(frame):
+            conn.exec_driver_sql(sql, _values(frame))
+            written += len(frame)
+    return written
+
+
+def _values(frame: pd.DataFrame) -> list[tuple]:
+    """Plain Python values column by column, then zipped: far cheaper than iterating a DataFrame's
+    rows or formatting it as CSV text."""
+    return list(zip(*[frame[c].to_numpy(dtype=object).tolist() for c in INSERT_COLUMNS], strict=True))
 
 
 def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) -> None:
@@ -184,8 +202,12 @@ def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) 
     h = ObservationHistory.__table__
     now = datetime.now(UTC).replace(tzinfo=None)
     copied = [c.name for c in o.c if c.name != "id"]
-    for project, (first, last) in ranges.items():
-        where = (o.c.project_code == project) & o.c.period.between(first, last)
+    items = sorted(ranges.items())
+    for i in range(0, len(items), PROJECTS_PER_STATEMENT):  # one statement per group of projects
+        where = or_(*[
+            (o.c.project_code == project) & o.c.period.between(first, last)
+            for project, (first, last) in items[i : i + PROJECTS_PER_STATEMENT]
+        ])
         if conn.execute(select(o.c.id).where(where).limit(1)).first() is None:
             continue
         source = select(

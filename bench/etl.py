@@ -1,0 +1,286 @@
+"""ETL load speed against the raw driver path, measured in the same run on the same machine.
+
+Generates a large observations file (default 1,000,000 rows, valid against the scale-10 synthetic
+reference data), loads it through the real command line ``python -m etl load`` and, into an
+identical table in the same database, through the raw driver path: the CSV read with the ``csv``
+module and inserted with ``sqlite3`` ``executemany`` (SQLite) or ``psycopg`` ``COPY`` (PostgreSQL).
+It prints rows per second for both and their ratio, and writes the result to
+``bench/results/etl-<date>.md`` (markdown table plus the JSON record) and ``etl-<date>.json``.
+
+Goal (the foundation issue): the ETL reaches at least half the raw path's speed on both databases,
+with the ETL process's peak memory under 500 MB however large the file.
+
+The ETL figure is the whole command as a user runs it: interpreter start, imports, the schema
+check, two passes over the file (validate everything, then write), the revision bookkeeping and the
+summary-table refresh. The raw figure is the least any loader must do: read the CSV, derive the
+financial year and quarter, and insert into a table with the same columns, unique key and indexes.
+
+Usage:
+    python bench/etl.py [--rows 1000000] [--backend sqlite|postgresql|both] [--seed 2019]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "data"))
+
+from sqlalchemy import Index, MetaData, UniqueConstraint, text  # noqa: E402
+
+from warehouse.db import make_engine, normalise_url  # noqa: E402
+from warehouse.models import OBSERVATION_KEY, LoadBatch, Observation  # noqa: E402
+
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SCALE = 10
+REFERENCE_FILES = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv")
+RAW_TABLE = "observation_raw"
+RAW_COLUMNS = (
+    "batch_id", "source_row", "period", "financial_year", "quarter", "project_code", "area_code",
+    "metric_code", "age_band", "sex", "ethnicity", "value",
+)
+GOAL_RATIO = 0.5
+GOAL_RSS_MB = 500
+
+
+# --- data ------------------------------------------------------------------------------------------
+def prepare_data(rows: int, seed: int) -> tuple[Path, Path]:
+    """Reference files and the large observations file in bench/work (reused when already written)."""
+    from generate_sample import generate, write_observations_rows
+
+    ref_dir = WORK / f"ref-s{SCALE}-{seed}"
+    if not (ref_dir / "projects.csv").exists():
+        generate(ref_dir, seed, scale=SCALE)
+    big = WORK / f"observations-{rows}-s{SCALE}-{seed}.csv"
+    marker = big.with_suffix(".done")
+    if not marker.exists():
+        t = time.perf_counter()
+        n = write_observations_rows(big, rows, seed, scale=SCALE)
+        marker.write_text(str(n))
+        print(f"generated {n:,} rows in {time.perf_counter() - t:.0f} s: {big}", flush=True)
+    return ref_dir, big
+
+
+# --- databases -------------------------------------------------------------------------------------
+def fresh_database(backend: str) -> tuple[str, callable]:
+    """A new, empty database for one backend; returns its URL and a clean-up function."""
+    if backend == "sqlite":
+        path = WORK / f"bench-etl-{uuid.uuid4().hex[:8]}.sqlite3"
+
+        def drop_file() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+        return f"sqlite:///{path}", drop_file
+    schema = "bench_etl_" + uuid.uuid4().hex[:8]
+    admin = make_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop_schema() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", drop_schema
+
+
+def run_etl(args: list[str], url: str) -> tuple[float, float, str]:
+    """Run ``python -m etl ARGS``; return wall seconds, the child's peak RSS in MB, and its output."""
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"python -m etl {' '.join(args)} failed ({proc.returncode}):\n{out[-4000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out  # ru_maxrss is in KB on Linux
+
+
+def create_raw_table(url: str) -> None:
+    """The observation table's twin: same columns, types, unique key, indexes and foreign key."""
+    md = MetaData()
+    LoadBatch.__table__.to_metadata(md)
+    raw = Observation.__table__.to_metadata(md, name=RAW_TABLE)
+    for constraint in list(raw.constraints):
+        if isinstance(constraint, UniqueConstraint):
+            raw.constraints.discard(constraint)
+    for index in list(raw.indexes):
+        raw.indexes.discard(index)
+    raw.append_constraint(UniqueConstraint(*OBSERVATION_KEY, name=f"uq_{RAW_TABLE}_key"))
+    Index(f"ix_{RAW_TABLE}_batch", raw.c.batch_id)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        raw.create(conn)
+    engine.dispose()
+
+
+def raw_rows(path: Path, batch_id: int):  # noqa: ANN201 - generator of tuples
+    """The CSV read with the csv module, turned into the table's columns (the least a loader must do)."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for n, (period, project, area, metric, value, age, sex, eth) in enumerate(reader, start=2):
+            year, month = int(period[:4]), int(period[5:7])
+            fy = year if month >= 4 else year - 1
+            yield (
+                batch_id, n, period, f"{fy}/{(fy + 1) % 100:02d}", (month - 4) % 12 // 3 + 1, project, area, metric,
+                age or "unknown", sex or "unknown", eth or "unknown", float(value),
+            )
+
+
+def raw_load_sqlite(url: str, path: Path, batch_id: int, chunk: int = 50_000) -> tuple[float, int]:
+    import sqlite3
+    from itertools import islice
+
+    db = url[len("sqlite:///"):]
+    start = time.perf_counter()
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    sql = f"INSERT INTO {RAW_TABLE} ({', '.join(RAW_COLUMNS)}) VALUES ({', '.join('?' * len(RAW_COLUMNS))})"
+    rows = raw_rows(path, batch_id)
+    n = 0
+    with con:  # one transaction
+        while batch := list(islice(rows, chunk)):
+            con.executemany(sql, batch)
+            n += len(batch)
+    con.close()
+    return time.perf_counter() - start, n
+
+
+def raw_load_postgres(url: str, path: Path, batch_id: int) -> tuple[float, int]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(normalise_url(url))
+    start = time.perf_counter()
+    with psycopg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database,
+        options=u.query.get("options", ""),
+    ) as con:
+        n = 0
+        with con.cursor() as cur, cur.copy(f"COPY {RAW_TABLE} ({', '.join(RAW_COLUMNS)}) FROM STDIN") as copy:
+            for row in raw_rows(path, batch_id):
+                copy.write_row(row)
+                n += 1
+        con.commit()
+    return time.perf_counter() - start, n
+
+
+def count(url: str, table: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+# --- one backend -----------------------------------------------------------------------------------
+def bench_backend(backend: str, ref_dir: Path, big: Path, rows: int) -> dict:
+    url, cleanup = fresh_database(backend)
+    try:
+        run_etl(["init"], url)
+        run_etl(["load", *[str(ref_dir / f) for f in REFERENCE_FILES]], url)  # not timed
+        create_raw_table(url)
+        print(f"[{backend}] ETL: python -m etl load {big.name} ...", flush=True)
+        etl_s, etl_rss, out = run_etl(["load", str(big)], url)
+        if "1 refused" in out or count(url, "observation") != rows:
+            raise SystemExit(f"[{backend}] the ETL did not load {rows:,} rows:\n{out[-4000:]}")
+        print(f"[{backend}] raw driver path ...", flush=True)
+        raw = raw_load_sqlite if backend == "sqlite" else raw_load_postgres
+        raw_s, raw_n = raw(url, big, 1)
+        if raw_n != rows or count(url, RAW_TABLE) != rows:
+            raise SystemExit(f"[{backend}] the raw path wrote {raw_n:,} rows, expected {rows:,}")
+    finally:
+        cleanup()
+    result = {
+        "backend": backend,
+        "rows": rows,
+        "etl_seconds": round(etl_s, 2),
+        "etl_rows_per_s": round(rows / etl_s),
+        "etl_peak_rss_mb": round(etl_rss, 1),
+        "raw_seconds": round(raw_s, 2),
+        "raw_rows_per_s": round(rows / raw_s),
+        "raw_method": "csv + sqlite3 executemany" if backend == "sqlite" else "csv + psycopg COPY",
+    }
+    result["ratio"] = round(result["etl_rows_per_s"] / result["raw_rows_per_s"], 3)
+    result["meets_goal"] = result["ratio"] >= GOAL_RATIO and etl_rss < GOAL_RSS_MB
+    print(
+        f"[{backend}] ETL {result['etl_rows_per_s']:,} rows/s ({etl_s:.1f} s, peak {etl_rss:.0f} MB); "
+        f"raw {result['raw_rows_per_s']:,} rows/s ({raw_s:.1f} s); ratio {result['ratio']:.2f}",
+        flush=True,
+    )
+    return result
+
+
+def markdown(results: list[dict], meta: dict) -> str:
+    lines = [
+        f"# ETL load benchmark, {meta['date']}",
+        "",
+        f"`python bench/etl.py --rows {meta['rows']} --backend {meta['backend']}` on {meta['machine']}.",
+        "ETL = `python -m etl load` as a subprocess (whole command: start-up, validation pass, write pass, "
+        "revision bookkeeping, summary refresh). Raw = the same CSV read with the `csv` module and written "
+        "into an identical table with the driver alone. Goal: ratio >= 0.5 and ETL peak memory < 500 MB.",
+        "",
+        "| backend | rows | ETL s | ETL rows/s | ETL peak MB | raw method | raw s | raw rows/s | ratio | goal met |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['backend']} | {r['rows']:,} | {r['etl_seconds']:.1f} | {r['etl_rows_per_s']:,} | "
+            f"{r['etl_peak_rss_mb']:.0f} | {r['raw_method']} | {r['raw_seconds']:.1f} | {r['raw_rows_per_s']:,} | "
+            f"{r['ratio']:.2f} | {'yes' if r['meets_goal'] else 'NO'} |"
+        )
+    lines += ["", "```json", json.dumps({**meta, "results": results}, indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--seed", type=int, default=2019)
+    args = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    ref_dir, big = prepare_data(args.rows, args.seed)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    results = [bench_backend(b, ref_dir, big, args.rows) for b in backends]
+    meta = {
+        "date": date.today().isoformat(),
+        "rows": args.rows,
+        "backend": args.backend,
+        "file_mb": round(big.stat().st_size / 1024**2, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+    stem = RESULTS / f"etl-{meta['date']}"
+    stem.with_suffix(".md").write_text(markdown(results, meta), encoding="utf-8")
+    stem.with_suffix(".json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n", encoding="utf-8")
+    print(markdown(results, meta))
+    print(f"wrote {stem.with_suffix('.md')}")
+    return 0 if all(r["meets_goal"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

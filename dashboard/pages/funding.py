@@ -1,0 +1,219 @@
+"""Funding: money by stream and year, spend against grant this year, year-end forecasts and cost per outcome.
+
+Money cannot be carried over between financial years, so the page leads with what is forecast to be
+left unspent at 31 March."""
+
+from __future__ import annotations
+
+import dash
+from dash import Output, callback, dcc, html
+
+from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES
+from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
+from charts.theme import format_value
+from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.engine import engine
+from service.funding import FundingView, funding_view
+from settings import load_settings
+
+dash.register_page(__name__, path="/funding", title="Funding - Essex VVU outcomes", name="Funding", order=4)
+
+FIELDS = ("fy", "area", "priority", "stream", "project")
+FLAG_CLASS = {FLAG_UNDER: "status-risk", FLAG_OVER: "status-off"}
+
+
+def layout(**query: str) -> html.Div:
+    f = parse_query(query)
+    return html.Div([
+        html.H1("Funding"),
+        html.P("Where the money comes from, how much projects have spent of their grants this financial year, "
+               "which projects are heading for an under- or overspend, and what each outcome costs.",
+               className="lead"),
+        html.P([html.Strong("Money cannot be carried over. "),
+                "Grants are for one financial year (April to March): anything not spent by 31 March is lost to "
+                "the partnership, so an underspend needs action as much as an overspend."],
+               className="funding-rule", role="note"),
+        filter_bar(f, "/funding", FIELDS),
+        html.Div(id="funding-body", **{"aria-live": "polite"}),
+    ], className="page page-funding")
+
+
+def _gbp(value: object) -> str:
+    return format_value(None if value is None else float(value), "gbp")
+
+
+def _pct(value: object, signed: bool = False) -> str:
+    if value is None or value != value:
+        return "–"
+    return f"{float(value):+.0f}%" if signed else f"{float(value):.0f}%"
+
+
+def _table(caption: str, headers: list[str], rows: list[list], numeric: set[int], class_name: str) -> html.Div:
+    return html.Div(html.Table([
+        html.Caption(caption),
+        html.Thead(html.Tr([html.Th(h, scope="col", className="num" if i in numeric else None)
+                            for i, h in enumerate(headers)])),
+        html.Tbody([html.Tr([html.Td(c, className="num" if i in numeric else None) for i, c in enumerate(r)])
+                    for r in rows]),
+    ], className=f"data {class_name}"), className="table-scroll", tabIndex=0, role="region",
+        **{"aria-label": caption})
+
+
+def _figure(fig, caption: str, graph_id: str) -> html.Figure:  # noqa: ANN001 - plotly Figure
+    return html.Figure([
+        dcc.Graph(id=graph_id, figure=fig, config={"displayModeBar": False, "responsive": True}),
+        html.Figcaption(caption, className="visually-hidden"),
+    ], className="chart-card")
+
+
+def _allocation(view: FundingView) -> list:
+    alloc = view.allocation
+    if alloc.empty:
+        return [html.H2("Funding by stream and year"), html.P("No funding has been loaded.")]
+    by_year = alloc.groupby("financial_year")[["amount_gbp", "granted_gbp"]].sum()
+    caption = "Funding by stream and year: " + "; ".join(
+        f"{fy}: {_gbp(r.amount_gbp)} available, {_gbp(r.granted_gbp)} granted" for fy, r in by_year.iterrows())
+    rows = [[r.financial_year, r.funding_stream, r.source_body, _gbp(r.amount_gbp), _gbp(r.granted_gbp),
+             _gbp(r.unallocated_gbp), f"{int(r.projects)}"]
+            for r in alloc.sort_values(["financial_year", "funding_stream"], ascending=[False, True]).itertuples()]
+    return [
+        html.H2("Funding by stream and year"),
+        html.P("What each stream brought in each year (all years; only the funding-stream filter applies here).",
+               className="footnote"),
+        _figure(allocation_chart(alloc), caption, "funding-allocation-chart"),
+        html.Details([
+            html.Summary("Show the figures as a table"),
+            _table("Funding and grants by stream and financial year, newest first",
+                   ["Year", "Stream", "Source", "Available", "Granted to projects", "Not allocated", "Projects"],
+                   rows, {3, 4, 5, 6}, "allocation-table"),
+        ]),
+    ]
+
+
+def _spend(view: FundingView) -> list:
+    q = view.quarterly
+    fy = view.financial_year
+    if q.empty:
+        return []
+    reported = q[q["reported"]]
+    grant = float(q["cumulative_grant_gbp"].iloc[-1])
+    spent = float(reported["spend_gbp"].sum()) if not reported.empty else 0.0
+    text = (f"{fy}: grants {_gbp(grant)}; spend reported for {view.quarters_elapsed} of 4 quarters: "
+            f"{_gbp(spent)} ({spent / grant * 100:.0f}% of the grant)." if grant else
+            f"{fy}: no grants for these filters; spend reported {_gbp(spent)}.")
+    per_q = "; ".join(f"{r.label}: {_gbp(r.spend_gbp)} spent" for r in reported.itertuples())
+    return [
+        html.H2(f"Grants against spend, {fy}"),
+        html.P(text, id="funding-spend-summary"),
+        html.Div([
+            _figure(spend_vs_grant_chart(q, fy), f"Spend by quarter against a quarter of the grant "
+                    f"({_gbp(grant / 4)}): {per_q or 'no spend reported'}.", "funding-quarter-chart"),
+            _figure(cumulative_spend_chart(q, fy), f"Cumulative spend against the grant spent evenly. {text}",
+                    "funding-cumulative-chart"),
+        ], className="funding-charts"),
+    ]
+
+
+def _forecast(view: FundingView) -> list:
+    fc, t, fy = view.forecast, view.totals, view.financial_year
+    head = [html.H2(f"Forecast for the year, {fy}")]
+    if fc.empty:
+        return head + [html.P("No grants or spend for this year and these filters.")]
+    elapsed = view.quarters_elapsed
+    if elapsed >= 4:
+        method = "The year is complete, so the forecast is the actual spend."
+    else:
+        method = (f"Run-rate forecast: spend so far ÷ the project's quarters elapsed × its quarters in the year "
+                  f"(spend is reported to Q{elapsed}). Projects more than 10% above or below their grant are "
+                  "flagged.")
+    profile_note = ""
+    if view.profile and 0 < elapsed < 4:
+        share = view.profile[elapsed - 1]
+        profile_note = (f" Spending usually rises towards the year end: in earlier years {share:.0%}"
+                        f" of a year's spend had been reported by the end of Q{elapsed}, not {elapsed / 4:.0%}, so "
+                        "an early run rate leans towards underspend. The last column forecasts on that "
+                        "earlier pattern instead, for comparison.")
+    facts = html.Ul([
+        html.Li([html.Strong(_gbp(t["forecast_unspent_gbp"])),
+                 " forecast to be left unspent at 31 March across underspending projects (it cannot be carried "
+                 "over)"]),
+        html.Li([html.Strong(f"{t['underspend']}"), f" of {t['projects']} projects forecast to underspend by more "
+                 f"than 10%; ", html.Strong(f"{t['overspend']}"), " to overspend by more than 10% (",
+                 _gbp(t["forecast_overspend_gbp"]), " over)."]),
+        html.Li(f"Total forecast {_gbp(t['forecast_gbp'])} against grants of {_gbp(t['awarded_gbp'])}."),
+    ], className="funding-facts")
+    flagged = fc[fc["flag"].isin([FLAG_UNDER, FLAG_OVER])]
+    chart_text = "; ".join(f"{r.project_code} {_pct(r.variance_pct, True)}" for r in
+                           flagged.sort_values("variance_pct").itertuples()) or "none"
+    ordered = fc.assign(order=fc["variance_pct"].abs().fillna(0)).sort_values("order", ascending=False)
+    headers = ["Project", "Name", "Grant", "Spent so far", "Quarters elapsed", "Forecast (run rate)",
+               "Forecast vs grant", "Flag", "Forecast on past pattern"]
+    numeric = {2, 3, 4, 5, 6, 8}
+
+    def table_rows(frame) -> list[list]:  # noqa: ANN001 - DataFrame
+        return [[dcc.Link(r.project_code, href=f"/projects/{r.project_code}?fy={fy}"), r.project_name,
+                 _gbp(r.awarded_gbp), _gbp(r.spend_to_date_gbp), f"{r.quarters_elapsed} of {r.quarters_active}",
+                 _gbp(r.forecast_gbp), _pct(r.variance_pct, True),
+                 html.Span(r.flag, className=f"status {FLAG_CLASS[r.flag]}") if r.flag in FLAG_CLASS else r.flag,
+                 _gbp(r.profile_forecast_gbp)] for r in frame.itertuples()]
+
+    flagged_rows = ordered[ordered["flag"].isin([FLAG_UNDER, FLAG_OVER])]
+    return head + [
+        html.P(method + profile_note, className="footnote"),
+        facts,
+        _figure(forecast_chart(fc, fy), f"Projects forecast more than 10% from their grant: {chart_text}.",
+                "funding-forecast-chart"),
+        _table(f"Projects flagged for {fy}, largest difference from grant first", headers, table_rows(flagged_rows),
+               numeric, "forecast-table") if not flagged_rows.empty else html.P("No project is flagged."),
+        html.Details([
+            html.Summary(f"Show the forecast for all {len(ordered)} projects"),
+            _table(f"Year-end forecast for every project, {fy}, largest difference from grant first", headers,
+                   table_rows(ordered), numeric, "forecast-all-table"),
+        ]),
+    ]
+
+
+def _costs(view: FundingView) -> list:
+    costs, fy = view.costs, view.financial_year
+    head = [html.H2(f"Cost per outcome, {fy}")]
+    if costs.empty:
+        return head + [html.P("No grants or spend for this year and these filters.")]
+    upto = f"Q{view.quarters_elapsed}" if view.quarters_elapsed < 4 else "the year end"
+    parts = head + [html.P(
+        f"Spend from April to {upto} ÷ the project's main outcome over the same months (people safeguarded, "
+        f"supported, engaged or trained first; otherwise weapons, lines closed or events). Fewer than "
+        f"{MIN_OUTCOMES} outcomes is too few for a reliable cost, so none is shown; people counts of 1 to "
+        f"{load_settings().suppression_threshold} are suppressed as [c]. Projects are grouped by outcome, "
+        "because only like can be compared with like.", className="footnote")]
+    headers = ["Project", "Name", "Outcomes", "Spend", "Cost per outcome", "Reliability"]
+    none = "No countable outcome measure"
+    groups = costs.assign(group=costs["outcome_name"].fillna(none))
+    counts = groups.groupby("group")["project_code"].count().sort_values(ascending=False, kind="stable")
+    order = [g for g in counts.index if g != none] + ([none] if none in counts.index else [])
+    for group in order:
+        mine = groups[groups["group"] == group].sort_values(["cost_per_outcome_gbp", "project_code"],
+                                                            na_position="last")
+        shown = mine["cost_per_outcome_gbp"].dropna()
+        median = f", median {_gbp(shown.median())} per outcome" if not shown.empty else ""
+        rows = []
+        for r in mine.itertuples():
+            outcomes = "[c]" if r.outcome_metric and r.outcomes != r.outcomes else (
+                format_value(r.outcomes, "count") if r.outcome_metric else "–")
+            cost = _gbp(r.cost_per_outcome_gbp) if r.cost_per_outcome_gbp == r.cost_per_outcome_gbp else "not shown"
+            rows.append([dcc.Link(r.project_code, href=f"/projects/{r.project_code}?fy={fy}"), r.project_name,
+                         outcomes, _gbp(r.spend_gbp), cost, r.reliability])
+        parts.append(html.Details([
+            html.Summary([html.Strong(group), f": {len(mine)} projects{median}"]),
+            _table(f"Cost per outcome, {group.lower()}, {fy}, lowest first", headers, rows, {2, 3, 4},
+                   "cost-table"),
+        ], className="cost-group"))
+    return parts
+
+
+@callback(Output("funding-body", "children"), *FILTER_INPUTS)
+def render(values: list, ids: list) -> list:
+    f = filters_from(values, ids)
+    view = funding_view(engine(), f)
+    if not view.financial_year:
+        return [html.P("No funding or observations have been loaded yet.")]
+    return [*_allocation(view), *_spend(view), *_forecast(view), *_costs(view)]

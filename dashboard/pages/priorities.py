@@ -1,0 +1,121 @@
+"""Priorities: each priority's metrics through the financial year, by month or quarter, against target,
+with a projection to the year end. ``grain=month|quarter`` in the URL keeps the view shareable."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from analysis.fiscal import parse_period
+from charts.progress import progress_figure
+from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.engine import engine
+from service.priorities import GRAINS, parse_grain, priority_view
+
+dash.register_page(__name__, path="/priorities", title="Priorities - Essex VVU outcomes", name="Priorities",
+                   order=1)
+
+STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
+                "no target": "status-none", "suppressed": "status-none"}
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def layout(**query: str) -> html.Div:
+    f = parse_query(query)
+    grain = parse_grain(query.get("grain"))
+    return html.Div([
+        html.H1("Priorities"),
+        html.P("Each priority's measures through the financial year: what was delivered each month or quarter "
+               "against the target pro rata, the year to date against the cumulative target, and where the year "
+               "is heading on the current run rate.", className="lead"),
+        filter_bar(f, "/priorities"),
+        html.Div(html.Div(html.Label([
+            html.Span("Show values by", className="form-label"),
+            dbc.Select(id="priorities-grain", value=grain,
+                       options=[{"label": g.capitalize(), "value": g} for g in GRAINS]),
+        ]), className="filter"), className="filter-bar page-controls", role="group",
+            **{"aria-label": "Chart options"}),
+        html.Div(id="priorities-body", **{"aria-live": "polite"}),
+    ], className="page page-priorities")
+
+
+def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
+    fig = progress_figure(m.periods, m.progress, title=m.headline, unit=m.unit,
+                          aggregation=m.aggregation, grain=view.grain, financial_year=view.financial_year)
+    return html.Article([
+        html.Div([
+            html.H3(m.name, className="metric-title"),
+            html.Span(m.status, className=f"status {STATUS_CLASS.get(m.status, '')}"),
+        ], className="metric-head"),
+        html.Figure([
+            dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="progress-graph", style={"height": "380px"}),
+            html.Figcaption(m.summary, className="chart-alt"),
+        ], className="progress-figure"),
+    ], className="chart-card metric-card", id=f"priorities-{m.metric_code.lower()}",
+        **{"aria-label": m.name})
+
+
+def _scope(view) -> str:  # noqa: ANN001
+    f = view.filters
+    if f.project:
+        return f"targets of project {f.project}"
+    if f.area and not (f.priority or f.stream):
+        return f"targets for area {f.area}"
+    if f.priority or f.stream:
+        return "the sum of the targets of the projects in the selection"
+    return "partnership targets"
+
+
+@callback(Output("priorities-body", "children"), FILTER_INPUTS[0], Input("priorities-grain", "value"),
+          FILTER_INPUTS[1])
+def render(values: list, grain: str | None, ids: list) -> list:
+    f = filters_from(values, ids)
+    view = priority_view(engine(), f, parse_grain(grain))
+    if not view.data_to:
+        return [html.P("No observations have been loaded yet.")]
+    data_to = parse_period(view.data_to).strftime("%B %Y")
+    sections = []
+    for s in view.sections:
+        head_id = f"priorities-{s.priority_code.lower()}-title"
+        body = [_metric_card(m, view) for m in s.metrics] or [
+            html.P("No measure of this priority has data or a target in this view.")]
+        sections.append(html.Section([
+            html.H2(f"{s.priority_code}: {s.name}", id=head_id),
+            html.P(s.description, className="priority-description"),
+            *body,
+        ], className="priority-section", **{"aria-labelledby": head_id}))
+    months = min(view.months_elapsed, 12)
+    facts = html.Section([
+        html.P([html.Strong("Financial year: "), f"{view.financial_year} ({months} of 12 months with data; "
+                                                   f"data run to {data_to})"]),
+        html.P([html.Strong("Targets: "), f"{_scope(view)}, shared evenly over the months of the year."]),
+        html.Details([
+            html.Summary("How the projection works"),
+            html.P("Each remaining month is expected to bring the average of the months so far (for a level "
+                   "such as an active caseload: the average month-to-month change). The shaded band is a 90% "
+                   "prediction interval from how much the months have varied, widened for the uncertainty in "
+                   "the average itself; counts vary at least as much as a Poisson count would. Early in the "
+                   "year the band is wide because few months are known."),
+        ], className="method-note"),
+    ], className="overview-facts priorities-facts", **{"aria-label": "About these figures"})
+    extra = []
+    if view.without_data:
+        extra.append(html.P(f"No data or target in this view for: {', '.join(view.without_data)}.",
+                            className="footnote"))
+    return [facts, *sections, *extra]
+
+
+@callback(Output("url-sync", "search", allow_duplicate=True), Input("priorities-grain", "value"),
+          State("url-sync", "search"), prevent_initial_call=True)
+def grain_to_url(grain: str | None, search: str | None) -> str:
+    """Put the granularity in the address, beside the filters, so the view can be shared."""
+    current = parse_qsl((search or "").lstrip("?"))
+    grain = parse_grain(grain)
+    if grain == "month" and "grain" not in dict(current):
+        return no_update  # the default view keeps a clean address (and no extra history entry)
+    params = [(k, v) for k, v in current if k != "grain"]
+    params.append(("grain", grain))
+    return no_update if sorted(params) == sorted(current) else "?" + urlencode(params)

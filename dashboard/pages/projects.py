@@ -1,0 +1,143 @@
+"""Projects and partners: every project within the filters, with delivery, money and returns, in a grid
+that sorts, filters and downloads as CSV. Project codes open the project's own page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, callback, html
+
+from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.engine import engine
+from service.options import filter_options
+from service.projects import DEFINITIONS, projects_table
+from warehouse.filters import Filters
+
+dash.register_page(__name__, path="/projects", title="Projects and partners - Essex VVU outcomes",
+                   name="Projects and partners", order=3)
+
+FIELDS = ("fy", "quarter", "area", "priority", "stream")
+
+# CSV export: the link column exports the bare code, and text that a spreadsheet would run as a
+# formula (starting = + - @, tab or carriage return) gets a leading apostrophe. Numbers pass as they are.
+# (dash-ag-grid evaluates these expressions without ``typeof``, so "is text" is "has a charAt method".)
+PROCESS_CELL = (
+    "params.column.getColId() === 'project_link' ? params.node.data.project_code : "
+    "((params.value && params.value.charAt && '=+-@\\t\\r'.indexOf(params.value.charAt(0)) >= 0) ? "
+    "\"'\" + params.value : params.value)"
+)
+GBP = "params.value == null ? '–' : '£' + d3.format(',.0f')(params.value)"
+PCT = "params.value == null ? '–' : d3.format(',.0f')(params.value) + '%'"
+# Quartz with tighter spacing so the twelve columns fit a 1366-pixel laptop screen.
+THEME = "themeQuartz.withParams({spacing: 5, fontSize: 14, headerFontSize: 14, wrapperBorderRadius: 6})"
+COUNT = "params.value == null ? '–' : d3.format(',.0f')(params.value)"
+
+
+def _number(field: str, header: str, formatter: str, tooltip: str, width: int = 100) -> dict:
+    return {"field": field, "headerName": header, "headerTooltip": tooltip, "type": "numericColumn",
+            "filter": "agNumberColumnFilter", "valueFormatter": {"function": formatter}, "minWidth": width}
+
+
+def _status_classes(field: str) -> dict:
+    """Colour a status cell's text by its value (classes in projects.css)."""
+    return {"cell-on": f"['on track', 'on time'].includes(params.data.{field})",
+            "cell-risk": f"['at risk', 'late'].includes(params.data.{field})",
+            "cell-off": f"['off track', 'missing'].includes(params.data.{field})"}
+
+
+WRAP = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px",
+                                                            "paddingBottom": "6px", "wordBreak": "normal"}}
+COLUMNS = [
+    {"field": "project_link", "headerName": "Code", "cellRenderer": "markdown", "pinned": "left", "minWidth": 85,
+     "maxWidth": 110, "headerTooltip": "Project code; opens the project's page"},
+    {"field": "project_name", "headerName": "Project", "minWidth": 190, "flex": 2, **WRAP},
+    {"field": "org_name", "headerName": "Partner organisation", "minWidth": 150, "flex": 1, **WRAP},
+    {"field": "priority_code", "headerName": "Priority", "minWidth": 90, "maxWidth": 110},
+    {"field": "funding_stream", "headerName": "Stream", "minWidth": 100, "maxWidth": 130},
+    _number("delivery_pct", "Delivery vs target", PCT, DEFINITIONS["delivery_pct"], 95),
+    {"field": "delivery_status", "headerName": "Delivery status", "minWidth": 95,
+     "headerTooltip": DEFINITIONS["delivery_status"], "cellClassRules": _status_classes("delivery_status")},
+    _number("grant_gbp", "Grant (£)", GBP, DEFINITIONS["grant_gbp"]),
+    _number("spend_gbp", "Spend to date (£)", GBP, DEFINITIONS["spend_gbp"]),
+    _number("spend_pct", "Spent of grant", PCT, DEFINITIONS["spend_pct"], 85),
+    {"field": "latest_return", "headerName": "Latest return", "minWidth": 125, "headerTooltip":
+     DEFINITIONS["latest_return"], "cellClassRules": _status_classes("latest_return_status"), **WRAP},
+    _number("returns_missing", "Returns missing", COUNT, DEFINITIONS["returns_missing"], 90),
+]
+
+
+def _link(code: str, f: Filters) -> str:
+    """Markdown link to the project's page, carrying the period so the page opens on the same year."""
+    query = Filters(fy=f.fy, quarter=f.quarter).to_query()
+    return f"[{code}](/projects/{quote(code)}{'?' + query if query else ''})"
+
+
+def layout(**query: str) -> html.Div:
+    f = parse_query(query)
+    return html.Div([
+        html.H1("Projects and partners"),
+        html.P("Every project within the filters: how it is delivering against its own targets, what it has spent "
+               "of its grant this financial year, and whether its quarterly returns are in. Sort or filter any "
+               "column; select a project code to see the project.", className="lead"),
+        filter_bar(f, "/projects", FIELDS),
+        html.Div([
+            html.P(id="projects-summary", className="projects-summary", **{"aria-live": "polite"}),
+            html.P("Scroll the table sideways for more columns.", className="grid-hint"),
+            html.Button("Download table as CSV", id="projects-export", n_clicks=0, type="button",
+                        className="btn btn-primary btn-sm"),
+        ], className="projects-toolbar"),
+        dag.AgGrid(
+            id="projects-grid",
+            columnDefs=COLUMNS,
+            rowData=[],
+            defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": False,
+                           "wrapHeaderText": True, "autoHeaderHeight": True},
+            dashGridOptions={"theme": {"function": THEME}, "tooltipShowDelay": 300, "animateRows": False,
+                             "enableCellTextSelection": True, "ensureDomOrder": True,
+                             "suppressColumnVirtualisation": True},
+            csvExportParams={"fileName": "vvu-projects.csv", "processCellCallback": {"function": PROCESS_CELL}},
+            getRowId="params.data.project_code",
+            columnSize="responsiveSizeToFit",
+            className="ag-theme-quartz projects-grid",
+            style={"height": "640px", "width": "100%"},
+        ),
+        html.Details([
+            html.Summary("How the columns are worked out"),
+            html.Dl([item for key, label in (("delivery_pct", "Delivery vs target"),
+                                             ("delivery_status", "Delivery status"), ("grant_gbp", "Grant"),
+                                             ("spend_gbp", "Spend to date"), ("spend_pct", "Spent of grant"),
+                                             ("latest_return", "Latest return"),
+                                             ("returns_missing", "Returns missing"))
+                     for item in (html.Dt(label), html.Dd(DEFINITIONS[key]))]),
+            html.P("The same rows are available from the data API at /api/v1/projects (add ?format=csv).",
+                   className="footnote"),
+        ], className="projects-definitions"),
+    ], className="page page-projects")
+
+
+@callback(Output("projects-grid", "rowData"), Output("projects-summary", "children"),
+          Output("projects-grid", "csvExportParams"), *FILTER_INPUTS)
+def render(values: list, ids: list) -> tuple[list[dict], str, dict]:
+    f = filters_from(values, ids)
+    table = projects_table(engine(), f)
+    rows = []
+    for row in table.to_dict("records"):
+        row = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        row["project_link"] = _link(row["project_code"], f)
+        rows.append(row)
+    missing = int(table["returns_missing"].sum()) if not table.empty else 0
+    data_to = filter_options(engine()).data_to
+    period = f.describe(data_to) if data_to else "no data loaded"
+    summary = (f"{len(rows)} projects ({period}). Quarterly returns missing across them: {missing}." if rows
+               else f"No projects match these filters ({period}).")
+    name = "vvu-projects" + (f"-{f.to_query()}" if f.to_query() else "")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120]
+    return rows, summary, {"fileName": f"{safe}.csv", "processCellCallback": {"function": PROCESS_CELL}}
+
+
+@callback(Output("projects-grid", "exportDataAsCsv"), Input("projects-export", "n_clicks"),
+          prevent_initial_call=True)
+def export(n_clicks: int | None) -> bool:
+    return bool(n_clicks)

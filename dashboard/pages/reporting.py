@@ -1,0 +1,220 @@
+"""Reporting: make a snapshot of a quarter, approve it, download it, and see what changed since.
+
+Thin over ``reporting.snapshots``: the page lists snapshots with their status and hash, links each
+export to the API (the same bytes the command line writes) and offers make and approve. Approval
+asks for confirmation because it is final. (Who may approve is restricted by role in the access
+control work; until then anyone who can open the page can.)
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from analysis.fiscal import Quarter, parse_period
+from dashboard.engine import engine
+from reporting import snapshots
+from warehouse import queries
+
+LOG = logging.getLogger(__name__)
+dash.register_page(__name__, path="/reporting", title="Reporting - Essex VVU outcomes", name="Reporting", order=9)
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FORMAT_LINKS = (("xlsx", "export.xlsx", "XLSX"), ("csv", "export.csv.zip", "CSV (zip)"), ("pdf", "export.pdf", "PDF"))
+
+
+def quarter_choices() -> list[tuple[str, str]]:
+    """Quarters that have data, newest first: (label, label with its months)."""
+    data_to = queries.data_runs_to(engine())
+    if not data_to:
+        return []
+    last = Quarter.of(parse_period(data_to))
+    out, q = [], Quarter(2019, 1)
+    while q <= last:
+        first, end = parse_period(q.first_month), parse_period(q.last_month)
+        months = f"{MONTHS[first.month - 1]}-{MONTHS[end.month - 1]} {end.year}"
+        partial = " (data to " + data_to + ")" if q.last_month > data_to else ""
+        out.append((q.label, f"{q.label} ({months}){partial}"))
+        q = Quarter(q.fy_start + (q.number == 4), q.number % 4 + 1)
+    return out[::-1]
+
+
+def _who() -> str:
+    """The signed-in user in production; in development mode the app is open, and says so."""
+    try:
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return str(current_user.id)[:100]
+    except Exception:  # noqa: BLE001 - no login manager in development mode
+        pass
+    return "dashboard user (development mode)"
+
+
+def layout(**_query: str) -> html.Div:
+    choices = quarter_choices()
+    default = next((label for label, text in choices if "data to" not in text), choices[0][0] if choices else "")
+    return html.Div([
+        html.H1("Reporting"),
+        html.P("Snapshots freeze a quarter and its financial year to date for the Home Office return and the board: "
+               "every measure with its target and status, the figures behind them, and the funding and spend "
+               "position. Approving a snapshot locks it: later loads and revisions never change it, and its files "
+               "download byte for byte the same.", className="lead"),
+        html.Section([
+            html.H2("Make a snapshot", id="reporting-make-heading"),
+            html.Div([
+                html.Label([html.Span("Quarter", className="form-label"), _quarter_select(choices, default)],
+                           className="reporting-field"),
+                html.Button("Make draft snapshot", id="reporting-create", n_clicks=0, className="btn-primary",
+                            type="button"),
+            ], className="reporting-make"),
+            dcc.Loading(html.Div(id="reporting-message", role="status", className="reporting-message"),
+                        type="dot", delay_show=300),
+        ], className="reporting-card", **{"aria-labelledby": "reporting-make-heading"}),
+        html.Section([
+            html.H2("Snapshots", id="reporting-list-heading"),
+            html.P("Drafts can be reviewed and downloaded; approve one when it is right. Exports of a draft say DRAFT "
+                   "on every page.", className="footnote"),
+            html.Div(id="reporting-list"),
+        ], **{"aria-labelledby": "reporting-list-heading"}),
+        html.Section(id="reporting-changes", **{"aria-live": "polite"}),
+        dcc.Store(id="reporting-version", data=0),
+    ], className="page page-reporting")
+
+
+def _quarter_select(choices: list[tuple[str, str]], default: str) -> dbc.Select:
+    return dbc.Select(id="reporting-quarter", value=default, size="sm",
+                      options=[{"label": text, "value": label} for label, text in choices])
+
+
+def _status(info: snapshots.SnapshotInfo) -> html.Span:
+    cls = "status status-on" if info.status == "approved" else "status status-risk"
+    return html.Span(info.status, className=cls)
+
+
+def _downloads(info: snapshots.SnapshotInfo) -> html.Ul:
+    return html.Ul([
+        html.Li(html.A(label, href=f"/api/v1/snapshots/{info.id}/{path}", download="", className="reporting-download",
+                       id=f"reporting-download-{fmt}-{info.id}",
+                       **{"aria-label": f"Download snapshot {info.id} ({info.quarter}) as {label}"}))
+        for fmt, path, label in FORMAT_LINKS
+    ], className="reporting-downloads")
+
+
+def _actions(info: snapshots.SnapshotInfo) -> html.Div:
+    items = []
+    if info.status != "approved":
+        items.append(dcc.ConfirmDialogProvider(
+            html.Button("Approve", className="btn-approve", type="button",
+                        **{"aria-label": f"Approve snapshot {info.id} ({info.quarter})"}),
+            id={"type": "reporting-approve", "index": info.id},
+            message=f"Approve snapshot {info.id} of {info.quarter}? Approval is final: the snapshot and its files "
+                    "can never change afterwards.",
+        ))
+    items.append(html.Button("Changes since", id={"type": "reporting-changes", "index": info.id}, n_clicks=0,
+                             className="btn-secondary", type="button",
+                             **{"aria-label": f"Show what has changed since snapshot {info.id}"}))
+    return html.Div(items, className="reporting-actions")
+
+
+def snapshot_table(items: list[snapshots.SnapshotInfo]) -> html.Div:
+    if not items:
+        return html.P("No snapshots yet. Make one above.")
+    head = ["Snapshot", "Quarter", "Status", "Made", "Approved", "Content hash (SHA-256)", "Download", "Actions"]
+    rows = []
+    for i in items:
+        approved = f"{i.approved_at:%Y-%m-%d %H:%M} by {i.approved_by}" if i.approved_at else "–"
+        rows.append(html.Tr([
+            html.Th(f"#{i.id}", scope="row"), html.Td(i.quarter), html.Td(_status(i)),
+            html.Td(f"{i.created_at:%Y-%m-%d %H:%M} by {i.created_by}"), html.Td(approved),
+            html.Td(html.Code(f"{i.content_sha256[:16]}…", title=i.content_sha256, className="reporting-hash")),
+            html.Td(_downloads(i)), html.Td(_actions(i)),
+        ], id=f"reporting-row-{i.id}", className=f"reporting-row reporting-{i.status}"))
+    return html.Div(html.Table([
+        html.Caption("Snapshots, newest first. Times are UTC."),
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+        html.Tbody(rows),
+    ], className="data reporting-table"), className="table-scroll", tabIndex=0, role="region",
+        **{"aria-label": "Snapshots"})
+
+
+@callback(Output("reporting-list", "children"), Input("reporting-version", "data"))
+def render_list(_version: int) -> html.Div:
+    return snapshot_table(snapshots.list_snapshots(engine()))
+
+
+def _message(text: str, ok: bool) -> html.P:
+    return html.P(text, className="reporting-ok" if ok else "reporting-error")
+
+
+@callback(
+    Output("reporting-message", "children"), Output("reporting-version", "data"),
+    Input("reporting-create", "n_clicks"), Input({"type": "reporting-approve", "index": ALL}, "submit_n_clicks"),
+    State("reporting-quarter", "value"), State("reporting-version", "data"),
+    prevent_initial_call=True,
+    running=[(Output("reporting-create", "disabled"), True, False)],
+)
+def act(_create: int, _approve: list, quarter: str | None, version: int | None) -> tuple:
+    """Make or approve; the inputs are untrusted JSON, so ids and quarters are checked by ``reporting``."""
+    trigger = ctx.triggered_id
+    base = version if isinstance(version, int) else 0
+    try:
+        if trigger == "reporting-create":
+            info = snapshots.create_snapshot(engine(), str(quarter or ""), made_by=_who())
+            return _message(f"Made draft snapshot {info.id} of {info.quarter}. Review its files, then approve it.",
+                            True), base + 1
+        if isinstance(trigger, dict) and trigger.get("type") == "reporting-approve":
+            if not any(ctx.triggered and t.get("value") for t in ctx.triggered):
+                return no_update, no_update
+            info = snapshots.approve_snapshot(engine(), trigger.get("index"), approved_by=_who())
+            return _message(f"Approved snapshot {info.id} of {info.quarter}. It and its files are now locked.",
+                            True), base + 1
+    except snapshots.SnapshotError as exc:
+        return _message(f"Not done: {exc}.", False), no_update
+    except Exception:  # noqa: BLE001 - say so on the page; the details go to the server log
+        LOG.exception("reporting action failed")
+        return _message("Not done: an unexpected error occurred and was logged. Nothing was changed.", False), \
+            no_update
+    return no_update, no_update
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+@callback(Output("reporting-changes", "children"), Input({"type": "reporting-changes", "index": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+def show_changes(clicks: list) -> list:
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(c for c in clicks or [] if isinstance(c, int) and c > 0):
+        return no_update
+    try:
+        sid = snapshots.parse_id(trigger.get("index"))
+        frame = snapshots.changes_since(engine(), sid)
+    except snapshots.SnapshotError as exc:
+        return [html.H2("Changes since snapshot"), _message(f"Not shown: {exc}.", False)]
+    heading = html.H2(f"Changes since snapshot {sid}")
+    if frame.empty:
+        return [heading, html.P(f"No figure has changed since snapshot {sid} was made.")]
+    names = snapshots.describe_batches(engine(), sorted({b for bs in frame["batches"] for b in bs}))
+    labels = {"kpis_quarter": "Quarter", "kpis_fytd": "Year to date", "monthly": "Monthly"}
+    rows = [html.Tr([html.Td(labels.get(r.section, r.section)), html.Td(r.name), html.Td(r.measure),
+                     html.Td(_value(r.snapshot_value), className="num"),
+                     html.Td(_value(r.current_value), className="num"),
+                     html.Td("; ".join(names.get(b, f"#{b}") for b in r.batches) or "not identified")])
+            for r in frame.itertuples()]
+    return [heading, html.P(f"{frame['metric_code'].nunique()} measure(s) now differ from the snapshot. The snapshot "
+                            "itself has not changed."),
+            html.Div(html.Table([
+                html.Caption(f"Figures that differ from snapshot {sid}, with the load batches responsible"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+                    "Table", "Measure", "Figure", "In the snapshot", "Now", "Batches responsible")])),
+                html.Tbody(rows)], className="data reporting-table"),
+                className="table-scroll", tabIndex=0, role="region", **{"aria-label": "Changes since snapshot"})]

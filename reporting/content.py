@@ -1,0 +1,572 @@
+"""What a snapshot freezes, built from the warehouse, and the canonical JSON it is frozen as.
+
+``build_content`` gathers, for one quarter and its financial year to date: every KPI with its target
+and status (``analysis.progress.kpi_table``, as the overview), the aggregated observations behind
+them (by month, area, project, and people by age, sex and ethnicity), the funding and spend position
+(``analysis.funding``), return completeness (``analysis.returns``), the crime and Grip summaries when
+those services exist, and the facts a reader needs to trust it: when and by whom it was made, the
+load batches it drew on, the disclosure rule in force, the rules and the metric definitions.
+
+Every table of people passes through ``analysis.disclosure.suppress`` before it is frozen, so the
+frozen JSON (and therefore every export and the API) holds no count of 1 to the threshold and no
+hidden cell that subtraction within its table could recover. Suppressed cells are the string
+``"[c]"``.
+
+``canonical_json`` fixes the bytes: sorted keys, no spaces, whole numbers as integers, other numbers
+rounded to 6 decimal places, NaN as null. The snapshot's hash is the SHA-256 of those bytes.
+Exporters read only this content; nothing here renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from analysis.disclosure import SUPPRESSED, footnote, suppress
+from analysis.fiscal import Quarter, add_months, fy_months, months_between
+from analysis.progress import AT_RISK, ON_TRACK, SINCE, kpi_table
+from analysis.returns import DUE_DAYS, return_status
+from warehouse import queries, reporting_models
+from warehouse.filters import Filters
+
+SCHEMA_VERSION = 1
+TITLE = "Essex Violence and Vulnerability Unit: outcomes snapshot"
+TOTAL = "TOTAL"
+DIMENSION_ORDER = {
+    "age_band": ("under 10", "10-13", "14-17", "18-24", "25 and over", "unknown"),
+    "sex": ("female", "male", "other", "unknown"),
+    "ethnicity": ("Asian", "Black", "Mixed", "White", "Other", "unknown"),
+}
+DIMENSION_LABELS = {"age_band": "Age band", "sex": "Sex", "ethnicity": "Ethnicity"}
+
+# Column types the exporters know how to format: text, count (whole number), number (one decimal),
+# number3 (three decimals, for ratios), gbp (pounds), pct (a percentage already multiplied by 100),
+# value (formatted by the row's unit), date (ISO text).
+COLUMN_TYPES = ("text", "count", "number", "number3", "gbp", "pct", "value", "date")
+
+
+class NoData(ValueError):
+    """The quarter asked for has no observations."""
+
+
+@dataclass(frozen=True)
+class SnapshotDoc:
+    """A stored snapshot as the exporters see it: frozen content plus its status and approval."""
+
+    id: int
+    quarter: str
+    status: str
+    created_at: datetime
+    created_by: str
+    approved_at: datetime | None
+    approved_by: str
+    content: dict
+    content_sha256: str
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+    def section(self, key: str) -> dict | None:
+        return next((s for s in self.content.get("sections", []) if s["key"] == key), None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Canonical JSON
+
+
+def normalise(value: Any) -> Any:
+    """Plain JSON values with fixed number formatting (see module docstring)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): normalise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalise(v) for v in value]
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, int | float):  # numpy scalars
+        return normalise(value.item())
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        rounded = round(value, 6)
+        if rounded == int(rounded) and abs(rounded) < 2**53:
+            return int(rounded)
+        return rounded
+    raise TypeError(f"cannot freeze a {type(value).__name__} in snapshot content")
+
+
+def canonical_json(content: dict) -> str:
+    return json.dumps(normalise(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def column(key: str, label: str, type_: str = "text", unit: str = "") -> dict:
+    """A typed column; ``unit`` names what a metric column counts ("people" marks a controlled column)."""
+    if type_ not in COLUMN_TYPES:
+        raise ValueError(f"unknown column type {type_!r}")
+    return {"key": key, "label": label, "type": type_, **({"unit": unit} if unit else {})}
+
+
+def section(key: str, title: str, description: str, columns: list[dict], rows: list[dict],
+            notes: Iterable[str] = (), people: bool = False, chart: dict | None = None) -> dict:
+    """A table as frozen: typed columns and rows of plain values ("[c]" where suppressed).
+
+    ``chart`` tells the board pack how to draw the section, e.g. {"kind": "forest"}.
+    """
+    keys = [c["key"] for c in columns]
+    clean = [{k: row.get(k) for k in keys} for row in rows]
+    hidden = sum(1 for row in clean for v in row.values() if v == SUPPRESSED)
+    out = {"key": key, "title": title, "description": description, "columns": columns, "rows": clean,
+           "notes": list(notes), "people": people, "suppressed_cells": hidden}
+    if chart:
+        out["chart"] = chart
+    return out
+
+
+def _num(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) or math.isinf(out) else out
+
+
+def _controlled(table: pd.DataFrame, cols: Sequence[str], threshold: int, **totals: Any) -> pd.DataFrame:
+    """``analysis.disclosure.suppress`` with hidden cells turned into "[c]" (object columns)."""
+    out = suppress(table, cols, threshold, **totals)
+    for col in [*cols, *([totals["row_total_col"]] if totals.get("row_total_col") else [])]:
+        out[col] = [SUPPRESSED if pd.isna(v) else float(v) for v in out[col]]
+    return out.astype({c: object for c in cols})
+
+
+def _people(info: pd.DataFrame) -> set[str]:
+    return set(info.loc[info["unit"] == "people", "metric_code"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sections
+
+KPI_COLUMNS = [
+    column("priority_code", "Priority"), column("metric_code", "Code"), column("name", "Measure"),
+    column("unit", "Unit"), column("value", "Value", "value"), column("target", "Target", "value"),
+    column("share_pct", "% of target", "pct"), column("expected", "Expected by now", "value"),
+    column("status", "Status"), column("previous", "Same period last year", "value"),
+    column("change_pct", "Change on last year (%)", "pct"),
+    column("total_since_2019", "April 2019 to period end", "value"),
+]
+
+
+def kpi_section(key: str, title: str, description: str, table: pd.DataFrame, threshold: int) -> dict:
+    """The KPI table with people counts controlled; share and change hide with the count they reveal."""
+    rows = []
+    for r in table.to_dict("records"):
+        share, change = _num(r["share"]), _num(r["change_pct"])
+        rows.append({
+            "priority_code": r["priority_code"] or "", "metric_code": r["metric_code"], "name": r["name"],
+            "unit": r["unit"], "value": _num(r["value"]), "target": _num(r["target"]),
+            "share_pct": None if share is None else share * 100.0, "expected": _num(r["expected"]),
+            "status": r["status"], "previous": _num(r["previous"]), "change_pct": change,
+            "total_since_2019": _num(r["total_since_2019"]),
+        })
+    counts = ["value", "previous", "total_since_2019"]
+    people = [i for i, row in enumerate(rows) if row["unit"] == "people"]
+    if people:
+        frame = pd.DataFrame([{c: rows[i][c] for c in counts} for i in people], index=people)
+        missing = frame.isna()
+        controlled = _controlled(frame.fillna(0.0), counts, threshold)
+        for i in people:
+            for c in counts:
+                rows[i][c] = None if missing.at[i, c] else controlled.at[i, c]
+            if rows[i]["value"] == SUPPRESSED:
+                rows[i]["share_pct"] = SUPPRESSED if rows[i]["share_pct"] is not None else None
+                rows[i]["change_pct"] = SUPPRESSED if rows[i]["change_pct"] is not None else None
+            if rows[i]["previous"] == SUPPRESSED and rows[i]["change_pct"] is not None:
+                rows[i]["change_pct"] = SUPPRESSED
+    return section(key, title, description, KPI_COLUMNS, rows, people=True)
+
+
+def monthly_section(monthly: pd.DataFrame, info: pd.DataFrame, months: list[str], threshold: int) -> dict:
+    """Each metric by month over the financial year to date, with the year-to-date figure."""
+    have = monthly[monthly["period"].isin(months)]
+    grid = have.pivot_table(index="metric_code", columns="period", values="value", aggfunc="sum")
+    rows = []
+    for m in info.itertuples(index=False):
+        row: dict[str, Any] = {"priority_code": m.priority_code or "", "metric_code": m.metric_code,
+                               "name": m.name, "unit": m.unit}
+        if m.metric_code in grid.index:
+            values = [float(grid.at[m.metric_code, p]) if p in grid.columns and not pd.isna(
+                grid.at[m.metric_code, p]) else 0.0 for p in months]
+            reported = [p for p in months if p in grid.columns and not pd.isna(grid.at[m.metric_code, p])]
+            if m.aggregation == "latest":
+                total = float(grid.at[m.metric_code, reported[-1]]) if reported else 0.0
+            else:
+                total = sum(values)
+            row.update(dict(zip(months, values, strict=True)), total=total)
+        else:
+            row.update({p: None for p in months}, total=None)
+        rows.append(row)
+    people = _people(info)
+    by_code = {r["metric_code"]: r for r in rows}
+    for aggregation in ("sum", "latest"):
+        codes = [c for c in info.loc[info["aggregation"] == aggregation, "metric_code"]
+                 if c in people and by_code[c]["total"] is not None]
+        if not codes:
+            continue
+        frame = pd.DataFrame([{p: by_code[c][p] for p in [*months, "total"]} for c in codes], index=codes)
+        if aggregation == "sum":  # each row's months add up to its total: a published line
+            controlled = _controlled(frame, months, threshold, row_total_col="total")
+        else:  # a stock's total is its last month, not a sum: the same number, hidden alike
+            controlled = _controlled(frame, [*months, "total"], threshold)
+        for c in codes:
+            by_code[c].update({p: controlled.at[c, p] for p in [*months, "total"]})
+    cols = [column("priority_code", "Priority"), column("metric_code", "Code"), column("name", "Measure"),
+            column("unit", "Unit"), *[column(p, p, "value") for p in months],
+            column("total", "Year to date", "value")]
+    return section("monthly", "Monthly values, financial year to date",
+                   f"Each measure month by month from {months[0]} to {months[-1]}. 'Year to date' is the sum "
+                   "of the months, or for a stock (aggregation 'latest') the last month reported.",
+                   cols, rows, people=True)
+
+
+def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, group: str,
+                  labels: pd.DataFrame, info: pd.DataFrame, threshold: int) -> dict:
+    """Groups (areas or projects) as rows and metrics as columns, with a total row, controlled."""
+    codes = [c for c in info["metric_code"] if c in set(values["metric_code"])]
+    grid = values.pivot_table(index=group, columns="metric_code", values="value", aggfunc="sum").reindex(
+        columns=codes).fillna(0.0)
+    grid = grid.loc[sorted(grid.index)]
+    grid.loc[TOTAL] = grid.sum()
+    people = [c for c in codes if c in _people(info)]
+    if people:
+        controlled = _controlled(grid, people, threshold, col_total_row=TOTAL)
+        grid = grid.astype(object)
+        for c in people:
+            grid[c] = controlled[c]
+    label_cols = [c for c in labels.columns if c != group]
+    lookup = labels.set_index(group)
+    rows = []
+    for idx, vals in grid.iterrows():
+        row = {group: "" if idx == TOTAL else idx}
+        for c in label_cols:
+            row[c] = "Total" if (idx == TOTAL and c == label_cols[0]) else (
+                "" if idx == TOTAL or idx not in lookup.index else lookup.at[idx, c])
+        row.update({c: vals[c] for c in codes})
+        rows.append(row)
+    names = dict(zip(info["metric_code"], info["name"], strict=True))
+    units = dict(zip(info["metric_code"], info["unit"], strict=True))
+    type_for = {"people": "count", "gbp": "gbp", "hours": "number"}
+    cols = [column(group, "Code"), *[column(c, c.replace("_", " ").capitalize()) for c in label_cols],
+            *[column(c, names[c], type_for.get(units[c], "count"), units[c]) for c in codes]]
+    return section(key, title, description, cols, rows, people=bool(people))
+
+
+def breakdown_section(frame: pd.DataFrame, info: pd.DataFrame, threshold: int, quarter: Quarter) -> dict:
+    """People started in the quarter by age band, sex and ethnicity; each block adds up to its total."""
+    codes = [c for c in info.loc[(info["unit"] == "people") & (info["aggregation"] == "sum"), "metric_code"]]
+    rows: list[dict] = []
+    totals: dict[str, dict[str, Any]] = {}
+    for dim, order in DIMENSION_ORDER.items():
+        block = frame[frame["dimension"] == dim].pivot_table(
+            index="category", columns="metric_code", values="value", aggfunc="sum").reindex(
+            index=list(order), columns=codes).fillna(0.0)
+        block.loc[TOTAL] = block.sum()
+        controlled = _controlled(block, codes, threshold, col_total_row=TOTAL)
+        for cat, vals in controlled.iterrows():
+            rows.append({"dimension": DIMENSION_LABELS[dim], "category": "Total" if cat == TOTAL else cat,
+                         **{c: vals[c] for c in codes}})
+        totals[dim] = {c: controlled.at[TOTAL, c] for c in codes}
+    # The blocks' totals are the same number; if any block had to hide one, hide that measure in every
+    # block rather than let another block's total reveal it.
+    for c in codes:
+        if any(t[c] == SUPPRESSED for t in totals.values()) and not all(t[c] == SUPPRESSED for t in totals.values()):
+            for row in rows:
+                row[c] = SUPPRESSED
+    names = dict(zip(info["metric_code"], info["name"], strict=True))
+    cols = [column("dimension", "Split by"), column("category", "Group"),
+            *[column(c, names[c], "count", "people") for c in codes]]
+    return section("breakdown", f"People by age band, sex and ethnicity, {quarter.label}",
+                   "New people started in the quarter, split as partners reported them ('unknown' where no split "
+                   "was given). Each block adds up to its total row.", cols, rows, people=True)
+
+
+def funding_sections(engine: Engine, quarter: Quarter) -> list[dict]:
+    """Funding by stream for the year, spend against grant to the quarter's end, and per project."""
+    try:
+        from analysis.funding import allocation_table, forecast_table, forecast_totals, quarterly_spend
+        from warehouse import finance_queries
+    except ImportError:  # the funding topic is not installed in this tree
+        return []
+    fy = quarter.fy
+    allocation = allocation_table(finance_queries.funding_by_stream(engine), finance_queries.grants_by_stream(engine))
+    allocation = allocation[allocation["financial_year"] == fy]
+    reported = finance_queries.spend_quarters_reported(engine, fy)
+    elapsed = min(quarter.number, reported)
+    everyone = Filters()
+    scope = queries.project_scope(engine, everyone)
+    grants = finance_queries.project_grants(engine, everyone, fy)
+    spend = finance_queries.project_spend(engine, everyone, fy)
+    forecast = forecast_table(scope, grants, spend, fy, elapsed)
+    quarterly = quarterly_spend(spend, float(grants["awarded_gbp"].sum()), fy, elapsed)
+    totals = forecast_totals(forecast)
+    ledger = (f"Spend is reported to {Quarter(quarter.fy_start, elapsed).label}." if elapsed
+              else "No spend was reported for the year by the quarter's end.")
+    if 0 < elapsed < quarter.number:
+        ledger += f" The spend ledger did not yet cover {quarter.label}."
+    money = [column("funding_stream", "Stream"), column("source_body", "Source"),
+             column("amount_gbp", "Funding (£)", "gbp"), column("granted_gbp", "Granted to projects (£)", "gbp"),
+             column("unallocated_gbp", "Not yet granted (£)", "gbp"), column("projects", "Projects", "count")]
+    quarters = [column("quarter", "Quarter number", "count"), column("label", "Quarter"),
+                column("reported", "Spend reported"), column("spend_gbp", "Spend (£)", "gbp"),
+                column("grant_share_gbp", "Quarter of grant (£)", "gbp"),
+                column("cumulative_spend_gbp", "Spend to date (£)", "gbp"),
+                column("cumulative_grant_gbp", "Grant to date (£)", "gbp")]
+    projects = [column("project_code", "Code"), column("project_name", "Project"),
+                column("awarded_gbp", "Grant (£)", "gbp"), column("spend_to_date_gbp", "Spend to date (£)", "gbp"),
+                column("forecast_gbp", "Year-end forecast (£)", "gbp"), column("variance_gbp", "Variance (£)", "gbp"),
+                column("variance_pct", "Variance (%)", "pct"), column("flag", "Flag")]
+    summary = (f"Grant £{totals['awarded_gbp']:,.0f}; spend to date £{totals['spend_to_date_gbp']:,.0f}; "
+               f"year-end forecast £{totals['forecast_gbp']:,.0f}; forecast unspent "
+               f"£{totals['forecast_unspent_gbp']:,.0f}; {totals['underspend']} project(s) forecast to underspend "
+               f"and {totals['overspend']} to overspend by more than 10%.")
+    return [
+        section("funding", f"Funding by stream, {fy}", "Money each funding stream brought for the year and how "
+                "much of it was granted to projects.", money, allocation.to_dict("records")),
+        section("spend", f"Spend against grant, {fy} to the end of Q{quarter.number}",
+                "Quarterly spend by all projects against an even quarter of their grants. " + ledger, quarters,
+                quarterly.to_dict("records"), notes=[summary]),
+        section("spend_projects", f"Spend by project, {fy} to the end of Q{quarter.number}",
+                "Each project's spend so far, its year-end run-rate forecast and how far that is from its grant "
+                "(flagged beyond 10%). " + ledger,
+                projects, forecast.to_dict("records"), notes=[summary]),
+    ]
+
+
+def completeness_section(engine: Engine, quarter: Quarter) -> dict:
+    """Quarterly returns due for the quarter: on time, late or missing (as at the snapshot)."""
+    projects = queries.project_scope(engine, Filters())
+    table = return_status(projects, queries.expected_returns(engine), quarter.last_month)
+    table = table[table["label"] == quarter.label].merge(projects[["project_code", "project_name"]],
+                                                       on="project_code", how="left")
+    counts = table["status"].value_counts()
+    note = (f"{len(table)} returns were due for {quarter.label}: {int(counts.get('on time', 0))} on time, "
+            f"{int(counts.get('late', 0))} late, {int(counts.get('missing', 0))} missing at the time of the "
+            f"snapshot (a return is due {DUE_DAYS} days after the quarter ends).")
+    order = {"missing": 0, "late": 1, "on time": 2}
+    table = table.assign(_o=table["status"].map(order)).sort_values(["_o", "project_code"])
+    cols = [column("project_code", "Code"), column("project_name", "Project"), column("status", "Return"),
+            column("due_on", "Due", "date"), column("submitted_on", "Received", "date"),
+            column("days_late", "Days late", "count")]
+    return section("completeness", f"Returns for {quarter.label}", "Whether each project's quarterly return "
+                   "had arrived when the snapshot was made.", cols, table.to_dict("records"), notes=[note])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Optional sections: the Grip effect and the crime trend, from their services when those exist
+
+GRIP_TABLES = ("grip_hotspot", "grip_patrol", "grip_incident", "grip_harm_weight")
+
+
+def grip_section(engine: Engine) -> tuple[dict | None, list[int]]:
+    """The Grip patrol effect as the Grip page shows it (all offences, crime counts), and its batches."""
+    try:
+        from service.grip import grip_view
+    except ImportError:
+        return None, []
+    try:
+        view = grip_view(engine, "all", "count")
+    except SQLAlchemyError:  # the Grip tables are not in this database
+        return None, []
+    if view.effect.empty:
+        return None, []
+    frame = view.effect
+    cols = [column("hotspot_id", "Hotspot"), column("hotspot_name", "Name"),
+            column("patrol_days", "Patrol days", "count"), column("non_patrol_days", "Days without patrol", "count"),
+            column("crimes_patrol", "Crimes on patrol days", "count"),
+            column("crimes_non_patrol", "Crimes on other days", "count"),
+            column("rate_ratio", "Rate ratio", "number3"), column("ci_low", "95% CI low", "number3"),
+            column("ci_high", "95% CI high", "number3"), column("pct_change", "Change (%)", "pct"),
+            column("note", "Note")]
+    pooled = view.pooled
+    window = f"{view.window_start} to {view.window_end}" if view.window_start else "the loaded days"
+    notes = [f"Study window {window}; {view.incidents.get('total', 0):,} incidents loaded."]
+    if pooled:
+        notes.append(f"Pooled rate ratio {float(pooled['rate_ratio']):.2f} (95% CI {float(pooled['ci_low']):.2f} to "
+                     f"{float(pooled['ci_high']):.2f}): below 1 means fewer crimes per day on patrol days.")
+    notes += list(view.notes)
+    sec = section("grip_effect", "Grip hotspot patrols: crimes on patrol days against days without",
+                  "Crimes per day at each hotspot on days with a Grip patrol against days without, as a rate ratio "
+                  "with its 95% interval (quasi-Poisson, hotspot fixed effects), over the whole study window as the "
+                  "Grip page showed it when the snapshot was made.", cols, frame.to_dict("records"), notes,
+                  chart={"kind": "forest"})
+    return sec, reporting_models.batches_in_tables(engine, GRIP_TABLES)
+
+
+def crime_section(engine: Engine, quarter: Quarter) -> tuple[dict | None, list[int]]:
+    """Police recorded crime by month over the three years to the quarter's end (service.crime), and its batches.
+
+    Crimes in the partnership's districts and unitary authorities, with the same month a year earlier;
+    rows outside the area or without a location are counted in columns of their own, so every row
+    loaded for those months is accounted for.
+    """
+    try:
+        from service.crime import crime_table
+        from warehouse.crime_models import BUCKET_NAMES, NO_LOCATION, OUTSIDE
+    except ImportError:
+        return None, []
+    first = add_months(quarter.last_month, -35)
+    try:
+        frame = crime_table(engine, Filters(month_from=add_months(first, -12), month_to=quarter.last_month), "",
+                            ("month", "area"))
+    except (SQLAlchemyError, ValueError):  # the crime tables are not in this database
+        return None, []
+    frame = frame[frame["month"] >= add_months(first, -12)]
+    if frame.empty or not (frame["month"] >= first).any():
+        return None, []
+    inside = frame[~frame["area_code"].isin(list(BUCKET_NAMES))].groupby("month")["count"].sum()
+    outside = frame[frame["area_code"] == OUTSIDE].groupby("month")["count"].sum()
+    nowhere = frame[frame["area_code"] == NO_LOCATION].groupby("month")["count"].sum()
+    months = sorted(m for m in set(frame["month"]) if m >= first)
+    rows = [{"month": m, "crimes": int(inside.get(m, 0)),
+             "year_earlier": int(inside[add_months(m, -12)]) if add_months(m, -12) in inside.index else None,
+             "outside_area": int(outside.get(m, 0)), "no_location": int(nowhere.get(m, 0))} for m in months]
+    cols = [column("month", "Month"), column("crimes", "Crimes in the partnership area", "count"),
+            column("year_earlier", "Same month a year earlier", "count"),
+            column("outside_area", "Outside the partnership area", "count"),
+            column("no_location", "No location", "count")]
+    quarter_rows = [r for r in rows if quarter.first_month <= r["month"] <= quarter.last_month]
+    notes = [f"{sum(r['crimes'] for r in quarter_rows):,} crimes were recorded in the partnership area in "
+             f"{quarter.label} ({len(quarter_rows)} of its 3 months loaded)." if quarter_rows else
+             f"No police data had been loaded for {quarter.label}; the latest month loaded is {months[-1]}."]
+    sec = section("crime_trend", f"Police recorded crime by month, {months[0]} to {months[-1]}",
+                  "Street-level crimes from police.uk in the partnership's districts and unitary authorities, "
+                  "month by month, with the same month a year earlier.", cols, rows, notes,
+                  chart={"kind": "line", "x": "month", "y": ["crimes", "year_earlier"], "x_title": "Month",
+                         "y_title": "Crimes per month"})
+    batches = reporting_models.batches_in_tables(engine, ["crime"], "month", add_months(first, -12),
+                                                 quarter.last_month)
+    return sec, batches
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def rules(threshold: int) -> list[str]:
+    return [
+        f"Status compares each value with its target pro-rata for the months elapsed: on track at "
+        f"{ON_TRACK:.0%} or more, at risk from {AT_RISK:.0%}, off track below {AT_RISK:.0%}; 'no target' where "
+        "none was set.",
+        "Quarter targets are the annual partnership target x 3/12; year-to-date targets are the annual target x "
+        "months elapsed/12.",
+        "People measures count new people in the month they start, so months add up without counting anyone "
+        "twice. Stocks (aggregation 'latest', e.g. active caseload) show the last month, never a sum.",
+        "Financial years run April to March; quarters are Q1 April-June to Q4 January-March.",
+        "Disclosure control: " + footnote(threshold),
+    ]
+
+
+def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: datetime, made_by: str) -> dict:
+    """Everything a snapshot of ``quarter`` freezes (plain values; see ``canonical_json``)."""
+    data_to = queries.data_runs_to(engine)
+    fy = quarter.fy
+    in_quarter = queries.monthly_totals(engine, Filters(), first=quarter.first_month, last=quarter.last_month)
+    if not data_to or in_quarter.empty:
+        span = f"the data run from {SINCE} to {data_to}" if data_to else "no observations are loaded"
+        raise NoData(f"no observations for {quarter.label}: {span}")
+    runs_to = min(data_to, quarter.last_month)
+    info = queries.metrics(engine)
+    info = info.assign(_outcome=info["priority_code"].fillna("") == "").sort_values(
+        ["_outcome", "priority_code", "metric_code"], kind="stable").drop(columns="_outcome").reset_index(drop=True)
+    monthly = queries.monthly_totals(engine, Filters(), first=SINCE, last=quarter.last_month)[
+        ["metric_code", "period", "value"]]
+    targets = queries.targets(engine, Filters(), fy)
+    year = fy_months(fy)
+    fytd = months_between(year[0], quarter.last_month)
+    kpi_q = kpi_table(monthly, info, targets, quarter.first_month, quarter.last_month, runs_to, year)
+    kpi_y = kpi_table(monthly, info, targets, year[0], quarter.last_month, runs_to, year)
+
+    areas = queries.areas(engine)[["area_code", "area_name"]]
+    projects = queries.projects(engine)[["project_code", "project_name", "priority_code"]]
+    from warehouse.observation_queries import grouped_values
+
+    by_area = grouped_values(engine, Filters(), quarter.first_month, quarter.last_month, ("metric", "area"))
+    by_project = grouped_values(engine, Filters(), quarter.first_month, quarter.last_month, ("metric", "project"))
+    people_sum = info.loc[(info["unit"] == "people") & (info["aggregation"] == "sum"), "metric_code"]
+    breakdown = reporting_models.breakdown_totals(engine, fy, quarter.number, people_sum)
+
+    sections = [
+        kpi_section("kpis_quarter", f"Headline measures, {quarter.label}",
+                    f"Every measure for {quarter.first_month} to {quarter.last_month} against its quarter target.",
+                    kpi_q, threshold),
+        kpi_section("kpis_fytd", f"Headline measures, {fy} to date",
+                    f"Every measure for {year[0]} to {quarter.last_month} against the year's target pro rata.",
+                    kpi_y, threshold),
+        monthly_section(monthly, info, fytd, threshold),
+        _grid_section("by_area", f"Measures by area, {quarter.label}", "Each measure in the quarter by the area "
+                      "where it was delivered; the total row adds the areas (for stocks, each area's last month).",
+                      by_area, "area_code", areas, info, threshold),
+        _grid_section("by_project", f"Measures by project, {quarter.label}", "Each measure in the quarter by "
+                      "project; the total row adds the projects (for stocks, each project's last month).",
+                      by_project, "project_code", projects, info, threshold),
+        breakdown_section(breakdown, info, threshold, quarter),
+        *funding_sections(engine, quarter),
+        completeness_section(engine, quarter),
+    ]
+    batch_ids = reporting_models.source_batch_ids(engine, quarter.last_month, fy)
+    for sec, extra in (crime_section(engine, quarter), grip_section(engine)):
+        if sec is not None:
+            sections.append(sec)
+            batch_ids = sorted(set(batch_ids) | set(extra))
+    batches = reporting_models.batch_info(engine, batch_ids)
+    no_data = sorted(set(info["metric_code"]) - set(in_quarter["metric_code"]))
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "title": TITLE,
+        "quarter": quarter.label,
+        "financial_year": fy,
+        "quarter_first": quarter.first_month,
+        "quarter_last": quarter.last_month,
+        "fytd_first": year[0],
+        "fytd_last": quarter.last_month,
+        "data_runs_to": runs_to,
+        "made_at": made_at,
+        "made_by": made_by,
+        "source_batches": batches.to_dict("records"),
+        "disclosure": {"threshold": threshold, "rule": footnote(threshold), "function": "analysis.disclosure.suppress",
+                       "suppressed_cells": sum(s["suppressed_cells"] for s in sections)},
+        "rules": rules(threshold),
+        "definitions": info[["metric_code", "name", "unit", "aggregation", "priority_code", "definition"]]
+        .to_dict("records"),
+        "priorities": queries.priorities(engine)[["priority_code", "name"]].to_dict("records"),
+        "metrics_without_data": no_data,
+    }
+    return normalise({"meta": meta, "sections": sections})

@@ -1,0 +1,186 @@
+"""Data quality: return timeliness per project and quarter, recent loads, refused files, browser uploads.
+
+The browser upload goes through exactly the loader the command line uses (``etl.loader.load_file``
+on a temporary file), so a file is judged the same way whichever door it came in by. What this
+module adds is the web's own hazards: an untrusted name, an untrusted size (``dcc.Upload``'s limit is
+only enforced in the browser) and a payload that may not be base64 at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from analysis.fiscal import Quarter, parse_period
+from service.cache import cached
+from service.returns import returns_view
+from settings import load_settings
+from warehouse import quality_queries, queries
+from warehouse.filters import Filters
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+VALUE_DISPLAY_CHARS = 60
+STATUS_ORDER = ("on time", "late", "missing")
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "reason"]
+
+
+def truncate(value: object, limit: int = VALUE_DISPLAY_CHARS) -> str:
+    """Partner files may hold anything, even personal data typed in the wrong cell: show only a prefix."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- returns ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReturnsGrid:
+    """Project × quarter return status for the quarters of a view."""
+
+    quarters: list[str]  # labels such as "2024/25 Q1", in order
+    projects: pd.DataFrame  # project_code, project_name: projects with a return due in the view
+    cells: pd.DataFrame  # project_code, label, status, days_late, due_on, submitted_on
+    summary: pd.DataFrame  # quarter, due, on_time, late, missing, received_pct, on_time_pct
+
+
+@cached
+def returns_grid(engine: Engine, f: Filters) -> ReturnsGrid:
+    data_to = queries.data_runs_to(engine)
+    table = returns_view(engine, f)
+    if not data_to or table.empty:
+        return ReturnsGrid([], pd.DataFrame(columns=["project_code", "project_name"]), table.iloc[0:0],
+                           pd.DataFrame(columns=["quarter", "due", "on_time", "late", "missing", "received_pct",
+                                                 "on_time_pct"]))
+    first, last = f.months(data_to)
+    lo, hi = Quarter.of(parse_period(first)), Quarter.of(parse_period(last))
+    order = {}
+    q = lo
+    while q <= hi:
+        order[q.label] = len(order)
+        q = Quarter(q.fy_start + (q.number == 4), q.number % 4 + 1)
+    inside = table[table["label"].isin(order)].copy()
+    quarters = [label for label in order if label in set(inside["label"])]
+    projects = (inside[["project_code", "project_name"]].drop_duplicates().sort_values("project_code")
+                .reset_index(drop=True))
+    rows = []
+    for label in quarters:
+        part = inside[inside["label"] == label]["status"]
+        due = len(part)
+        counts = {s: int((part == s).sum()) for s in STATUS_ORDER}
+        rows.append({"quarter": label, "due": due, "on_time": counts["on time"], "late": counts["late"],
+                     "missing": counts["missing"],
+                     "received_pct": round(100 * (due - counts["missing"]) / due, 1) if due else None,
+                     "on_time_pct": round(100 * counts["on time"] / due, 1) if due else None})
+    cells = inside[["project_code", "label", "status", "days_late", "due_on", "submitted_on"]].reset_index(drop=True)
+    return ReturnsGrid(quarters, projects, cells, pd.DataFrame(rows))
+
+
+# --- loads and refusals --------------------------------------------------------------------------
+
+def batches_view(engine: Engine, limit: int = 25) -> pd.DataFrame:
+    """Newest load attempts (not cached: a refusal does not change the data version, but must show)."""
+    frame = quality_queries.recent_batches(engine, limit=max(1, min(int(limit), 500)))
+    frame["message"] = frame["message"].map(lambda m: truncate(m, 200))
+    return frame
+
+
+def rejections_view(engine: Engine, files: int = 5, limit: int = 500) -> pd.DataFrame:
+    """Problems of the latest refused files, with each value cut to a short prefix."""
+    frame = quality_queries.recent_rejections(engine, files=max(1, min(int(files), 50)),
+                                              limit=max(1, min(int(limit), 5000)))
+    frame["value"] = frame["value"].map(truncate)
+    return frame
+
+
+# --- upload --------------------------------------------------------------------------------------
+
+@dataclass
+class UploadReport:
+    """What became of an uploaded file, in the words and columns of the command line's report."""
+
+    file: str
+    outcome: str  # loaded | unchanged | rejected (by the loader, recorded) | refused (before the loader)
+    message: str
+    rows: int = 0
+    batch_id: int | None = None
+    kind: str = ""
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("loaded", "unchanged")
+
+
+def safe_display_name(name: object) -> str:
+    """A file name fit to show and store: no path, no control or markup characters, at most 100 chars."""
+    text = unicodedata.normalize("NFKC", str(name or ""))[:1000]
+    text = re.split(r"[\\/]", text)[-1]
+    text = "".join(ch for ch in text if ch.isprintable())
+    text = re.sub(r"[^\w .()\-]+", "_", text).strip(" .")
+    if len(text) > 100:
+        stem, dot, ext = text.rpartition(".")
+        text = (stem[: 99 - len(ext)] + dot + ext) if dot and len(ext) <= 5 else text[:100]
+    return text or "upload"
+
+
+def _refused(name: str, reason: str) -> UploadReport:
+    problems = pd.DataFrame([{"file": name, "row": 0, "column": "", "value": "", "reason": reason}],
+                            columns=PROBLEM_COLUMNS)
+    return UploadReport(name, "refused", f"refused: {reason}; nothing was loaded", problems=problems)
+
+
+def decode_upload(contents: object, name: str, max_bytes: int) -> bytes | UploadReport:
+    """The file's bytes from a ``dcc.Upload`` data URL, or a refusal (size checked before decoding)."""
+    if not isinstance(contents, str) or not contents.startswith("data:") or ";base64," not in contents[:300]:
+        return _refused(name, "the upload did not arrive as a file; try again")
+    payload = contents.split(";base64,", 1)[1]
+    approx = len(payload) * 3 // 4 - payload[-2:].count("=")
+    if approx > max_bytes:
+        return _refused(name, f"the file is {approx:,} bytes, over the {max_bytes:,} byte upload limit")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return _refused(name, "the upload is damaged (not valid base64); try again")
+    if len(data) > max_bytes:
+        return _refused(name, f"the file is {len(data):,} bytes, over the {max_bytes:,} byte upload limit")
+    if not data:
+        return _refused(name, "the file is empty")
+    return data
+
+
+def handle_upload(engine: Engine, contents: object, filename: object, loaded_by: str = "web upload",
+                  max_bytes: int | None = None) -> UploadReport:
+    """Validate and load one uploaded file, whole or not at all, exactly as ``python -m etl load`` would."""
+    from etl.loader import load_file  # the loader pulls in every source reader; import on first upload
+
+    limit = load_settings().max_upload_bytes if max_bytes is None else max_bytes
+    name = safe_display_name(filename if isinstance(filename, str) else "")
+    suffix = Path(name).suffix.lower()
+    if not isinstance(filename, str) or suffix not in ALLOWED_SUFFIXES:
+        return _refused(name, "only .csv and .xlsx files can be uploaded")
+    data = decode_upload(contents, name, limit)
+    if isinstance(data, UploadReport):
+        return data
+    if suffix == ".xlsx" and not data.startswith(b"PK\x03\x04"):
+        return _refused(name, "the file is named .xlsx but is not an Excel workbook")
+    if suffix == ".csv" and data.startswith(b"PK\x03\x04"):
+        return _refused(name, "the file is named .csv but is a zip or Excel workbook; save it as CSV")
+    handle = tempfile.NamedTemporaryFile(prefix="vvu-upload-", suffix=suffix, delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            handle.write(data)
+        result = load_file(engine, handle.name, loaded_by=loaded_by[:100], display_name=name)
+    finally:
+        os.unlink(handle.name)
+    problems = pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "value": truncate(p.value),
+                              "reason": p.reason} for p in result.problems], columns=PROBLEM_COLUMNS)
+    return UploadReport(name, result.outcome, result.message, rows=result.rows, batch_id=result.batch_id,
+                        kind=result.kind, problems=problems)

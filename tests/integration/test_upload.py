@@ -1,0 +1,182 @@
+"""The browser upload, called directly with the base64 data URL ``dcc.Upload`` sends.
+
+It must judge a file exactly as the command line does (same loader), load nothing on error, enforce
+the size limit on the server and never trust the file name. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from etl.loader import load_file
+from service.quality import handle_upload, safe_display_name
+from tests.conftest import SAMPLE
+from warehouse.models import LoadBatch
+from warehouse.quality_queries import recent_rejections, table_counts
+
+REFERENCE = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv")
+HEADER = "period,project_code,area_code,metric_code,value,age_band,sex,ethnicity\n"
+# PRJ001 runs from 2019-04 in Rochford (E07000075); two people engaged, split by age/sex/ethnicity.
+GOOD = HEADER + ("2024-05,PRJ001,E07000075,YP_ENGAGED,12,14-17,female,White\n"
+                 "2024-05,PRJ001,E07000075,YP_ENGAGED,15,18-24,male,Black\n")
+# Row 2: a metric code that does not exist; row 3: a negative count. Row 4 is fine but must not load.
+BAD = HEADER + ("2024-05,PRJ001,E07000075,NOT_A_METRIC,3,,,\n"
+                "2024-05,PRJ001,E07000075,YP_ENGAGED,-4,14-17,male,White\n"
+                "2024-06,PRJ001,E07000075,YP_ENGAGED,20,14-17,male,White\n")
+
+
+def data_url(text: str | bytes, mime: str = "text/csv") -> str:
+    raw = text.encode() if isinstance(text, str) else text
+    return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
+
+
+@pytest.fixture
+def ref_engine(engine: Engine) -> Engine:
+    """A fresh database holding only the reference data an observations file refers to."""
+    for name in REFERENCE:
+        assert load_file(engine, SAMPLE / name).ok
+    return engine
+
+
+@pytest.fixture
+def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Uploads' temporary files go here, so a test can see that none is left behind."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def batches(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(select(LoadBatch.file_name, LoadBatch.outcome, LoadBatch.loaded_by,
+                                   LoadBatch.rows_loaded).order_by(LoadBatch.id)).all()
+
+
+def test_good_file_loads_like_the_command_line(ref_engine: Engine, own_tmp: Path) -> None:
+    before = table_counts(ref_engine)
+    report = handle_upload(ref_engine, data_url(GOOD), "C:\\Users\\me\\April return.csv")
+    assert report.outcome == "loaded" and report.ok, report.message
+    assert report.rows == 2 and report.kind == "observations"
+    assert report.file == "April return.csv"  # the browser's path is dropped
+    after = table_counts(ref_engine)
+    assert after["observations"] == before["observations"] + 2
+    # Breakdown summary: one quarter (2024/25 Q1) x 3 dimensions x 2 categories each = 6 rows.
+    assert after["observation_breakdown"] == 6
+    assert batches(ref_engine)[-1] == ("April return.csv", "loaded", "web upload", 2)
+    assert list(own_tmp.iterdir()) == []  # the temporary copy is gone
+
+    again = handle_upload(ref_engine, data_url(GOOD), "April return.csv")
+    assert again.outcome == "unchanged" and again.ok
+    assert table_counts(ref_engine) == after
+
+
+def test_bad_file_loads_nothing_and_reports_row_and_column(ref_engine: Engine, own_tmp: Path) -> None:
+    before = table_counts(ref_engine)
+    report = handle_upload(ref_engine, data_url(BAD), "bad.csv", loaded_by="web upload (alice)")
+    assert report.outcome == "rejected" and not report.ok
+    assert table_counts(ref_engine) == before  # not even the good row 4
+    problems = {(r.row, r.column) for r in report.problems.itertuples()}
+    assert problems == {(2, "metric_code"), (3, "value")}
+    assert set(report.problems["file"]) == {"bad.csv"}
+    assert "NOT_A_METRIC" in report.problems["value"].tolist()
+    # The refusal is kept, with its problems, for the data quality page.
+    assert batches(ref_engine)[-1][:3] == ("bad.csv", "rejected", "web upload (alice)")
+    kept = recent_rejections(ref_engine, files=1)
+    assert sorted(zip(kept["row_number"], kept["column_name"], strict=True)) == [(2, "metric_code"), (3, "value")]
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_too_large_payload_is_refused_before_loading(ref_engine: Engine, own_tmp: Path) -> None:
+    before, recorded = table_counts(ref_engine), len(batches(ref_engine))
+    report = handle_upload(ref_engine, data_url(GOOD), "big.csv", max_bytes=100)
+    assert report.outcome == "refused" and "100 byte upload limit" in report.message
+    # 30 MB of base64 against the default 20 MB limit: refused from its length, never decoded.
+    huge = "data:text/csv;base64," + "A" * (30 * 1024 * 1024)
+    report = handle_upload(ref_engine, huge, "huge.csv")
+    assert report.outcome == "refused" and "upload limit" in report.message
+    assert report.problems[["row", "column"]].values.tolist() == [[0, ""]]
+    assert table_counts(ref_engine) == before and len(batches(ref_engine)) == recorded
+    assert list(own_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "contents", "reason"), [
+    ("notes.txt", data_url(GOOD), "only .csv and .xlsx"),
+    ("report.pdf", data_url(b"%PDF-1.4"), "only .csv and .xlsx"),
+    ("data.xlsx", data_url(GOOD), "not an Excel workbook"),
+    ("data.csv", data_url(b"PK\x03\x04rest"), "is a zip or Excel workbook"),
+    ("data.csv", "data:text/csv;base64,@@not base64@@", "not valid base64"),
+    ("data.csv", "just text", "did not arrive as a file"),
+    ("data.csv", ["data:text/csv;base64,AAAA"], "did not arrive as a file"),
+    ("data.csv", data_url(b""), "empty"),
+])
+def test_untrusted_uploads_are_refused(ref_engine: Engine, name: str, contents: object, reason: str) -> None:
+    report = handle_upload(ref_engine, contents, name)
+    assert report.outcome == "refused" and reason in report.message
+    assert batches(ref_engine)[-1][0] == "projects.csv"  # nothing recorded, nothing loaded
+
+
+def test_damaged_workbook_goes_through_the_loader_and_is_refused(ref_engine: Engine, own_tmp: Path) -> None:
+    before = table_counts(ref_engine)
+    report = handle_upload(ref_engine, data_url(b"PK\x03\x04 not really a zip", "application/octet-stream"),
+                           "Q1 return.xlsx")
+    assert report.outcome == "rejected" and "damaged" in report.problems["reason"].iloc[0]
+    assert table_counts(ref_engine) == before
+    assert batches(ref_engine)[-1][:2] == ("Q1 return.xlsx", "rejected")
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_file_names_are_sanitised_for_display() -> None:
+    assert safe_display_name("../../etc/passwd.csv") == "passwd.csv"
+    assert safe_display_name("C:\\temp\\x.csv") == "x.csv"
+    assert safe_display_name('<img src=x onerror="alert(1)">.csv') == "_img src_x onerror_alert(1)_.csv"
+    assert safe_display_name("a\x00b\u202ec.csv") == "abc.csv"
+    assert safe_display_name("") == "upload"
+    long = safe_display_name("x" * 300 + ".xlsx")
+    assert len(long) == 100 and long.endswith(".xlsx")
+
+
+def test_page_callback_uses_the_same_path(ref_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Dash callback itself, called directly: report, refresh counter, cleared upload."""
+    import dashboard.engine
+    from dashboard.app import app  # noqa: F401 - registers the pages first
+    from dashboard.pages import data_quality
+
+    monkeypatch.setattr(dashboard.engine, "engine", lambda: ref_engine)
+    monkeypatch.setattr(data_quality, "engine", lambda: ref_engine)
+    before = table_counts(ref_engine)
+    children, refresh, cleared = data_quality.upload(data_url(BAD), "bad.csv", 3)
+    assert refresh == 4 and cleared is None
+    text = str(children)
+    assert "metric_code" in text and "NOT_A_METRIC" in text and "Refused" in text
+    assert table_counts(ref_engine) == before
+
+
+def test_dash_endpoint_enforces_the_limit_on_the_server(ref_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client that skips the browser's max_size and posts straight to the callback is still refused."""
+    from dashboard.app import server
+    from dashboard.pages import data_quality
+
+    monkeypatch.setattr(data_quality, "engine", lambda: ref_engine)
+    monkeypatch.setenv("MAX_UPLOAD_BYTES", "1000")
+    outputs = [{"id": "data-quality-upload-report", "property": "children"},
+               {"id": "data-quality-refresh", "property": "data"},
+               {"id": "data-quality-upload", "property": "contents"}]
+    body = {
+        "output": "..data-quality-upload-report.children...data-quality-refresh.data...data-quality-upload.contents..",
+        "outputs": outputs,
+        "inputs": [{"id": "data-quality-upload", "property": "contents", "value": data_url(GOOD * 20)}],
+        "state": [{"id": "data-quality-upload", "property": "filename", "value": "big.csv"},
+                  {"id": "data-quality-refresh", "property": "data", "value": 0}],
+        "changedPropIds": ["data-quality-upload.contents"],
+    }
+    before = table_counts(ref_engine)
+    response = server.test_client().post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    assert "1,000 byte upload limit" in response.get_data(as_text=True)
+    assert table_counts(ref_engine) == before
