@@ -219,7 +219,7 @@ def validate(
         total += len(frame)
         if progress:
             progress(len(frame))
-    if total == 0 and not ctx.state.get("rows"):
+    if total == 0:
         ctx.add(1, "", "", "the file has a header but no data rows")
     else:
         source.finish(ctx)

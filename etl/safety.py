@@ -70,8 +70,8 @@ def check_text(path: Path, head: bytes) -> None:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the 8 KB boundary is fine; anything earlier is not text.
-        if exc.start < len(head) - 4:
+        # A multi-byte character cut at the 8 KB boundary is fine; any other bad byte is not text.
+        if exc.reason != "unexpected end of data" or exc.start < len(head) - 4:
             raise reject(
                 path, f"the file is not UTF-8 text (invalid byte at offset {exc.start}); save it as CSV UTF-8"
             ) from exc

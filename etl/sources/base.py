@@ -9,6 +9,7 @@ everything, once to write, so memory stays flat however large the file is.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,33 +77,36 @@ class Source:
         """Read a CSV as strings in chunks with canonical headers and spreadsheet row numbers."""
         header = read_csv_header(path)
         self.check_header(path, header)
-        usecols = [i for i, h in enumerate(header) if h in self.schema.names]
-        names = [header[i] for i in usecols]
-        reader = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            header=None,
-            skiprows=1,
-            usecols=usecols,
-            names=None,
-            chunksize=chunk_rows,
-            encoding="utf-8-sig",
-            engine="c",
-            on_bad_lines="error",
-        )
+        # Every column is read (not just the ones this kind uses) so that a row with more cells than
+        # the header is an error, not silently cut: an unquoted "1,234" must not load as 1.
+        _check_first_row_width(path, len(header))
+        wanted = [h for h in header if h in self.schema.names]
         first_row = 2
         try:
+            reader = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                header=None,
+                skiprows=1,
+                names=list(range(len(header))),
+                index_col=False,
+                chunksize=chunk_rows,
+                encoding="utf-8-sig",
+                engine="c",
+                on_bad_lines="error",
+            )
             for chunk in reader:
-                chunk.columns = names
+                chunk.columns = header
+                chunk = chunk[wanted]
                 chunk.index = pd.RangeIndex(first_row, first_row + len(chunk))
                 first_row += len(chunk)
                 for col in self.schema.names:
                     if col not in chunk:
                         chunk[col] = ""
-                blank = blank_cells(chunk[names[0]])  # a blank row is blank in its first column: look
-                for col in names[1:]:  # at the other columns of those rows only
+                blank = blank_cells(chunk[wanted[0]])  # a blank row is blank in its first column: look
+                for col in wanted[1:]:  # at the other columns of those rows only
                     if not blank.any():
                         break
                     candidates = np.flatnonzero(blank)
@@ -111,7 +115,7 @@ class Source:
                 chunk.insert(0, "_row", chunk.index.astype("int64"))
                 yield chunk.reset_index(drop=True)
         except pd.errors.ParserError as exc:
-            raise reject(path, f"the CSV is malformed: {exc}") from exc
+            raise _malformed(path, exc) from exc
         except UnicodeDecodeError as exc:
             raise reject(path, "the file is not UTF-8 text; save it as CSV UTF-8") from exc
 
@@ -195,6 +199,36 @@ def read_csv_header(path: Path) -> list[str]:
     if not first.strip():
         raise reject(path, "the file has no header row", row=1)
     return [normalise_header(h) for h in next(csv.reader([first]))]
+
+
+_TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _too_many_cells(path: Path, row: int, cells: int, expected: int) -> FileRejected:
+    return reject(path, f"this row has {cells} cells but the header row has {expected}; a value containing a "
+                  "comma (such as 1,234) must be in quotes", row=row)
+
+
+def _check_first_row_width(path: Path, expected: int) -> None:
+    """The CSV parser checks every row's width against the first data row's, so check that one here."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        first = next(reader, None)
+    if first is not None and len(first) > expected:
+        raise _too_many_cells(path, 2, len(first), expected)
+
+
+def _malformed(path: Path, exc: Exception) -> FileRejected:
+    match = _TOO_MANY.search(str(exc))
+    if match:
+        expected, line, cells = (int(g) for g in match.groups())
+        return _too_many_cells(path, line, cells, expected)
+    match = _OPEN_QUOTE.search(str(exc))
+    if match:  # the parser counts rows from 0 at the header
+        return reject(path, "a quote (\") opened in this row is never closed", row=int(match.group(1)) + 1)
+    return reject(path, f"the CSV is malformed: {exc}")
 
 
 def clean(frame: pd.DataFrame) -> pd.DataFrame:

@@ -86,16 +86,39 @@ def page(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
     pg.on("console", lambda m: errors.append(f"{pg.url}: {m.text[:300]}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(f"{pg.url}: {str(e)[:300]}"))
     pg.console_errors = errors
+    inflight = {"n": 0}
+
+    def _is_callback(req) -> bool:  # noqa: ANN001
+        return "_dash-update-component" in req.url
+
+    pg.on("request", lambda r: inflight.__setitem__("n", inflight["n"] + 1) if _is_callback(r) else None)
+    pg.on("requestfinished", lambda r: inflight.__setitem__("n", inflight["n"] - 1) if _is_callback(r) else None)
+    pg.on("requestfailed", lambda r: inflight.__setitem__("n", inflight["n"] - 1) if _is_callback(r) else None)
+    pg.dash_inflight = inflight
     yield pg
     context.close()
     assert not errors, "console errors:\n" + "\n".join(errors)
 
 
-def wait_for_dash(pg) -> None:  # noqa: ANN001
-    """Wait until Dash has no callback in flight (the page shows its final state)."""
+def wait_for_dash(pg, timeout_s: float = 90) -> None:  # noqa: ANN001
+    """Wait until no Dash callback has been in flight for a while (the page shows its final state).
+
+    Callbacks chain (filters -> URL -> content), so "idle" means idle for 600 ms in a row; a busy CI
+    machine can take seconds per callback, hence the generous timeout.
+    """
     pg.wait_for_load_state("networkidle")
-    pg.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=30000)
-    pg.wait_for_timeout(300)
+    inflight = getattr(pg, "dash_inflight", {"n": 0})
+    deadline = time.time() + timeout_s
+    quiet_since = None
+    while time.time() < deadline:
+        if inflight["n"] <= 0:
+            quiet_since = quiet_since or time.time()
+            if time.time() - quiet_since >= 0.6:
+                return
+        else:
+            quiet_since = None
+        pg.wait_for_timeout(100)
+    raise AssertionError(f"Dash callbacks still running after {timeout_s} s on {pg.url}")
 
 
 def check_axe(pg, allow: dict[str, str] | None = None) -> None:  # noqa: ANN001
