@@ -43,7 +43,7 @@ def create_app() -> Dash:
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 4 // 3 + 2**20  # base64 in a callback's JSON
     server.config["COMPRESS_MIMETYPES"] = ["text/html", "text/css", "application/json", "application/javascript",
-                                           "text/csv", "application/geo+json"]
+                                           "text/javascript", "text/csv", "application/geo+json"]
     server.config["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     Compress(server)
     auth.install(server, settings)
