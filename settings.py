@@ -34,6 +34,7 @@ class Settings:
     cache_url: str = ""
     suppression_threshold: int = 9
     max_upload_bytes: int = 20 * 1024 * 1024
+    warm_cache: bool = True  # compute the common views ahead of visitors after each load (service.warm)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -74,4 +75,5 @@ def load_settings() -> Settings:
         cache_url=os.environ.get("CACHE_URL", "").strip(),
         suppression_threshold=_int("SUPPRESSION_THRESHOLD", 9),
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        warm_cache=os.environ.get("WARM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

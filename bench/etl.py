@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "load_average": [round(x, 1) for x in os.getloadavg()],
     }
-    stem = RESULTS / f"etl-{meta['date']}"
+    suffix = "" if args.rows == 1_000_000 and args.backend == "both" else f"-{args.rows}-{args.backend}"
+    stem = RESULTS / f"etl-{meta['date']}{suffix}"
     stem.with_suffix(".md").write_text(markdown(results, meta), encoding="utf-8")
     stem.with_suffix(".json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n", encoding="utf-8")
     print(markdown(results, meta))

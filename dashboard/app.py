@@ -65,6 +65,11 @@ def create_app() -> Dash:
 
     api.register(server)
     app.layout = shell(dash.page_container, production=settings.production)
+    if settings.warm_cache:
+        from service.warm import start_warmer
+        from warehouse.db import get_engine
+
+        start_warmer(get_engine(settings.database_url))
     return app
 
 

@@ -41,18 +41,23 @@ def respond(frame: pd.DataFrame, name: str, meta: dict[str, Any] | None = None) 
     """The frame as JSON ({"meta":..., "data": [...]}) or as CSV with ``?format=csv``."""
     fmt = request.args.get("format", "json").lower()
     if fmt == "csv":
-        buf = io.StringIO()
-        safe = frame.copy()
-        for col in safe.columns:
-            if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-                safe[col] = safe[col].map(escape_formula)
-        safe.to_csv(buf, index=False)
-        return Response(buf.getvalue(), mimetype="text/csv",
+        return Response(safe_csv(frame), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt != "json":
         return error(f"format must be json or csv, not {fmt[:10]!r}")
     records = [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
     return jsonify({"meta": meta or {}, "data": records})
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """The frame as CSV text with every formula-like text cell neutralised (API and page downloads)."""
+    buf = io.StringIO()
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(escape_formula)
+    safe.to_csv(buf, index=False)
+    return buf.getvalue()
 
 
 def escape_formula(value: Any) -> Any:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import dash
-import dash_ag_grid as dag
-from dash import Input, Output, callback, html
+import pandas as pd
+from dash import Output, callback, dcc, html
 
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.server_grid import register_server_grid, server_grid
 from dashboard.engine import engine
 from service.options import filter_options
 from service.projects import DEFINITIONS, projects_table
@@ -20,14 +21,6 @@ dash.register_page(__name__, path="/projects", title="Projects and partners - Es
 
 FIELDS = ("fy", "quarter", "area", "priority", "stream")
 
-# CSV export: the link column exports the bare code, and text that a spreadsheet would run as a
-# formula (starting = + - @, tab or carriage return) gets a leading apostrophe. Numbers pass as they are.
-# (dash-ag-grid evaluates these expressions without ``typeof``, so "is text" is "has a charAt method".)
-PROCESS_CELL = (
-    "params.column.getColId() === 'project_link' ? params.node.data.project_code : "
-    "((params.value && params.value.charAt && '=+-@\\t\\r'.indexOf(params.value.charAt(0)) >= 0) ? "
-    "\"'\" + params.value : params.value)"
-)
 GBP = "params.value == null ? '–' : '£' + d3.format(',.0f')(params.value)"
 PCT = "params.value == null ? '–' : d3.format(',.0f')(params.value) + '%'"
 # Quartz with tighter spacing so the twelve columns fit a 1366-pixel laptop screen.
@@ -42,9 +35,10 @@ def _number(field: str, header: str, formatter: str, tooltip: str, width: int = 
 
 def _status_classes(field: str) -> dict:
     """Colour a status cell's text by its value (classes in projects.css)."""
-    return {"cell-on": f"['on track', 'on time'].includes(params.data.{field})",
-            "cell-risk": f"['at risk', 'late'].includes(params.data.{field})",
-            "cell-off": f"['off track', 'missing'].includes(params.data.{field})"}
+    # Rows of a block still loading have no data yet.
+    return {"cell-on": f"!!params.data && ['on track', 'on time'].includes(params.data.{field})",
+            "cell-risk": f"!!params.data && ['at risk', 'late'].includes(params.data.{field})",
+            "cell-off": f"!!params.data && ['off track', 'missing'].includes(params.data.{field})"}
 
 
 WRAP = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px",
@@ -87,17 +81,12 @@ def layout(**query: str) -> html.Div:
             html.P("Scroll the table sideways for more columns.", className="grid-hint"),
             html.Button("Download table as CSV", id="projects-export", n_clicks=0, type="button",
                         className="btn btn-primary btn-sm"),
+            dcc.Download(id="projects-download"),
         ], className="projects-toolbar"),
-        dag.AgGrid(
-            id="projects-grid",
-            columnDefs=COLUMNS,
-            rowData=[],
-            defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": False,
-                           "wrapHeaderText": True, "autoHeaderHeight": True},
-            dashGridOptions={"theme": {"function": THEME}, "tooltipShowDelay": 300, "animateRows": False,
-                             "enableCellTextSelection": True, "ensureDomOrder": True,
-                             "suppressColumnVirtualisation": True},
-            csvExportParams={"fileName": "vvu-projects.csv", "processCellCallback": {"function": PROCESS_CELL}},
+        server_grid(
+            "projects-grid",
+            COLUMNS,
+            dashGridOptions={"theme": {"function": THEME}, "tooltipShowDelay": 300},
             getRowId="params.data.project_code",
             columnSize="responsiveSizeToFit",
             className="ag-theme-quartz projects-grid",
@@ -117,27 +106,29 @@ def layout(**query: str) -> html.Div:
     ], className="page page-projects")
 
 
-@callback(Output("projects-grid", "rowData"), Output("projects-summary", "children"),
-          Output("projects-grid", "csvExportParams"), *FILTER_INPUTS)
-def render(values: list, ids: list) -> tuple[list[dict], str, dict]:
+def grid_rows(f: Filters) -> pd.DataFrame:
+    """Every project row for the grid (the server sends it a block at a time)."""
+    table = projects_table(engine(), f)
+    return table.assign(project_link=[_link(code, f) for code in table["project_code"]])
+
+
+def csv_name(f: Filters) -> str:
+    """A file name that says which view was downloaded."""
+    name = "vvu-projects" + (f"-{f.to_query()}" if f.to_query() else "")
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120] + ".csv"
+
+
+register_server_grid("projects-grid", grid_rows, aliases={"project_link": "project_code"},
+                     export=("projects-export", "projects-download", csv_name))
+
+
+@callback(Output("projects-summary", "children"), *FILTER_INPUTS)
+def render(values: list, ids: list) -> str:
     f = filters_from(values, ids)
     table = projects_table(engine(), f)
-    rows = []
-    for row in table.to_dict("records"):
-        row = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-        row["project_link"] = _link(row["project_code"], f)
-        rows.append(row)
     missing = int(table["returns_missing"].sum()) if not table.empty else 0
     data_to = filter_options(engine()).data_to
     period = f.describe(data_to) if data_to else "no data loaded"
-    summary = (f"{len(rows)} projects ({period}). Quarterly returns missing across them: {missing}." if rows
-               else f"No projects match these filters ({period}).")
-    name = "vvu-projects" + (f"-{f.to_query()}" if f.to_query() else "")
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120]
-    return rows, summary, {"fileName": f"{safe}.csv", "processCellCallback": {"function": PROCESS_CELL}}
-
-
-@callback(Output("projects-grid", "exportDataAsCsv"), Input("projects-export", "n_clicks"),
-          prevent_initial_call=True)
-def export(n_clicks: int | None) -> bool:
-    return bool(n_clicks)
+    summary = (f"{len(table)} projects ({period}). Quarterly returns missing across them: {missing}."
+               if not table.empty else f"No projects match these filters ({period}).")
+    return summary

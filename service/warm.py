@@ -1,0 +1,109 @@
+"""Keep the cache warm, so nobody waits for the first, cold computation of a page.
+
+Every cached view is keyed on the data version (the newest loaded batch). After a load the cache
+misses everywhere at once, and each page's first visitor would pay the whole computation (a quarter
+to two seconds with a million observation rows). Each web process therefore runs one background
+thread that notices a new data version and computes, ahead of any visitor, the views people open
+most: every page without slicers, for the latest financial year and the few before it.
+
+Warming goes through the same cached functions the pages call, so it stores exactly what a visitor
+would have computed; with ``CACHE_URL`` (Redis) the other processes then find it there. A failure is
+logged and the warmer tries again at the next version: warming must never take the app down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from warehouse.filters import Filters
+from warehouse.queries import data_version
+
+log = logging.getLogger(__name__)
+
+RECENT_YEARS = 3  # the latest year (the default view) plus this many earlier ones
+POLL_SECONDS = 5.0
+
+_running: dict[str, threading.Event] = {}  # database URL -> the event that stops its warmer
+_lock = threading.Lock()
+
+
+def default_views(engine: Engine) -> list[Filters]:
+    """The unsliced view of the default period and of each recent financial year (the year picker's top)."""
+    from service.options import filter_options
+
+    years = [code for code, _label in filter_options(engine).years[:RECENT_YEARS]]
+    return [Filters(), *[Filters(fy=fy) for fy in years]]
+
+
+def _view_builders() -> list[Callable[[Engine, Filters], object]]:
+    """Cached functions the pages call with only the filters (imported late: they import this package)."""
+    from service.areas import area_view, parse_metric_choice
+    from service.breakdowns import DIMENSION_LABELS, breakdown_view, choose_metric
+    from service.funding import funding_view
+    from service.kpis import kpi_view
+    from service.priorities import GRAINS, priority_view
+    from service.projects import projects_table
+    from service.quality import returns_grid
+    from service.returns import returns_view
+
+    def areas(engine: Engine, f: Filters) -> object:
+        return area_view(engine, f, parse_metric_choice(engine, None))
+
+    def people(engine: Engine, f: Filters) -> object:
+        code = choose_metric(engine, None)
+        return [breakdown_view(engine, f, code, dim) for dim in DIMENSION_LABELS] if code else None
+
+    def priorities(engine: Engine, f: Filters) -> object:
+        return priority_view(engine, f, GRAINS[0])  # the page passes its grain: the same key as a visit
+
+    return [kpi_view, returns_view, priorities, projects_table, funding_view, returns_grid, areas, people]
+
+
+def warm(engine: Engine) -> int:
+    """Compute every default view now; returns how many were computed (already cached ones are cheap)."""
+    done = 0
+    for f in default_views(engine):
+        for build in _view_builders():
+            build(engine, f)
+            done += 1
+    return done
+
+
+def _loop(engine: Engine, poll_seconds: float, stop: threading.Event) -> None:
+    warmed = None
+    while not stop.is_set():
+        try:
+            version = data_version(engine)
+            if version and version != warmed:
+                started = time.perf_counter()
+                count = warm(engine)
+                warmed = version
+                log.info("cache warmed for data version %s: %d views in %.1f s", version, count,
+                         time.perf_counter() - started)
+        except Exception:  # noqa: BLE001 - a failed warm-up only costs speed; try again later
+            log.exception("cache warm-up failed; pages will compute on demand")
+        stop.wait(poll_seconds)
+
+
+def start_warmer(engine: Engine, poll_seconds: float = POLL_SECONDS) -> bool:
+    """Start this process's warming thread once per database (a daemon: it dies with the process)."""
+    key = repr(engine.url)
+    with _lock:
+        if key in _running:
+            return False
+        stop = _running[key] = threading.Event()
+    threading.Thread(target=_loop, args=(engine, poll_seconds, stop), name="cache-warmer", daemon=True).start()
+    return True
+
+
+def stop_warmers() -> None:
+    """Stop every warming thread of this process (tests, and a clean shutdown)."""
+    with _lock:
+        for stop in _running.values():
+            stop.set()
+        _running.clear()
