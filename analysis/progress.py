@@ -46,10 +46,24 @@ def judge(value: float, expected: float | None, higher_is_better: bool = True) -
     return "off track"
 
 
-def period_target(annual: float | None, first: str, last: str, fy_months: list[str]) -> float | None:
-    """The share of an annual target that falls in [first, last] (whole year: the annual target)."""
+def period_target(annual: float | None, first: str, last: str, fy_months: list[str],
+                  aggregation: str = "sum") -> float | None:
+    """The target for the view [first, last], given the annual target of the year ``fy_months``.
+
+    A ``sum`` metric (a flow: people engaged, hours) has the share of its annual target that falls in
+    the view: annual x (months of the view inside the year) / 12, so a quarter gets a quarter of it
+    and the whole year all of it. A ``latest`` metric (a stock: a caseload, organisations funded) has a
+    target that is a level to stand at whenever it is looked at, so any view within the year gets the
+    whole annual target (a quarter of a caseload target would be meaningless). A stock's value is its
+    level in the view's last month, so for a view that runs across years it is judged against the
+    target of the year the view ends in: the annual target given here if ``last`` falls in that year,
+    otherwise None (the given target belongs to another year, and comparing a level with it would
+    mislead; the view shows "no target").
+    """
     if annual is None or (isinstance(annual, float) and math.isnan(annual)):
         return None
+    if aggregation == "latest":
+        return float(annual) if last in fy_months else None
     in_year = [mo for mo in months_between(first, last) if mo in fy_months]
     return annual * len(in_year) / 12.0
 
@@ -79,7 +93,7 @@ def kpi_table(
         value = aggregate(in_view, metric.aggregation)
         prev_rows = mine[(mine["period"] >= prev_first) & (mine["period"] <= prev_last)]
         previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
-        target = period_target(targets.get(metric.metric_code), first, last, fy_months)
+        target = period_target(targets.get(metric.metric_code), first, last, fy_months, metric.aggregation)
         if metric.aggregation == "latest":
             expected = target
         elif target is not None and period_months:

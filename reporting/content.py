@@ -486,7 +486,8 @@ def rules(threshold: int) -> list[str]:
         f"{ON_TRACK:.0%} or more, at risk from {AT_RISK:.0%}, off track below {AT_RISK:.0%}; 'no target' where "
         "none was set.",
         "Quarter targets are the annual partnership target x 3/12; year-to-date targets are the annual target x "
-        "months elapsed/12.",
+        "months elapsed/12. A stock's target (aggregation 'latest', e.g. active caseload) is a level, so it is "
+        "the annual target in every period.",
         "People measures count new people in the month they start, so months add up without counting anyone "
         "twice. Stocks (aggregation 'latest', e.g. active caseload) show the last month, never a sum.",
         "Financial years run April to March; quarters are Q1 April-June to Q4 January-March.",
