@@ -49,6 +49,25 @@ class ReturnsGrid:
     projects: pd.DataFrame  # project_code, project_name: projects with a return due in the view
     cells: pd.DataFrame  # project_code, label, status, days_late, due_on, submitted_on
     summary: pd.DataFrame  # quarter, due, on_time, late, missing, received_pct, on_time_pct
+    matrix: pd.DataFrame = field(default_factory=pd.DataFrame)  # see status_matrix
+
+
+def status_matrix(projects: pd.DataFrame, cells: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
+    """One row per project, one column per quarter (``q0``, ``q1``... in ``quarters`` order).
+
+    A cell reads "On time", "Late N d" (days after the due date), "Missing" or "Not due", so the
+    table sorts and filters on words people read. Columns: project_code, project_name, q0..qN.
+    """
+    words = cells["status"].map({"on time": "On time", "missing": "Missing"})
+    late = cells["status"] == "late"
+    words[late] = [f"Late {int(d)} d" if d == d and d is not None else "Late" for d in cells.loc[late, "days_late"]]
+    column = cells["label"].map({label: f"q{i}" for i, label in enumerate(quarters)})
+    wide = (pd.DataFrame({"project_code": cells["project_code"], "column": column, "word": words})
+            .pivot(index="project_code", columns="column", values="word"))
+    out = projects[["project_code", "project_name"]].merge(wide, left_on="project_code", right_index=True, how="left")
+    for i in range(len(quarters)):
+        out[f"q{i}"] = out[f"q{i}"].fillna("Not due") if f"q{i}" in out else "Not due"
+    return out[["project_code", "project_name", *[f"q{i}" for i in range(len(quarters))]]].reset_index(drop=True)
 
 
 @cached
@@ -80,7 +99,7 @@ def returns_grid(engine: Engine, f: Filters) -> ReturnsGrid:
                      "received_pct": round(100 * (due - counts["missing"]) / due, 1) if due else None,
                      "on_time_pct": round(100 * counts["on time"] / due, 1) if due else None})
     cells = inside[["project_code", "label", "status", "days_late", "due_on", "submitted_on"]].reset_index(drop=True)
-    return ReturnsGrid(quarters, projects, cells, pd.DataFrame(rows))
+    return ReturnsGrid(quarters, projects, cells, pd.DataFrame(rows), status_matrix(projects, cells, quarters))
 
 
 # --- loads and refusals --------------------------------------------------------------------------

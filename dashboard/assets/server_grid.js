@@ -1,9 +1,11 @@
-/* Server-paged grids (dashboard/components/server_grid.py): when the filter bar changes, drop the
+/* Server-paged grids (dashboard/components/server_grid.py): when the filter bar changes, drop each
    grid's cached blocks so it asks the server again for rows under the new filters. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   serverGrid: {
-    purge: function (_values, gridId) {
-      window.dash_ag_grid.getApiAsync(gridId).then(function (api) { api.purgeInfiniteCache(); });
+    purgeAll: function () {
+      document.querySelectorAll(".server-grid[id]").forEach(function (el) {
+        window.dash_ag_grid.getApiAsync(el.id).then(function (api) { api.purgeInfiniteCache(); });
+      });
       return window.dash_clientside.no_update;
     }
   }

@@ -45,6 +45,9 @@ NUMBER_TESTS: dict[str, Callable[[pd.Series, float, float], pd.Series]] = {
 }
 
 
+GRID_CLASS = "server-grid"  # marks the grids the browser-side purge looks for
+
+
 class GridRequestError(ValueError):
     """A block request the grid would never send (callbacks accept any JSON, so check it)."""
 
@@ -144,6 +147,7 @@ def server_grid(grid_id: str, columns: list[dict], **props: Any) -> dag.AgGrid:
                "suppressColumnVirtualisation": True, **props.pop("dashGridOptions", {})}
     defaults = {"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True,
                 "filterParams": {"maxNumConditions": 1}, **props.pop("defaultColDef", {})}
+    props["className"] = f"{props.get('className', '')} {GRID_CLASS}".strip()
     return dag.AgGrid(id=grid_id, columnDefs=columns, rowModelType="infinite", defaultColDef=defaults,
                       dashGridOptions=options, **props)
 
@@ -184,6 +188,8 @@ def register_server_grid(grid_id: str, rows_for: Callable[..., pd.DataFrame],
                 text = grid_csv(rows_for(f, *extra), None, columns or [], aliases)
             return {"content": "\ufeff" + text, "filename": file_name(f), "type": "text/csv"}
 
-    # No output: the browser-side function only tells the grid to ask again (assets/server_grid.js).
-    clientside_callback(ClientsideFunction("serverGrid", "purge"), FILTER_INPUTS[0], State(grid_id, "id"),
-                        prevent_initial_call=True)
+
+
+# One browser-side callback for every server grid (Dash keys output-less callbacks by their inputs, so
+# one per grid would collide): a filter change makes each server grid on the page ask for rows again.
+clientside_callback(ClientsideFunction("serverGrid", "purgeAll"), FILTER_INPUTS[0], prevent_initial_call=True)

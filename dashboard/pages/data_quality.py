@@ -7,6 +7,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.server_grid import register_server_grid, server_grid
 from dashboard.engine import engine
 from service.options import filter_options
 from service.quality import (
@@ -19,12 +20,20 @@ from service.quality import (
     returns_grid,
 )
 from settings import load_settings
+from warehouse.filters import Filters
 
 dash.register_page(__name__, path="/data-quality", title="Data quality - Essex VVU outcomes",
                    name="Data quality", order=8)
 
 STATUS_TEXT = {"on time": ("✓", "On time", "rs-on-time"), "late": ("◷", "Late", "rs-late"),
                "missing": ("✗", "Missing", "rs-missing")}
+# The status grid shows a symbol as well as the word and colour, so nothing rests on colour alone.
+STATUS_FORMAT = ("params.value == null ? '' : ({'On time': '✓ ', 'Missing': '✗ ', 'Not due': '– '}[params.value] "
+                 "|| '◷ ') + params.value")
+STATUS_CLASSES = {"rs rs-on-time": "params.value === 'On time'", "rs rs-missing": "params.value === 'Missing'",
+                  "rs rs-late": "!!params.value && params.value.startsWith('Late')",
+                  "rs rs-none": "params.value === 'Not due'"}
+GRID_THEME = "themeQuartz.withParams({spacing: 5, fontSize: 14, headerFontSize: 14, wrapperBorderRadius: 6})"
 OUTCOME_TEXT = {"loaded": ("✓", "Loaded", "rs-on-time"), "rejected": ("✗", "Refused", "rs-missing"),
                 "unchanged": ("=", "Unchanged", "rs-none"), "refused": ("✗", "Refused", "rs-missing")}
 
@@ -39,6 +48,14 @@ def layout(**query: str) -> html.Div:
         filter_bar(f, "/data-quality"),
         dcc.Store(id="data-quality-refresh", data=0),
         html.Div(id="data-quality-returns", **{"aria-live": "polite"}),
+        html.Div(server_grid(
+            "data-quality-grid", [], className="ag-theme-quartz dq-status-grid",
+            dashGridOptions={"theme": {"function": GRID_THEME}, "tooltipShowDelay": 300},
+            getRowId="params.data.project_code", style={"height": "560px", "width": "100%"},
+        ), id="data-quality-grid-wrap", role="region", **{"aria-labelledby": "data-quality-grid-heading"}),
+        dcc.Download(id="data-quality-download"),
+        html.Button("Download return status as CSV", id="data-quality-export", n_clicks=0, type="button",
+                    className="btn btn-primary btn-sm dq-export"),
         html.Section([
             html.H2("Upload a file", id="data-quality-upload-heading"),
             html.P(["Partner observations (CSV) or a completed quarterly return workbook (XLSX), up to "
@@ -62,14 +79,6 @@ def layout(**query: str) -> html.Div:
 
 # --- rendering ------------------------------------------------------------------------------------
 
-def status_cell(status: str, days_late: object) -> html.Td:
-    symbol, text, css = STATUS_TEXT[status]
-    if status == "late" and days_late is not None and days_late == days_late:
-        text = f"Late {int(days_late)} d"
-    return html.Td([html.Span(symbol, className="rs-symbol", **{"aria-hidden": "true"}), " ", text],
-                   className=f"rs {css}")
-
-
 def returns_section(grid: ReturnsGrid, f_text: str) -> list:
     if not grid.quarters:
         return [html.H2("Quarterly returns"), html.P("No returns were due in this view.")]
@@ -89,23 +98,6 @@ def returns_section(grid: ReturnsGrid, f_text: str) -> list:
         html.Tbody(summary_rows),
     ], className="data dq-summary")
 
-    status = {(r.project_code, r.label): (r.status, r.days_late) for r in grid.cells.itertuples()}
-    rows = []
-    for p in grid.projects.itertuples():
-        cells = []
-        for q in grid.quarters:
-            if (p.project_code, q) in status:
-                cells.append(status_cell(*status[(p.project_code, q)]))
-            else:
-                cells.append(html.Td([html.Span("–", **{"aria-hidden": "true"}), " Not due"], className="rs rs-none"))
-        rows.append(html.Tr([html.Th([html.Span(p.project_code, className="code"), " ", p.project_name],
-                                     scope="row"), *cells]))
-    grid_table = html.Table([
-        html.Caption(f"Return status by project and quarter ({f_text}): on time, late (days after the due date) "
-                     "or missing"),
-        html.Thead(html.Tr([html.Th("Project", scope="col"), *[html.Th(q, scope="col") for q in grid.quarters]])),
-        html.Tbody(rows),
-    ], className="data dq-grid")
     legend = html.Ul([
         html.Li([html.Span("✓ On time", className="rs rs-on-time"), " within 30 days of the quarter's end"]),
         html.Li([html.Span("◷ Late", className="rs rs-late"), " arrived after the due date"]),
@@ -123,9 +115,10 @@ def returns_section(grid: ReturnsGrid, f_text: str) -> list:
         html.P(missing_text, className="dq-missing") if missing_text else None,
         html.Div(summary_table, className="table-scroll", tabIndex="0", role="region",
                  **{"aria-label": "Returns by quarter"}),
+        html.H3("Return status by project and quarter", id="data-quality-grid-heading"),
+        html.P("Each project's return for each quarter of the view. Sort or filter any column, for example "
+               "the quarter column by \"Missing\" to see whose return to chase.", className="footnote"),
         legend,
-        html.Div(grid_table, className="table-scroll dq-grid-wrap", tabIndex="0", role="region",
-                 **{"aria-label": "Return status by project and quarter"}),
     ]
 
 
@@ -181,13 +174,39 @@ def loads_section() -> list:
     return out
 
 
-@callback(Output("data-quality-returns", "children"), Output("data-quality-loads", "children"), *FILTER_INPUTS,
-          Input("data-quality-refresh", "data"))
-def render(values: list, ids: list, _refresh: int | None) -> tuple[list, list]:
+def grid_columns(quarters: list[str]) -> list[dict]:
+    """The status grid's columns: the project, then one per quarter of the view (fields q0, q1...)."""
+    return [
+        {"field": "project_code", "headerName": "Code", "pinned": "left", "minWidth": 90, "maxWidth": 110},
+        {"field": "project_name", "headerName": "Project", "minWidth": 220, "flex": 2},
+        *[{"field": f"q{i}", "headerName": label, "minWidth": 120, "flex": 1, "cellClassRules": STATUS_CLASSES,
+           "valueFormatter": {"function": STATUS_FORMAT}} for i, label in enumerate(quarters)],
+    ]
+
+
+def grid_rows(f: Filters) -> pd.DataFrame:
+    return returns_grid(engine(), f).matrix
+
+
+def csv_name(f: Filters) -> str:
+    name = "vvu-return-status" + (f"-{f.to_query()}" if f.to_query() else "")
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120] + ".csv"
+
+
+register_server_grid("data-quality-grid", grid_rows,
+                     export=("data-quality-export", "data-quality-download", csv_name))
+
+
+@callback(Output("data-quality-returns", "children"), Output("data-quality-loads", "children"),
+          Output("data-quality-grid", "columnDefs"), Output("data-quality-grid-wrap", "hidden"),
+          Output("data-quality-export", "hidden"), *FILTER_INPUTS, Input("data-quality-refresh", "data"))
+def render(values: list, ids: list, _refresh: int | None) -> tuple[list, list, list, bool, bool]:
     f = filters_from(values, ids)
     grid = returns_grid(engine(), f)
     data_to = filter_options(engine()).data_to
-    return returns_section(grid, f.describe(data_to) if data_to else "no data"), loads_section()
+    empty = not grid.quarters
+    return (returns_section(grid, f.describe(data_to) if data_to else "no data"), loads_section(),
+            grid_columns(grid.quarters), empty, empty)
 
 
 # --- upload ---------------------------------------------------------------------------------------

@@ -46,13 +46,21 @@ def test_people_breakdowns_filters_and_accessibility(page) -> None:  # noqa: ANN
 
 def test_data_quality_grid_filters_and_upload(page) -> None:  # noqa: ANN001
     page.goto("/data-quality?fy=2024%2F25")
-    page.locator(".dq-grid").wait_for(timeout=30000)
+    page.locator("#data-quality-grid .ag-row .rs").first.wait_for(timeout=30000)
     wait_for_dash(page)
-    assert page.locator(".dq-grid thead th").all_inner_texts() == ["Project", *[f"2024/25 Q{q}" for q in range(1, 5)]]
+    headers = page.locator("#data-quality-grid .ag-header-cell-text").all_inner_texts()
+    assert headers == ["Code", "Project", *[f"2024/25 Q{q}" for q in range(1, 5)]]
     summary = page.locator("#data-quality-returns-summary").inner_text()
     assert re.match(r"\d+ returns due: \d+ on time, \d+ late, \d+ missing\.", summary)
     # Status is spelt out, not only coloured.
-    assert page.locator(".dq-grid td.rs-on-time").first.inner_text().strip() == "✓ On time"
+    assert page.locator("#data-quality-grid .rs-on-time").first.inner_text().strip() == "✓ On time"
+    # Filter a quarter's column to the missing returns: what a manager chases.
+    missing_q1 = int(page.locator("table.dq-summary tbody tr").first.locator("td").nth(3).inner_text())
+    page.evaluate("""() => dash_ag_grid.getApi('data-quality-grid').setFilterModel(
+        {q0: {filterType: 'text', type: 'equals', filter: 'Missing'}})""")
+    page.wait_for_function(f"() => dash_ag_grid.getApi('data-quality-grid').getDisplayedRowCount() === {missing_q1}")
+    page.evaluate("() => dash_ag_grid.getApi('data-quality-grid').setFilterModel(null)")
+    page.wait_for_function(f"() => dash_ag_grid.getApi('data-quality-grid').getDisplayedRowCount() > {missing_q1}")
     assert page.locator("#data-quality-batches tbody tr").first.locator("td").first.inner_text() != ""
     check_axe(page)
     screenshot(page, "data-quality")
@@ -60,12 +68,13 @@ def test_data_quality_grid_filters_and_upload(page) -> None:  # noqa: ANN001
     page.get_by_role("combobox", name=re.compile("^Project")).select_option("PRJ001")
     wait_for_dash(page)
     assert "project=PRJ001" in page.url
+    page.wait_for_function("() => dash_ag_grid.getApi('data-quality-grid').getDisplayedRowCount() === 1")
     page.reload()
-    page.locator(".dq-grid").wait_for(timeout=30000)
+    page.locator("#data-quality-grid .ag-row .rs").first.wait_for(timeout=30000)
     wait_for_dash(page)
     assert page.get_by_role("combobox", name=re.compile("^Project")).input_value() == "PRJ001"
-    rows = page.locator(".dq-grid tbody tr")
-    assert rows.count() == 1 and rows.first.locator("th").inner_text().startswith("PRJ001")
+    page.wait_for_function("() => dash_ag_grid.getApi('data-quality-grid').getDisplayedRowCount() === 1")
+    assert page.locator("#data-quality-grid .ag-row").first.inner_text().startswith("PRJ001")
 
     # Clicking the drop zone opens the file dialog (once, through its label).
     with page.expect_file_chooser() as chooser:

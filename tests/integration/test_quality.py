@@ -74,8 +74,22 @@ def test_returns_grid_counts_match_the_return_log(sample_engine: Engine) -> None
     assert len(grid.cells) == sum(due.values())
     assert set(grid.cells["status"]) <= {"on time", "late", "missing"}
 
+    # The grid's matrix: one row per project due, a word per quarter, agreeing with the counts.
+    matrix = grid.matrix
+    assert matrix.columns.tolist() == ["project_code", "project_name", "q0", "q1", "q2", "q3"]
+    assert matrix["project_code"].tolist() == grid.projects["project_code"].tolist()
+    for i, q in enumerate(QUARTERS):
+        words = matrix[f"q{i}"]
+        assert (words == "Missing").sum() == due[q] - received[q]
+        assert (words == "On time").sum() + words.str.startswith("Late").sum() == received[q]
+        assert (words == "Not due").sum() == len(matrix) - due[q]
+    late = grid.cells[grid.cells["status"] == "late"].iloc[0]
+    row = matrix[matrix["project_code"] == late["project_code"]].iloc[0]
+    assert row[f"q{grid.quarters.index(late['label'])}"] == f"Late {int(late['days_late'])} d"
+
     one = returns_grid(sample_engine, Filters(fy=FY, quarter="Q3", project="PRJ001"))
     assert one.quarters == [f"{FY} Q3"] and one.projects["project_code"].tolist() == ["PRJ001"]
+    assert one.matrix["project_code"].tolist() == ["PRJ001"]
 
 
 @pytest.mark.parametrize("dimension", ["age_band", "sex", "ethnicity"])
