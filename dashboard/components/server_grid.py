@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import dash_ag_grid as dag
 import pandas as pd
@@ -46,6 +47,47 @@ NUMBER_TESTS: dict[str, Callable[[pd.Series, float, float], pd.Series]] = {
 
 
 GRID_CLASS = "server-grid"  # marks the grids the browser-side purge looks for
+
+# Column helpers every grid shares (values travel raw; the browser formats them).
+GBP = "params.value == null ? '–' : '£' + d3.format(',.0f')(params.value)"
+PCT = "params.value == null ? '–' : d3.format(',.0f')(params.value) + '%'"
+SIGNED_PCT = "params.value == null ? '–' : d3.format('+,.0f')(params.value) + '%'"
+COUNT = "params.value == null ? '–' : d3.format(',.0f')(params.value)"
+# Quartz with tighter spacing so a dozen columns fit a 1366-pixel laptop screen.
+THEME = "themeQuartz.withParams({spacing: 5, fontSize: 14, headerFontSize: 14, wrapperBorderRadius: 6})"
+# The infinite row model cannot size rows to their text, so rows are tall enough for two lines.
+ROW_HEIGHT = 52
+WRAP = {"wrapText": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px",
+                                        "wordBreak": "normal"}}
+
+
+def number_column(field: str, header: str, formatter: str, tooltip: str = "", width: int = 100) -> dict:
+    """A right-aligned number column with a number filter and a display format."""
+    column = {"field": field, "headerName": header, "type": "numericColumn", "filter": "agNumberColumnFilter",
+              "valueFormatter": {"function": formatter}, "minWidth": width}
+    return {**column, "headerTooltip": tooltip} if tooltip else column
+
+
+def project_link(code: str, f: Filters) -> str:
+    """Markdown link to the project's page, carrying the period so the page opens on the same year."""
+    query = Filters(fy=f.fy, quarter=f.quarter).to_query()
+    return f"[{code}](/projects/{quote(code)}{'?' + query if query else ''})"
+
+
+LINK_COLUMN = {"field": "project_link", "headerName": "Code", "cellRenderer": "markdown", "pinned": "left",
+               "minWidth": 85, "maxWidth": 110, "headerTooltip": "Project code; opens the project's page"}
+LINK_ALIASES = {"project_link": "project_code"}  # the link column sorts, filters and exports as the bare code
+
+
+def csv_file_name(stem: str, f: Filters) -> str:
+    """A download's file name that says which view it holds, e.g. vvu-projects-fy-2024-25-priority-P1.csv."""
+    name = stem + (f"-{f.to_query()}" if f.to_query() else "")
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120] + ".csv"
+
+
+def with_links(frame: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The frame with a ``project_link`` column for LINK_COLUMN."""
+    return frame.assign(project_link=[project_link(code, f) for code in frame["project_code"]])
 
 
 class GridRequestError(ValueError):
@@ -142,7 +184,8 @@ def grid_csv(frame: pd.DataFrame, request: Mapping[str, Any] | None, columns: Se
 
 def server_grid(grid_id: str, columns: list[dict], **props: Any) -> dag.AgGrid:
     """An AG Grid in the infinite row model (rows come from ``register_server_grid``'s callback)."""
-    options = {"rowBuffer": 0, "cacheBlockSize": BLOCK_ROWS, "maxBlocksInCache": 20, "infiniteInitialRowCount": 1,
+    options = {"rowHeight": ROW_HEIGHT, "rowBuffer": 0, "cacheBlockSize": BLOCK_ROWS, "maxBlocksInCache": 20,
+               "infiniteInitialRowCount": 1,
                "animateRows": False, "enableCellTextSelection": True, "ensureDomOrder": True,
                "suppressColumnVirtualisation": True, **props.pop("dashGridOptions", {})}
     defaults = {"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True,
@@ -154,12 +197,12 @@ def server_grid(grid_id: str, columns: list[dict], **props: Any) -> dag.AgGrid:
 
 def register_server_grid(grid_id: str, rows_for: Callable[..., pd.DataFrame],
                          aliases: Mapping[str, str] | None = None, extra_state: Sequence[State] = (),
-                         export: tuple[str, str, Callable[[Filters], str]] | None = None) -> None:
+                         export: tuple[str, str, str] | None = None) -> None:
     """Answer ``grid_id``'s block requests from ``rows_for(filters)``, and refetch when the filters change.
 
     ``rows_for`` receives the filter bar's current filters (and the values of ``extra_state``) and
     returns the whole table, usually straight from a cached service function. ``export`` is
-    (button id, ``dcc.Download`` id, file name for the filters): the button downloads every row the
+    (button id, ``dcc.Download`` id, file name stem): the button downloads every row the
     grid shows, with its column filters and sort (read from the grid's latest block request).
     """
 
@@ -174,7 +217,7 @@ def register_server_grid(grid_id: str, rows_for: Callable[..., pd.DataFrame],
             return {"rowData": [], "rowCount": 0}
 
     if export:
-        button, download, file_name = export
+        button, download, stem = export
 
         @callback(Output(download, "data"), Input(button, "n_clicks"), State(grid_id, "getRowsRequest"),
                   State(grid_id, "columnDefs"), State(FILTER_INPUTS[0].component_id, "value"), FILTER_INPUTS[1],
@@ -186,7 +229,7 @@ def register_server_grid(grid_id: str, rows_for: Callable[..., pd.DataFrame],
                 text = grid_csv(rows_for(f, *extra), request, columns or [], aliases)
             except GridRequestError:
                 text = grid_csv(rows_for(f, *extra), None, columns or [], aliases)
-            return {"content": "\ufeff" + text, "filename": file_name(f), "type": "text/csv"}
+            return {"content": "\ufeff" + text, "filename": csv_file_name(stem, f), "type": "text/csv"}
 
 
 

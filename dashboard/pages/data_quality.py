@@ -7,7 +7,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
-from dashboard.components.server_grid import register_server_grid, server_grid
+from dashboard.components.server_grid import THEME, register_server_grid, server_grid
 from dashboard.engine import engine
 from service.options import filter_options
 from service.quality import (
@@ -33,7 +33,6 @@ STATUS_FORMAT = ("params.value == null ? '' : ({'On time': '✓ ', 'Missing': '�
 STATUS_CLASSES = {"rs rs-on-time": "params.value === 'On time'", "rs rs-missing": "params.value === 'Missing'",
                   "rs rs-late": "!!params.value && params.value.startsWith('Late')",
                   "rs rs-none": "params.value === 'Not due'"}
-GRID_THEME = "themeQuartz.withParams({spacing: 5, fontSize: 14, headerFontSize: 14, wrapperBorderRadius: 6})"
 OUTCOME_TEXT = {"loaded": ("✓", "Loaded", "rs-on-time"), "rejected": ("✗", "Refused", "rs-missing"),
                 "unchanged": ("=", "Unchanged", "rs-none"), "refused": ("✗", "Refused", "rs-missing")}
 
@@ -50,7 +49,7 @@ def layout(**query: str) -> html.Div:
         html.Div(id="data-quality-returns", **{"aria-live": "polite"}),
         html.Div(server_grid(
             "data-quality-grid", [], className="ag-theme-quartz dq-status-grid",
-            dashGridOptions={"theme": {"function": GRID_THEME}, "tooltipShowDelay": 300},
+            dashGridOptions={"theme": {"function": THEME}, "tooltipShowDelay": 300},
             getRowId="params.data.project_code", style={"height": "560px", "width": "100%"},
         ), id="data-quality-grid-wrap", role="region", **{"aria-labelledby": "data-quality-grid-heading"}),
         dcc.Download(id="data-quality-download"),
@@ -188,13 +187,8 @@ def grid_rows(f: Filters) -> pd.DataFrame:
     return returns_grid(engine(), f).matrix
 
 
-def csv_name(f: Filters) -> str:
-    name = "vvu-return-status" + (f"-{f.to_query()}" if f.to_query() else "")
-    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120] + ".csv"
-
-
 register_server_grid("data-quality-grid", grid_rows,
-                     export=("data-quality-export", "data-quality-download", csv_name))
+                     export=("data-quality-export", "data-quality-download", "vvu-return-status"))
 
 
 @callback(Output("data-quality-returns", "children"), Output("data-quality-loads", "children"),

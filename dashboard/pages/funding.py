@@ -6,20 +6,36 @@ left unspent at 31 March."""
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Output, callback, dcc, html
 
 from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES
 from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
 from charts.theme import format_value
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.server_grid import (
+    GBP,
+    LINK_ALIASES,
+    LINK_COLUMN,
+    SIGNED_PCT,
+    THEME,
+    WRAP,
+    number_column,
+    register_server_grid,
+    server_grid,
+    with_links,
+)
 from dashboard.engine import engine
 from service.funding import FundingView, funding_view
 from settings import load_settings
+from warehouse.filters import Filters
 
 dash.register_page(__name__, path="/funding", title="Funding - Essex VVU outcomes", name="Funding", order=4)
 
 FIELDS = ("fy", "area", "priority", "stream", "project")
 FLAG_CLASS = {FLAG_UNDER: "status-risk", FLAG_OVER: "status-off"}
+NO_MEASURE = "No countable outcome measure"
+FLAGGED_SHOWN = 10  # flagged projects listed in full on the page; the grid below holds them all
 
 
 def layout(**query: str) -> html.Div:
@@ -144,7 +160,9 @@ def _forecast(view: FundingView) -> list:
     ], className="funding-facts")
     flagged = fc[fc["flag"].isin([FLAG_UNDER, FLAG_OVER])]
     chart_text = "; ".join(f"{r.project_code} {_pct(r.variance_pct, True)}" for r in
-                           flagged.sort_values("variance_pct").itertuples()) or "none"
+                           flagged.sort_values("variance_pct").head(FLAGGED_SHOWN * 3).itertuples()) or "none"
+    if len(flagged) > FLAGGED_SHOWN * 3:
+        chart_text += f" and {len(flagged) - FLAGGED_SHOWN * 3} more (see the table)"
     ordered = fc.assign(order=fc["variance_pct"].abs().fillna(0)).sort_values("order", ascending=False)
     headers = ["Project", "Name", "Grant", "Spent so far", "Quarters elapsed", "Forecast (run rate)",
                "Forecast vs grant", "Flag", "Forecast on past pattern"]
@@ -158,18 +176,23 @@ def _forecast(view: FundingView) -> list:
                  _gbp(r.profile_forecast_gbp)] for r in frame.itertuples()]
 
     flagged_rows = ordered[ordered["flag"].isin([FLAG_UNDER, FLAG_OVER])]
+    shown = flagged_rows.head(FLAGGED_SHOWN)
+    more = (f" The {len(shown)} furthest from their grant are listed here; the table of every project below has "
+            "them all (filter its Flag column)." if len(flagged_rows) > len(shown) else "")
     return head + [
         html.P(method + profile_note, className="footnote"),
         facts,
         _figure(forecast_chart(fc, fy), f"Projects forecast more than 10% from their grant: {chart_text}.",
                 "funding-forecast-chart"),
-        _table(f"Projects flagged for {fy}, largest difference from grant first", headers, table_rows(flagged_rows),
-               numeric, "forecast-table") if not flagged_rows.empty else html.P("No project is flagged."),
-        html.Details([
-            html.Summary(f"Show the forecast for all {len(ordered)} projects"),
-            _table(f"Year-end forecast for every project, {fy}, largest difference from grant first", headers,
-                   table_rows(ordered), numeric, "forecast-all-table"),
-        ]),
+        html.Div([
+            html.P(f"{len(flagged_rows)} projects flagged.{more}", className="footnote"),
+            _table(f"Projects flagged for {fy}, largest difference from grant first", headers, table_rows(shown),
+                   numeric, "forecast-table"),
+        ]) if not flagged_rows.empty else html.P("No project is flagged."),
+        html.H3(f"Year-end forecast for every project, {fy}"),
+        html.P("Largest difference from grant first; sort or filter any column.", className="footnote"),
+        _grid_block("funding-forecast-grid", FORECAST_COLUMNS, "the forecast for every project",
+                    "funding-forecast-export", "funding-forecast-download"),
     ]
 
 
@@ -185,29 +208,89 @@ def _costs(view: FundingView) -> list:
         f"{MIN_OUTCOMES} outcomes is too few for a reliable cost, so none is shown; people counts of 1 to "
         f"{load_settings().suppression_threshold} are suppressed as [c]. Projects are grouped by outcome, "
         "because only like can be compared with like.", className="footnote")]
-    headers = ["Project", "Name", "Outcomes", "Spend", "Cost per outcome", "Reliability"]
-    none = "No countable outcome measure"
-    groups = costs.assign(group=costs["outcome_name"].fillna(none))
-    counts = groups.groupby("group")["project_code"].count().sort_values(ascending=False, kind="stable")
-    order = [g for g in counts.index if g != none] + ([none] if none in counts.index else [])
-    for group in order:
-        mine = groups[groups["group"] == group].sort_values(["cost_per_outcome_gbp", "project_code"],
-                                                            na_position="last")
+    groups = costs.assign(group=costs["outcome_name"].fillna(NO_MEASURE))
+    rows = []
+    for group, mine in groups.groupby("group", sort=False):
         shown = mine["cost_per_outcome_gbp"].dropna()
-        median = f", median {_gbp(shown.median())} per outcome" if not shown.empty else ""
-        rows = []
-        for r in mine.itertuples():
-            outcomes = "[c]" if r.outcome_metric and r.outcomes != r.outcomes else (
-                format_value(r.outcomes, "count") if r.outcome_metric else "–")
-            cost = _gbp(r.cost_per_outcome_gbp) if r.cost_per_outcome_gbp == r.cost_per_outcome_gbp else "not shown"
-            rows.append([dcc.Link(r.project_code, href=f"/projects/{r.project_code}?fy={fy}"), r.project_name,
-                         outcomes, _gbp(r.spend_gbp), cost, r.reliability])
-        parts.append(html.Details([
-            html.Summary([html.Strong(group), f": {len(mine)} projects{median}"]),
-            _table(f"Cost per outcome, {group.lower()}, {fy}, lowest first", headers, rows, {2, 3, 4},
-                   "cost-table"),
-        ], className="cost-group"))
-    return parts
+        rows.append([group, f"{len(mine):,}", f"{len(shown):,}", _gbp(shown.median()) if not shown.empty else "–",
+                     _gbp(shown.min()) if not shown.empty else "–", _gbp(shown.max()) if not shown.empty else "–"])
+    rows.sort(key=lambda r: (r[0] == NO_MEASURE, -int(r[1].replace(",", "")), r[0]))
+    return parts + [
+        _table(f"Cost per outcome by outcome measure, {fy}",
+               ["Outcome measure", "Projects", "With a reliable cost", "Median cost", "Lowest", "Highest"], rows,
+               {1, 2, 3, 4, 5}, "cost-summary-table"),
+        html.H3(f"Cost per outcome by project, {fy}"),
+        html.P("Sorted by measure, then lowest cost first. Filter the Outcome measure column to compare like with "
+               "like.", className="footnote"),
+        _grid_block("funding-cost-grid", COST_GRID_COLUMNS, "cost per outcome by project", "funding-cost-export",
+                    "funding-cost-download"),
+    ]
+
+
+FORECAST_COLUMNS = [
+    LINK_COLUMN,
+    {"field": "project_name", "headerName": "Project", "minWidth": 240, **WRAP},
+    number_column("awarded_gbp", "Grant (£)", GBP),
+    number_column("spend_to_date_gbp", "Spent so far (£)", GBP),
+    {"field": "quarters", "headerName": "Quarters elapsed", "minWidth": 95},
+    number_column("forecast_gbp", "Forecast, run rate (£)", GBP),
+    number_column("variance_pct", "Forecast vs grant", SIGNED_PCT, width=95),
+    {"field": "flag", "headerName": "Flag", "minWidth": 110,
+     "cellClassRules": {"status status-risk": f"params.value === {FLAG_UNDER!r}",
+                        "status status-off": f"params.value === {FLAG_OVER!r}"}},
+    number_column("profile_forecast_gbp", "Forecast on past pattern (£)", GBP),
+]
+COST_GRID_COLUMNS = [
+    {"field": "outcome_name", "headerName": "Outcome measure", "minWidth": 160, **WRAP},
+    LINK_COLUMN,
+    {"field": "project_name", "headerName": "Project", "minWidth": 240, **WRAP},
+    {"field": "outcomes_text", "headerName": "Outcomes", "minWidth": 90, "type": "rightAligned"},
+    number_column("spend_gbp", "Spend (£)", GBP),
+    number_column("cost_per_outcome_gbp", "Cost per outcome (£)", GBP),
+    {"field": "reliability", "headerName": "Reliability", "minWidth": 160, **WRAP},
+]
+
+
+def forecast_rows(f: Filters) -> pd.DataFrame:
+    """Every project's forecast, largest difference from grant first (the grid's default order)."""
+    fc = funding_view(engine(), f).forecast
+    if fc.empty:
+        return fc
+    fc = fc.assign(quarters=[f"{e} of {a}" for e, a in zip(fc["quarters_elapsed"], fc["quarters_active"], strict=True)],
+                   order=fc["variance_pct"].abs().fillna(0))
+    return with_links(fc.sort_values("order", ascending=False, kind="stable"), f)
+
+
+def cost_rows(f: Filters) -> pd.DataFrame:
+    """Every project's cost per outcome, by measure then cheapest first; suppressed counts read [c]."""
+    costs = funding_view(engine(), f).costs
+    if costs.empty:
+        return costs
+    text = [("[c]" if metric and n != n else format_value(n, "count") if metric else "–")
+            for metric, n in zip(costs["outcome_metric"], costs["outcomes"], strict=True)]
+    out = costs.assign(outcome_name=costs["outcome_name"].fillna(NO_MEASURE), outcomes_text=text,
+                       last=costs["outcome_name"].isna())
+    out = out.sort_values(["last", "outcome_name", "cost_per_outcome_gbp", "project_code"], na_position="last",
+                          kind="stable")
+    return with_links(out, f)
+
+
+register_server_grid("funding-forecast-grid", forecast_rows, aliases=LINK_ALIASES,
+                     export=("funding-forecast-export", "funding-forecast-download", "vvu-forecast"))
+register_server_grid("funding-cost-grid", cost_rows, aliases=LINK_ALIASES,
+                     export=("funding-cost-export", "funding-cost-download", "vvu-cost-per-outcome"))
+
+
+def _grid_block(grid_id: str, columns: list[dict], label: str, export_id: str, download_id: str) -> html.Div:
+    return html.Div([
+        server_grid(grid_id, columns, className="ag-theme-quartz funding-grid",
+                    dashGridOptions={"theme": {"function": THEME}, "tooltipShowDelay": 300},
+                    getRowId="params.data.project_code", columnSize="responsiveSizeToFit",
+                    style={"height": "480px", "width": "100%"}),
+        html.Button(f"Download {label} as CSV", id=export_id, n_clicks=0, type="button",
+                    className="btn btn-primary btn-sm funding-export"),
+        dcc.Download(id=download_id),
+    ], role="region", **{"aria-label": label})
 
 
 @callback(Output("funding-body", "children"), *FILTER_INPUTS)

@@ -3,14 +3,24 @@ that sorts, filters and downloads as CSV. Project codes open the project's own p
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import dash
 import pandas as pd
 from dash import Output, callback, dcc, html
 
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
-from dashboard.components.server_grid import register_server_grid, server_grid
+from dashboard.components.server_grid import (
+    COUNT,
+    GBP,
+    LINK_ALIASES,
+    LINK_COLUMN,
+    PCT,
+    THEME,
+    WRAP,
+    number_column,
+    register_server_grid,
+    server_grid,
+    with_links,
+)
 from dashboard.engine import engine
 from service.options import filter_options
 from service.projects import DEFINITIONS, projects_table
@@ -21,18 +31,6 @@ dash.register_page(__name__, path="/projects", title="Projects and partners - Es
 
 FIELDS = ("fy", "quarter", "area", "priority", "stream")
 
-GBP = "params.value == null ? '–' : '£' + d3.format(',.0f')(params.value)"
-PCT = "params.value == null ? '–' : d3.format(',.0f')(params.value) + '%'"
-# Quartz with tighter spacing so the twelve columns fit a 1366-pixel laptop screen.
-THEME = "themeQuartz.withParams({spacing: 5, fontSize: 14, headerFontSize: 14, wrapperBorderRadius: 6})"
-COUNT = "params.value == null ? '–' : d3.format(',.0f')(params.value)"
-
-
-def _number(field: str, header: str, formatter: str, tooltip: str, width: int = 100) -> dict:
-    return {"field": field, "headerName": header, "headerTooltip": tooltip, "type": "numericColumn",
-            "filter": "agNumberColumnFilter", "valueFormatter": {"function": formatter}, "minWidth": width}
-
-
 def _status_classes(field: str) -> dict:
     """Colour a status cell's text by its value (classes in projects.css)."""
     # Rows of a block still loading have no data yet.
@@ -41,31 +39,22 @@ def _status_classes(field: str) -> dict:
             "cell-off": f"!!params.data && ['off track', 'missing'].includes(params.data.{field})"}
 
 
-WRAP = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px",
-                                                            "paddingBottom": "6px", "wordBreak": "normal"}}
 COLUMNS = [
-    {"field": "project_link", "headerName": "Code", "cellRenderer": "markdown", "pinned": "left", "minWidth": 85,
-     "maxWidth": 110, "headerTooltip": "Project code; opens the project's page"},
+    LINK_COLUMN,
     {"field": "project_name", "headerName": "Project", "minWidth": 190, "flex": 2, **WRAP},
     {"field": "org_name", "headerName": "Partner organisation", "minWidth": 150, "flex": 1, **WRAP},
     {"field": "priority_code", "headerName": "Priority", "minWidth": 90, "maxWidth": 110},
     {"field": "funding_stream", "headerName": "Stream", "minWidth": 100, "maxWidth": 130},
-    _number("delivery_pct", "Delivery vs target", PCT, DEFINITIONS["delivery_pct"], 95),
+    number_column("delivery_pct", "Delivery vs target", PCT, DEFINITIONS["delivery_pct"], 95),
     {"field": "delivery_status", "headerName": "Delivery status", "minWidth": 95,
      "headerTooltip": DEFINITIONS["delivery_status"], "cellClassRules": _status_classes("delivery_status")},
-    _number("grant_gbp", "Grant (£)", GBP, DEFINITIONS["grant_gbp"]),
-    _number("spend_gbp", "Spend to date (£)", GBP, DEFINITIONS["spend_gbp"]),
-    _number("spend_pct", "Spent of grant", PCT, DEFINITIONS["spend_pct"], 85),
+    number_column("grant_gbp", "Grant (£)", GBP, DEFINITIONS["grant_gbp"]),
+    number_column("spend_gbp", "Spend to date (£)", GBP, DEFINITIONS["spend_gbp"]),
+    number_column("spend_pct", "Spent of grant", PCT, DEFINITIONS["spend_pct"], 85),
     {"field": "latest_return", "headerName": "Latest return", "minWidth": 125, "headerTooltip":
      DEFINITIONS["latest_return"], "cellClassRules": _status_classes("latest_return_status"), **WRAP},
-    _number("returns_missing", "Returns missing", COUNT, DEFINITIONS["returns_missing"], 90),
+    number_column("returns_missing", "Returns missing", COUNT, DEFINITIONS["returns_missing"], 90),
 ]
-
-
-def _link(code: str, f: Filters) -> str:
-    """Markdown link to the project's page, carrying the period so the page opens on the same year."""
-    query = Filters(fy=f.fy, quarter=f.quarter).to_query()
-    return f"[{code}](/projects/{quote(code)}{'?' + query if query else ''})"
 
 
 def layout(**query: str) -> html.Div:
@@ -108,18 +97,11 @@ def layout(**query: str) -> html.Div:
 
 def grid_rows(f: Filters) -> pd.DataFrame:
     """Every project row for the grid (the server sends it a block at a time)."""
-    table = projects_table(engine(), f)
-    return table.assign(project_link=[_link(code, f) for code in table["project_code"]])
+    return with_links(projects_table(engine(), f), f)
 
 
-def csv_name(f: Filters) -> str:
-    """A file name that says which view was downloaded."""
-    name = "vvu-projects" + (f"-{f.to_query()}" if f.to_query() else "")
-    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:120] + ".csv"
-
-
-register_server_grid("projects-grid", grid_rows, aliases={"project_link": "project_code"},
-                     export=("projects-export", "projects-download", csv_name))
+register_server_grid("projects-grid", grid_rows, aliases=LINK_ALIASES,
+                     export=("projects-export", "projects-download", "vvu-projects"))
 
 
 @callback(Output("projects-summary", "children"), *FILTER_INPUTS)

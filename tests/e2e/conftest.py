@@ -113,12 +113,20 @@ def wait_for_dash(pg, timeout_s: float = 90) -> None:  # noqa: ANN001
     while time.time() < deadline:
         if inflight["n"] <= 0:
             quiet_since = quiet_since or time.time()
-            if time.time() - quiet_since >= 0.6:
+            if time.time() - quiet_since >= 0.6 and pg.evaluate(GRIDS_SETTLED):
                 return
         else:
             quiet_since = None
         pg.wait_for_timeout(100)
     raise AssertionError(f"Dash callbacks still running after {timeout_s} s on {pg.url}")
+
+
+# Server-paged grids fetch blocks after Dash is idle: settled when every one has its header cells and
+# no row still waiting for its block.
+GRIDS_SETTLED = """() => [...document.querySelectorAll('.server-grid')].every(g =>
+    g.querySelectorAll('[role=columnheader]').length >= Number(g.querySelector('[aria-colcount]')
+        ?.getAttribute('aria-colcount') || 0)
+    && !g.querySelector('.ag-row-loading, .ag-loading'))"""
 
 
 def check_axe(pg, allow: dict[str, str] | None = None) -> None:  # noqa: ANN001

@@ -155,8 +155,14 @@ def test_funding_page_filters_forecast_and_costs(page) -> None:  # noqa: ANN001
     assert "Money cannot be carried over" in main.inner_text()
     assert page.locator("#funding-body .js-plotly-plot").count() == 4
     assert "forecast to be left unspent at 31 March" in main.inner_text()
-    assert page.locator("details.cost-group").count() >= 4  # one per outcome measure
-    assert page.locator("table.cost-table tbody tr").count() > 20
+    assert page.locator("table.cost-summary-table tbody tr").count() >= 4  # one per outcome measure
+    costs = "dash_ag_grid.getApi('funding-cost-grid')"
+    forecast = "dash_ag_grid.getApi('funding-forecast-grid')"
+    page.locator("#funding-cost-grid .ag-row a").first.wait_for(state="attached", timeout=30000)
+    page.wait_for_function(f"() => {costs}.getDisplayedRowCount() > 20 && {forecast}.getDisplayedRowCount() > 20")
+    # The forecast grid opens largest difference from grant first, as the flagged table does.
+    first_flagged = page.locator("table.forecast-table tbody tr").first.locator("td").first.inner_text()
+    page.wait_for_function(f"() => {forecast}.getDisplayedRowAtIndex(0)?.data?.project_code === '{first_flagged}'")
     check_axe(page)
     screenshot(page, "funding")
 
@@ -173,6 +179,12 @@ def test_funding_page_filters_forecast_and_costs(page) -> None:  # noqa: ANN001
     expect(allocation).to_contain_text("£1,494,200")
     expect(allocation).to_contain_text("£1,700,000")
     expect(allocation).not_to_contain_text("ECC")  # the stream filter applies to the allocation
+    # The grids follow the filters too: every forecast row is an HO_VRU project.
+    hovru = {p["project_code"] for p in sample("projects.csv") if p["funding_stream"] == "HO_VRU"}
+    page.wait_for_function(f"() => {forecast}.getDisplayedRowCount() <= {len(hovru)}")
+    codes = page.evaluate(f"() => {{ const out = []; {forecast}.forEachNode("
+                          "n => n.data && out.push(n.data.project_code)); return out; }")
+    assert codes and set(codes) <= hovru
 
     page.reload()
     wait_for_dash(page)

@@ -40,8 +40,8 @@ def test_sort_descending_puts_missing_last_and_uses_aliases() -> None:
     answer = block_of_rows(FRAME, {"startRow": 0, "endRow": 200, "sortModel": [{"colId": "grant_gbp", "sort": "desc"}]})
     values = [r["grant_gbp"] for r in answer["rowData"]]
     assert values[0] == 11900.0 and values[-1] is None and values.count(None) == 12
-    by_link = block_of_rows(FRAME, {"startRow": 0, "endRow": 1, "sortModel": [{"colId": "project_link", "sort": "desc"}]},
-                            ALIASES)
+    by_link = block_of_rows(FRAME, {"startRow": 0, "endRow": 1,
+                                    "sortModel": [{"colId": "project_link", "sort": "desc"}]}, ALIASES)
     assert by_link["rowData"][0]["project_code"] == "PRJ120"
 
 
