@@ -84,12 +84,20 @@ def cumulative_spend_chart(quarterly: pd.DataFrame, financial_year: str) -> go.F
     return _tidy(fig)
 
 
-def forecast_chart(forecast: pd.DataFrame, financial_year: str) -> go.Figure:
-    """Flagged projects: forecast year-end spend against grant, as % over (+) or under (−)."""
+def forecast_chart(forecast: pd.DataFrame, financial_year: str, limit: int = 30) -> go.Figure:
+    """Flagged projects: forecast year-end spend against grant, as % over (+) or under (−).
+
+    At most ``limit`` bars, those furthest from their grant: beyond that the bars are unreadable (and
+    the page's table lists every project).
+    """
     title = f"Forecast more than 10% from the grant<br><sup>{financial_year}, run rate, by project</sup>"
     flagged = forecast[forecast["flag"].isin([FLAG_UNDER, FLAG_OVER])] if not forecast.empty else forecast
     if flagged.empty:
         return empty_figure(title, "No project is forecast to miss its grant by more than 10%.")
+    if len(flagged) > limit:
+        title = (f"Forecast more than 10% from the grant: the {limit} furthest of {len(flagged)}<br>"
+                 f"<sup>{financial_year}, run rate, by project</sup>")
+        flagged = flagged.loc[flagged["variance_pct"].abs().sort_values(ascending=False).index[:limit]]
     flagged = flagged.sort_values("variance_pct")
     labels = flagged["project_code"]
     fig = base_figure(title, "Forecast against grant (%)", "Project", height=max(300, 60 + 22 * len(flagged)))

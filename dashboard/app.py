@@ -64,7 +64,15 @@ def create_app() -> Dash:
     from dashboard import api
 
     api.register(server)
-    app.layout = shell(dash.page_container, production=settings.production)
+    def layout() -> object:
+        """Built per visit, so the project list in it is the current one."""
+        from dashboard.engine import engine
+        from service.options import filter_options
+
+        return shell(dash.page_container, production=settings.production,
+                     project_choices=filter_options(engine()).projects)
+
+    app.layout = layout
     if settings.warm_cache:
         from service.warm import start_warmer
         from warehouse.db import get_engine

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
+from dashboard.components.shell import PROJECT_CHOICES
 from dashboard.engine import engine
 from service.options import filter_options
 from warehouse.filters import ALL as ALL_CHOICE
@@ -56,7 +57,8 @@ def filter_bar(f: Filters, pathname: str, fields: Sequence[str] = DEFAULT_FIELDS
         "area": (opts.areas, "All areas"),
         "priority": (opts.priorities, "All priorities"),
         "stream": (opts.streams, "All funding streams"),
-        "project": (opts.projects, "All projects"),
+        # Only the chosen project here; the browser adds the rest from the app shell's list (below).
+        "project": ([p for p in opts.projects if p[0] == f.project], PROJECT_ALL_LABEL),
     }
     values = {"fy": f.fy, "quarter": f.quarter, "area": f.area, "priority": f.priority, "stream": f.stream,
               "project": f.project}
@@ -75,6 +77,12 @@ def filters_from(values: Sequence[str | None], ids: Sequence[dict]) -> Filters:
     except FilterError:
         return Filters()
 
+
+PROJECT_ALL_LABEL = "All projects"
+
+# Fill the project select from the list the app shell carries (assets/filters.js).
+clientside_callback(ClientsideFunction("filters", "projectOptions"), Output(filter_id("project"), "options"),
+                    Input(filter_id("project"), "id"), State(PROJECT_CHOICES, "data"))
 
 FILTER_INPUTS = (Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
+PROJECT_CHOICES = "project-choices"
 NAV = [
     ("/", "Overview"),
     ("/priorities", "Priorities"),
@@ -24,10 +25,14 @@ def nav_links() -> list:
     return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV if path in known]
 
 
-def shell(content: object, production: bool = False) -> html.Div:
+def shell(content: object, production: bool = False, project_choices: list | None = None) -> html.Div:
+    """``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
+    filter bar's project select is filled from them in the browser (components.filters), so the list
+    of every project is not resent with each page."""
     return html.Div([
         html.A("Skip to main content", href="#main", className="skip-link"),
         dcc.Location(id="url-sync", refresh=False),
+        dcc.Store(id=PROJECT_CHOICES, data=[list(c) for c in project_choices or []]),
         html.Header([
             html.Div([
                 html.Span("Essex Violence and Vulnerability Unit", className="brand-org"),

@@ -36,6 +36,7 @@ FIELDS = ("fy", "area", "priority", "stream", "project")
 FLAG_CLASS = {FLAG_UNDER: "status-risk", FLAG_OVER: "status-off"}
 NO_MEASURE = "No countable outcome measure"
 FLAGGED_SHOWN = 10  # flagged projects listed in full on the page; the grid below holds them all
+CHART_BARS = 30  # bars in the forecast chart: more are unreadable
 
 
 def layout(**query: str) -> html.Div:
@@ -159,10 +160,11 @@ def _forecast(view: FundingView) -> list:
         html.Li(f"Total forecast {_gbp(t['forecast_gbp'])} against grants of {_gbp(t['awarded_gbp'])}."),
     ], className="funding-facts")
     flagged = fc[fc["flag"].isin([FLAG_UNDER, FLAG_OVER])]
+    furthest = flagged.loc[flagged["variance_pct"].abs().sort_values(ascending=False).index[:CHART_BARS]]
     chart_text = "; ".join(f"{r.project_code} {_pct(r.variance_pct, True)}" for r in
-                           flagged.sort_values("variance_pct").head(FLAGGED_SHOWN * 3).itertuples()) or "none"
-    if len(flagged) > FLAGGED_SHOWN * 3:
-        chart_text += f" and {len(flagged) - FLAGGED_SHOWN * 3} more (see the table)"
+                           furthest.sort_values("variance_pct").itertuples()) or "none"
+    if len(flagged) > CHART_BARS:
+        chart_text = f"the {CHART_BARS} furthest of {len(flagged)}: {chart_text}"
     ordered = fc.assign(order=fc["variance_pct"].abs().fillna(0)).sort_values("order", ascending=False)
     headers = ["Project", "Name", "Grant", "Spent so far", "Quarters elapsed", "Forecast (run rate)",
                "Forecast vs grant", "Flag", "Forecast on past pattern"]
@@ -182,7 +184,8 @@ def _forecast(view: FundingView) -> list:
     return head + [
         html.P(method + profile_note, className="footnote"),
         facts,
-        _figure(forecast_chart(fc, fy), f"Projects forecast more than 10% from their grant: {chart_text}.",
+        _figure(forecast_chart(fc, fy, limit=CHART_BARS),
+                f"Projects forecast more than 10% from their grant: {chart_text}.",
                 "funding-forecast-chart"),
         html.Div([
             html.P(f"{len(flagged_rows)} projects flagged.{more}", className="footnote"),

@@ -7,12 +7,13 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.engine import engine
+from service.options import filter_options
 from service.priorities import GRAINS, parse_grain, priority_view
 
 dash.register_page(__name__, path="/priorities", title="Priorities - Essex VVU outcomes", name="Priorities",
@@ -39,7 +40,14 @@ def layout(**query: str) -> html.Div:
         ]), className="filter"), className="filter-bar page-controls", role="group",
             **{"aria-label": "Chart options"}),
         html.Div(id="priorities-body", **{"aria-live": "polite"}),
+        # One callback per priority, so each response carries a few charts rather than all of them.
+        *[html.Div(id=_section_id(code)) for code, _label in filter_options(engine()).priorities],
+        html.Div(id="priorities-footnote"),
     ], className="page page-priorities")
+
+
+def _section_id(code: str) -> dict[str, str]:
+    return {"type": "priority-section", "code": code}
 
 
 def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
@@ -69,24 +77,14 @@ def _scope(view) -> str:  # noqa: ANN001
     return "partnership targets"
 
 
-@callback(Output("priorities-body", "children"), FILTER_INPUTS[0], Input("priorities-grain", "value"),
-          FILTER_INPUTS[1])
-def render(values: list, grain: str | None, ids: list) -> list:
+@callback(Output("priorities-body", "children"), Output("priorities-footnote", "children"), FILTER_INPUTS[0],
+          Input("priorities-grain", "value"), FILTER_INPUTS[1])
+def render(values: list, grain: str | None, ids: list) -> tuple[list, list]:
     f = filters_from(values, ids)
     view = priority_view(engine(), f, parse_grain(grain))
     if not view.data_to:
-        return [html.P("No observations have been loaded yet.")]
+        return [html.P("No observations have been loaded yet.")], []
     data_to = parse_period(view.data_to).strftime("%B %Y")
-    sections = []
-    for s in view.sections:
-        head_id = f"priorities-{s.priority_code.lower()}-title"
-        body = [_metric_card(m, view) for m in s.metrics] or [
-            html.P("No measure of this priority has data or a target in this view.")]
-        sections.append(html.Section([
-            html.H2(f"{s.priority_code}: {s.name}", id=head_id),
-            html.P(s.description, className="priority-description"),
-            *body,
-        ], className="priority-section", **{"aria-labelledby": head_id}))
     months = min(view.months_elapsed, 12)
     facts = html.Section([
         html.P([html.Strong("Financial year: "), f"{view.financial_year} ({months} of 12 months with data; "
@@ -105,7 +103,27 @@ def render(values: list, grain: str | None, ids: list) -> list:
     if view.without_data:
         extra.append(html.P(f"No data or target in this view for: {', '.join(view.without_data)}.",
                             className="footnote"))
-    return [facts, *sections, *extra]
+    return [facts], extra
+
+
+@callback(Output(_section_id(MATCH), "children"), FILTER_INPUTS[0], Input("priorities-grain", "value"),
+          FILTER_INPUTS[1], State(_section_id(MATCH), "id"))
+def render_section(values: list, grain: str | None, ids: list, section: dict) -> list:
+    """One priority's section: its measures' charts against target."""
+    f = filters_from(values, ids)
+    view = priority_view(engine(), f, parse_grain(grain))
+    mine = [s for s in view.sections if s.priority_code == (section or {}).get("code")]
+    if not view.data_to or not mine:
+        return []
+    s = mine[0]
+    head_id = f"priorities-{s.priority_code.lower()}-title"
+    body = [_metric_card(m, view) for m in s.metrics] or [
+        html.P("No measure of this priority has data or a target in this view.")]
+    return [html.Section([
+        html.H2(f"{s.priority_code}: {s.name}", id=head_id),
+        html.P(s.description, className="priority-description"),
+        *body,
+    ], className="priority-section", **{"aria-labelledby": head_id})]
 
 
 @callback(Output("url-sync", "search", allow_duplicate=True), Input("priorities-grain", "value"),

@@ -62,8 +62,8 @@ def test_priorities_grain_filters_and_reload(page, live_server: str) -> None:  #
     screenshot(page, "priorities-quarter-p3")  # same components as above, where axe ran (it takes ~15 s here)
 
     assert not _outside(urls, live_server)
-    body = [size for output, size in sizes if output.startswith("priorities-body")]
-    assert body and max(body) < 100_000
+    sections = [size for output, size in sizes if "priority-section" in output]
+    assert sections and max(size for _output, size in sizes) < 50_000  # a priority's charts per response
 
 
 def test_areas_map_offline_controls_and_reload(page, live_server: str) -> None:  # noqa: ANN001
