@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 from dash import Output, callback, html
 
@@ -18,8 +20,9 @@ def layout(**query: str) -> html.Div:
     f = parse_query(query)
     return html.Div([
         html.H1("Overview"),
-        html.P("Progress against this year's targets for every headline measure. Status compares the value "
-               "with the target pro-rata for the months elapsed.", className="lead"),
+        html.P("Progress against this year's targets for every headline measure. Status compares a running total "
+               "with its target pro rata for the months elapsed, and a level (such as an active caseload) with "
+               "its target as it stands.", className="lead"),
         filter_bar(f, "/"),
         html.Div(id="overview-body", **{"aria-live": "polite"}),
     ], className="page page-overview")
@@ -49,6 +52,7 @@ def render(values: list, ids: list) -> list:
         html.Section([
             html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to)})"]),
             html.P([html.Strong("Data run to: "), view.data_to]),
+            html.P([html.Strong("Printed: "), date.today().strftime("%-d %B %Y")], className="print-only"),
             html.P([html.Strong("Returns: "), f"{missing} expected returns missing, {late} arrived late ",
                     dash.dcc.Link("(see data quality)", href="/data-quality")]),
         ], className="overview-facts", **{"aria-label": "About these figures"}),
