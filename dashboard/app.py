@@ -7,6 +7,8 @@ production and vendored CSS so the app works on a closed network.
 
 from __future__ import annotations
 
+import logging
+
 import dash
 from dash import Dash, dcc, html
 from flask import Response
@@ -28,6 +30,8 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; sty
 
 
 def create_app() -> Dash:
+    # INFO to stderr unless a host (python -m dashboard, gunicorn config) configured logging already.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     settings.check_safe()
     app = Dash(
