@@ -16,7 +16,7 @@ Rules that shape them:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import pandas as pd
@@ -65,6 +65,15 @@ def _num(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(out) or math.isinf(out) else out
+
+
+def totals_by_project(frame: pd.DataFrame, column: str) -> dict[str, float]:
+    """``column`` summed per project_code, as a dict ({} for no rows): tables of 700 projects look
+    each one up, and a Series ``get`` per project adds up."""
+    if frame.empty:
+        return {}
+    sums = frame.groupby("project_code")[column].sum()
+    return dict(zip(sums.index.tolist(), sums.tolist(), strict=True))
 
 
 def active_quarters(start: date, end: date | None, financial_year: str) -> list[int]:
@@ -143,9 +152,9 @@ def forecast_table(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.DataF
     The flag uses the run rate. ``profile`` (from ``spend_profile``) adds a second, context-only
     forecast for projects active all year: spend so far ÷ the share past years had spent by now.
     """
-    awarded = grants.groupby("project_code")["awarded_gbp"].sum() if not grants.empty else pd.Series(dtype=float)
+    awarded = totals_by_project(grants, "awarded_gbp")
     in_time = spend[spend["quarter"] <= quarters_elapsed] if not spend.empty else spend
-    spent = in_time.groupby("project_code")["spend_gbp"].sum() if not in_time.empty else pd.Series(dtype=float)
+    spent = totals_by_project(in_time, "spend_gbp")
     rows = []
     for p in projects.itertuples(index=False):
         grant = float(awarded.get(p.project_code, 0.0))
@@ -230,14 +239,37 @@ def allocation_table(funding: pd.DataFrame, grants: pd.DataFrame) -> pd.DataFram
     return merged.sort_values(["financial_year", "funding_stream"])[ALLOCATION_COLUMNS].reset_index(drop=True)
 
 
-def choose_outcome_metric(reported: Iterable[str], metric_info: pd.DataFrame) -> str | None:
-    """The project's main countable outcome: the first of OUTCOME_PREFERENCE it reports, summed metrics only."""
-    summed = set(metric_info.loc[metric_info["aggregation"] == "sum", "metric_code"])
+def _summed_metrics(metric_info: pd.DataFrame) -> set[str]:
+    """Metrics summed over time: the only ones a cost can be "per" (a stock such as a caseload is not)."""
+    return set(metric_info.loc[metric_info["aggregation"] == "sum", "metric_code"])
+
+
+def _preferred_outcome(reported: Iterable[str], summed: set[str]) -> str | None:
     have = set(reported) & summed
     for code in OUTCOME_PREFERENCE:
         if code in have:
             return code
     return None
+
+
+def choose_outcome_metric(reported: Iterable[str], metric_info: pd.DataFrame) -> str | None:
+    """The project's main countable outcome: the first of OUTCOME_PREFERENCE it reports, summed metrics only."""
+    return _preferred_outcome(reported, _summed_metrics(metric_info))
+
+
+def _outcome_totals(outcomes: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Outcome totals per project and metric (``outcomes`` rows), from one grouping of the whole frame.
+
+    Grouping once (not once per project) keeps a 700-project page fast; each total is the same
+    grouped sum over the same rows in the same order, so the figures do not change.
+    """
+    if outcomes.empty:
+        return {}
+    sums = outcomes.groupby(["project_code", "metric_code"])["value"].sum()
+    out: dict[str, dict[str, float]] = {}
+    for (project, metric), total in zip(sums.index.tolist(), sums.tolist(), strict=True):
+        out.setdefault(project, {})[metric] = total
+    return out
 
 
 def cost_per_outcome(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.DataFrame, outcomes: pd.DataFrame,
@@ -249,28 +281,30 @@ def cost_per_outcome(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.Dat
     Fewer than ``min_outcomes`` outcomes: no cost is shown ("too few outcomes"). People counts from
     1 to ``suppress_up_to`` are also withheld (None) under disclosure control.
     """
-    info = metric_info.set_index("metric_code")
-    awarded = grants.groupby("project_code")["awarded_gbp"].sum() if not grants.empty else pd.Series(dtype=float)
-    spent = spend.groupby("project_code")["spend_gbp"].sum() if not spend.empty else pd.Series(dtype=float)
-    by_project = {code: grp for code, grp in outcomes.groupby("project_code")} if not outcomes.empty else {}
+    names = dict(zip(metric_info["metric_code"].tolist(), metric_info["name"].tolist(), strict=True))
+    units = dict(zip(metric_info["metric_code"].tolist(), metric_info["unit"].tolist(), strict=True))
+    summed = _summed_metrics(metric_info)
+    awarded = totals_by_project(grants, "awarded_gbp")
+    spent = totals_by_project(spend, "spend_gbp")
+    by_project = _outcome_totals(outcomes)
     rows = []
-    for p in projects.itertuples(index=False):
-        grant = float(awarded.get(p.project_code, 0.0))
-        money = float(spent.get(p.project_code, 0.0))
+    for code, project_name in zip(projects["project_code"].tolist(), projects["project_name"].tolist(),
+                                  strict=True):
+        grant = float(awarded.get(code, 0.0))
+        money = float(spent.get(code, 0.0))
         if grant <= 0 and money <= 0:
             continue
-        mine = by_project.get(p.project_code)
-        totals = mine.groupby("metric_code")["value"].sum() if mine is not None else pd.Series(dtype=float)
-        metric = choose_outcome_metric(totals.index, metric_info)
-        row = {"project_code": p.project_code, "project_name": p.project_name, "outcome_metric": metric,
+        totals = by_project.get(code, {})
+        metric = _preferred_outcome(totals, summed)
+        row = {"project_code": code, "project_name": project_name, "outcome_metric": metric,
                "outcome_name": None, "outcome_unit": None, "outcomes": None, "awarded_gbp": grant,
                "spend_gbp": round(money, 2), "cost_per_outcome_gbp": None}
         if metric is None:
             row["reliability"] = "no countable outcome measure"
         else:
             count = float(totals[metric])
-            unit = str(info.at[metric, "unit"])
-            row.update(outcome_name=str(info.at[metric, "name"]), outcome_unit=unit, outcomes=count)
+            unit = str(units[metric])
+            row.update(outcome_name=str(names[metric]), outcome_unit=unit, outcomes=count)
             if count < min_outcomes:
                 row["reliability"] = f"too few outcomes (under {min_outcomes})" if count > 0 else "no outcomes recorded"
                 if unit == "people" and 0 < count <= suppress_up_to:
@@ -291,17 +325,23 @@ def delivery_summary(kpis: pd.DataFrame) -> dict[str, object]:
     delivery_pct: mean over the metrics that have a target of value ÷ target for the period × 100.
     delivery_status: ``judge`` of the mean of value ÷ pro-rata expected value (on track at 95%).
     """
-    with_target = kpis[kpis["target"].map(lambda v: (_num(v) or 0.0) > 0)] if not kpis.empty else kpis
-    if with_target.empty:
+    return delivery_of_rows(kpis.to_dict("records") if not kpis.empty else [])
+
+
+def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
+    """``delivery_summary`` of kpi rows as dicts (``analysis.progress.KpiPeriod.rows``): the projects
+    grid judges hundreds of projects, and a DataFrame per project would cost more than the sums."""
+    with_target = [row for row in rows if (_num(row["target"]) or 0.0) > 0]
+    if not with_target:
         return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0}
-    shares = [float(v) / float(t) for v, t in zip(with_target["value"], with_target["target"], strict=True)]
+    shares = [float(row["value"]) / float(row["target"]) for row in with_target]
     ratios = []
-    for row in with_target.itertuples(index=False):
-        expected = _num(row.expected)
+    for row in with_target:
+        expected = _num(row["expected"])
         if not expected:
             continue
-        value = float(row.value)
-        ratios.append(value / expected if row.higher_is_better else (expected / value if value else math.inf))
+        value = float(row["value"])
+        ratios.append(value / expected if row["higher_is_better"] else (expected / value if value else math.inf))
     mean_ratio = sum(ratios) / len(ratios) if ratios else None
     return {
         "delivery_pct": round(sum(shares) / len(shares) * 100.0, 1),

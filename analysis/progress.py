@@ -8,7 +8,11 @@ year a metric at 50% of its annual target is on track, not failing. Metrics aggr
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis.fiscal import add_months, months_between
@@ -24,14 +28,97 @@ KPI_COLUMNS = [
 ]
 
 
-def aggregate(values: pd.DataFrame, aggregation: str) -> float:
-    """Sum of monthly values, or for a ``latest`` metric the value of the last month reported."""
-    if values.empty:
+@dataclass(frozen=True)
+class MetricMonths:
+    """One metric's monthly rows as aligned period ('YYYY-MM') and value sequences, in row order.
+
+    ``kpi_table`` splits ``monthly`` into these once instead of boolean-indexing the whole frame
+    three times per metric, and the projects grid splits once for all its projects: a DataFrame
+    filter costs ~100 µs, which made a 700-project grid take seconds. Rows usually come in month
+    order; then a range is a slice found by bisection.
+    """
+
+    periods: list[str]
+    values: np.ndarray
+    in_order: bool
+
+    @classmethod
+    def of(cls, periods: Sequence[str], values: np.ndarray) -> MetricMonths:
+        """Aligned periods and values (any order; in month order is noted, for bisection)."""
+        periods = list(periods)
+        return cls(periods, values, all(a <= b for a, b in zip(periods, periods[1:], strict=False)))
+
+    @classmethod
+    def of_frame(cls, monthly: pd.DataFrame) -> MetricMonths:
+        """The rows of a frame with period and value columns (one metric's)."""
+        return cls.of(monthly["period"].tolist(), monthly["value"].to_numpy())
+
+    @property
+    def empty(self) -> bool:
+        return not self.periods
+
+    def between(self, first: str = "", last: str = "") -> MetricMonths:
+        """The months from ``first`` to ``last`` inclusive ('' leaves that end open), in row order."""
+        if self.in_order:
+            start = bisect_left(self.periods, first) if first else 0
+            stop = bisect_right(self.periods, last) if last else len(self.periods)
+            if start == 0 and stop == len(self.periods):
+                return self
+            return MetricMonths(self.periods[start:stop], self.values[start:stop], True)
+        keep = [(not first or p >= first) and (not last or p <= last) for p in self.periods]
+        return MetricMonths([p for p, k in zip(self.periods, keep, strict=True) if k],
+                            self.values[np.array(keep, dtype=bool)], False)
+
+
+NO_MONTHS = MetricMonths([], np.array([], dtype=float), True)
+
+
+def by_metric(monthly: pd.DataFrame) -> dict[str, MetricMonths]:
+    """``monthly`` (metric_code, period, value) split into each metric's months, in one pass."""
+    return {code: months for (code,), months in _split(monthly, ["metric_code"]).items()}
+
+
+def by_key_and_metric(monthly: pd.DataFrame, key: str) -> dict[str, dict[str, MetricMonths]]:
+    """``monthly`` split by ``key`` (e.g. project_code), then by metric: one pass for a whole grid."""
+    out: dict[str, dict[str, MetricMonths]] = {}
+    for (owner, code), months in _split(monthly, [key, "metric_code"]).items():
+        out.setdefault(owner, {})[code] = months
+    return out
+
+
+def _split(monthly: pd.DataFrame, keys: list[str]) -> dict[tuple, MetricMonths]:
+    if monthly.empty:
+        return {}
+    periods = monthly["period"].to_numpy(dtype=object)
+    values = monthly["value"].to_numpy()
+    groups = monthly.groupby(keys, sort=False).indices  # positions, ascending: row order is kept
+    return {(k if isinstance(k, tuple) else (k,)): MetricMonths.of(periods[pos].tolist(), values[pos])
+            for k, pos in groups.items()}
+
+
+def aggregate(values: pd.DataFrame | MetricMonths, aggregation: str) -> float:
+    """Sum of monthly values, or for a ``latest`` metric the value of the last month reported.
+
+    Computed on arrays but exactly as pandas would on a frame of the rows: a sum is numpy's sum of
+    the same values in the same order (NaN counted as 0, like ``Series.sum``); several rows in the
+    last month are added with a pandas groupby, as ``groupby("period").sum()`` would.
+    """
+    months = MetricMonths.of_frame(values) if isinstance(values, pd.DataFrame) else values
+    if months.empty:
         return 0.0
     if aggregation == "latest":
-        by_month = values.groupby("period")["value"].sum().sort_index()
-        return float(by_month.iloc[-1])
-    return float(values["value"].sum())
+        last = months.periods[-1] if months.in_order else max(months.periods)
+        at_last = months.values[[i for i, p in enumerate(months.periods) if p == last]]
+        if len(at_last) > 1:
+            return float(pd.Series(at_last).groupby(np.zeros(len(at_last), dtype=int)).sum().iloc[0])
+        only = at_last[0]
+        return 0.0 if pd.isna(only) else 0.0 + float(only)
+    if months.values.dtype.kind == "f":
+        total = months.values.sum()
+        return float(total if total == total else np.nansum(months.values))  # NaN only when a value is NaN
+    if months.values.dtype.kind in "iub":
+        return float(months.values.sum())
+    return float(pd.Series(months.values).sum())
 
 
 def judge(value: float, expected: float | None, higher_is_better: bool = True) -> str:
@@ -82,43 +169,75 @@ def kpi_table(
     ``monthly``: metric_code, period, value (all months since 2019, within the slicers).
     ``annual_targets``: metric_code, target_value for the view's financial year.
     """
-    rows = []
     targets = dict(zip(annual_targets["metric_code"], annual_targets["target_value"], strict=True))
-    period_months = months_between(first, last)
-    elapsed = [mo for mo in period_months if mo <= data_to] if data_to else []
-    prev_first, prev_last = add_months(first, -12), add_months(min(last, data_to or last), -12)
-    for metric in metric_info.itertuples(index=False):
-        mine = monthly[monthly["metric_code"] == metric.metric_code]
-        in_view = mine[(mine["period"] >= first) & (mine["period"] <= last)]
-        value = aggregate(in_view, metric.aggregation)
-        prev_rows = mine[(mine["period"] >= prev_first) & (mine["period"] <= prev_last)]
-        previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
-        target = period_target(targets.get(metric.metric_code), first, last, fy_months, metric.aggregation)
-        if metric.aggregation == "latest":
-            expected = target
-        elif target is not None and period_months:
-            expected = target * len(elapsed) / len(period_months)
-        else:
-            expected = None
-        rows.append({
-            "metric_code": metric.metric_code,
-            "name": metric.name,
-            "unit": metric.unit,
-            "aggregation": metric.aggregation,
-            "priority_code": metric.priority_code,
-            "higher_is_better": bool(metric.higher_is_better),
-            "value": value,
-            "target": target,
-            "share": (value / target) if target else None,
-            "expected": expected,
-            "status": judge(value, expected, bool(metric.higher_is_better)),
-            "previous": previous,
-            "change_pct": ((value - previous) / previous * 100.0) if previous else None,
-            "total_since_2019": aggregate(mine[mine["period"] >= SINCE], metric.aggregation),
-            "months_elapsed": len(elapsed),
-            "months_in_period": len(period_months),
-        })
-    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+    view = KpiPeriod(first, last, data_to, fy_months)
+    return pd.DataFrame(view.rows(by_metric(monthly), metric_info.itertuples(index=False), targets),
+                        columns=KPI_COLUMNS)
+
+
+class KpiPeriod:
+    """A view [first, last] for ``kpi_table`` rows, with what every metric shares worked out once.
+
+    The projects grid judges ~400 projects in the same view: their months, months elapsed, the
+    previous year's range and the period targets (``period_target`` per distinct annual target) are
+    the same for all of them, and building one DataFrame per project would cost more than the sums.
+    """
+
+    def __init__(self, first: str, last: str, data_to: str, fy_months: list[str]) -> None:
+        self.first, self.last, self.fy_months = first, last, fy_months
+        self.period_months = months_between(first, last)
+        self.elapsed = [mo for mo in self.period_months if mo <= data_to] if data_to else []
+        self.prev_first, self.prev_last = add_months(first, -12), add_months(min(last, data_to or last), -12)
+        self._targets: dict[tuple[object, str], float | None] = {}
+
+    def target(self, annual: float | None, aggregation: str) -> float | None:
+        """``period_target`` for this view, remembered per annual target and aggregation."""
+        key = (annual, aggregation)
+        if key not in self._targets:
+            self._targets[key] = period_target(annual, self.first, self.last, self.fy_months, aggregation)
+        return self._targets[key]
+
+    def rows(self, months: Mapping[str, MetricMonths], metrics: Iterable, targets: Mapping[str, float]) -> list[dict]:
+        """``kpi_table``'s rows as dicts (KPI_COLUMNS keys).
+
+        ``months``: ``by_metric`` of the monthly rows; ``metrics``: rows with metric_code, name, unit,
+        aggregation, priority_code, higher_is_better (``itertuples`` of ``queries.metrics``);
+        ``targets``: annual target per metric_code for the view's financial year.
+        """
+        first, last, period_months, elapsed = self.first, self.last, self.period_months, self.elapsed
+        rows = []
+        for metric in metrics:
+            mine = months.get(metric.metric_code, NO_MONTHS)
+            in_view = mine.between(first, last)
+            value = aggregate(in_view, metric.aggregation)
+            prev_rows = mine.between(self.prev_first, self.prev_last)
+            previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
+            target = self.target(targets.get(metric.metric_code), metric.aggregation)
+            if metric.aggregation == "latest":
+                expected = target
+            elif target is not None and period_months:
+                expected = target * len(elapsed) / len(period_months)
+            else:
+                expected = None
+            rows.append({
+                "metric_code": metric.metric_code,
+                "name": metric.name,
+                "unit": metric.unit,
+                "aggregation": metric.aggregation,
+                "priority_code": metric.priority_code,
+                "higher_is_better": bool(metric.higher_is_better),
+                "value": value,
+                "target": target,
+                "share": (value / target) if target else None,
+                "expected": expected,
+                "status": judge(value, expected, bool(metric.higher_is_better)),
+                "previous": previous,
+                "change_pct": ((value - previous) / previous * 100.0) if previous else None,
+                "total_since_2019": aggregate(mine.between(SINCE), metric.aggregation),
+                "months_elapsed": len(elapsed),
+                "months_in_period": len(period_months),
+            })
+        return rows
 
 
 def cumulative_by_month(monthly: pd.DataFrame, fy_months: list[str]) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import Quarter, parse_fy
 from analysis.funding import (
+    OUTCOME_PREFERENCE,
     allocation_table,
     cost_per_outcome,
     forecast_table,
@@ -60,8 +61,11 @@ def funding_view(engine: Engine, f: Filters) -> FundingView:
     elapsed = finance_queries.spend_quarters_reported(engine, fy)
     scope = queries.project_scope(engine, f)
     grants = finance_queries.project_grants(engine, f, fy)
-    spend = finance_queries.project_spend(engine, f, fy)
+    # Every project's spend, every year, read once: earlier years give the profile, and the view's
+    # year for the projects in scope is the same rows, in the same order, as project_spend(f, fy).
     history = finance_queries.project_spend(engine, Filters())
+    in_view = (history["financial_year"] == fy) & history["project_code"].isin(scope["project_code"])
+    spend = history[in_view].reset_index(drop=True)
     profile = spend_profile(history[history["financial_year"] < fy])
     forecast = forecast_table(scope, grants, spend, fy, elapsed, profile=profile)
     quarterly = quarterly_spend(spend, float(grants["awarded_gbp"].sum()), fy, elapsed)
@@ -71,9 +75,7 @@ def funding_view(engine: Engine, f: Filters) -> FundingView:
     if elapsed:
         first = Quarter(parse_fy(fy), 1).first_month
         last = Quarter(parse_fy(fy), elapsed).last_month
-        monthly = queries.monthly_totals(engine, Filters(), first=first, last=last, by=("project_code",))
-        monthly = monthly[monthly["project_code"].isin(scope["project_code"])]
-        outcomes = monthly.groupby(["project_code", "metric_code"], as_index=False)["value"].sum()
+        outcomes = finance_queries.project_outcomes(engine, f, first, last, OUTCOME_PREFERENCE)
     in_time = spend[spend["quarter"] <= elapsed]
     costs = cost_per_outcome(scope, grants, in_time, outcomes, queries.metrics(engine),
                              suppress_up_to=load_settings().suppression_threshold)

@@ -8,7 +8,7 @@ same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 
 from warehouse import models as m
 from warehouse.filters import Filters
@@ -18,8 +18,10 @@ PRJ = m.Project.__table__
 
 
 def _frame(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:  # noqa: ANN001 - any selectable
+    """The rows as a DataFrame, built from plain tuples: given SQLAlchemy Rows, pandas probes each one
+    for a ``dtype`` attribute (a failed key lookup per row), ~40 ms for 10,000 rows instead of ~4."""
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
+        rows = [tuple(row) for row in conn.execute(stmt).all()]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -168,9 +170,13 @@ def expected_returns(engine: Engine, f: Filters | None = None) -> pd.DataFrame:
     return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "submitted_on"])
 
 
-def project_scope(engine: Engine, f: Filters) -> pd.DataFrame:
-    """Projects within the slicers. Columns: project_code, project_name, priority_code, funding_stream,
-    start_date, end_date."""
+def project_conditions(engine: Engine, f: Filters) -> list:
+    """WHERE conditions on the project table for the slicers (project, priority, stream, area).
+
+    A funding-stream filter means the project's own stream, an area filter the projects working
+    there (``project_area``). The projects grid, returns and money queries all select projects
+    through this, so a slicer picks the same projects everywhere.
+    """
     conds = []
     if f.project:
         conds.append(PRJ.c.project_code == f.project)
@@ -182,7 +188,18 @@ def project_scope(engine: Engine, f: Filters) -> pd.DataFrame:
         pa = m.ProjectArea.__table__
         conds.append(PRJ.c.project_code.in_(
             select(pa.c.project_code).where(pa.c.area_code.in_(area_codes_for(engine, f.area)))))
+    return conds
+
+
+def project_codes_in_scope(engine: Engine, f: Filters) -> Select:
+    """A SELECT of the codes of the projects within the slicers, to use in ``IN (...)``."""
+    return select(PRJ.c.project_code).where(*project_conditions(engine, f))
+
+
+def project_scope(engine: Engine, f: Filters) -> pd.DataFrame:
+    """Projects within the slicers. Columns: project_code, project_name, priority_code, funding_stream,
+    start_date, end_date."""
     stmt = select(PRJ.c.project_code, PRJ.c.project_name, PRJ.c.priority_code, PRJ.c.funding_stream,
-                  PRJ.c.start_date, PRJ.c.end_date).where(*conds).order_by(PRJ.c.project_code)
+                  PRJ.c.start_date, PRJ.c.end_date).where(*project_conditions(engine, f)).order_by(PRJ.c.project_code)
     return _frame(engine, stmt, ["project_code", "project_name", "priority_code", "funding_stream", "start_date",
                                  "end_date"])
