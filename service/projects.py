@@ -17,7 +17,6 @@ Definitions (shown in the grid's header tooltips and the API's meta):
 from __future__ import annotations
 
 from collections.abc import Collection
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -73,11 +72,10 @@ def _view_monthly(engine: Engine, f: Filters, data_to: str) -> pd.DataFrame:
     return queries.monthly_totals(engine, _time_only(f), first=first, last=last, by=("project_code",))
 
 
-def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str,
-              monthly: Future[pd.DataFrame]) -> dict[str, dict]:
+def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str) -> dict[str, dict]:
     """delivery_summary per project with a project target for the view's year.
 
-    One split of ``_view_monthly`` (being read meanwhile) for the whole grid, then ``KpiPeriod.rows``
+    One split of ``_view_monthly`` for the whole grid, then ``KpiPeriod.rows``
     (the rows of ``kpi_table``) per project over the metrics it has a target for: the same figures as
     the project page, without a DataFrame per project (428 of them took two seconds).
     """
@@ -86,7 +84,7 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str,
     metrics = list(queries.metrics(engine).itertuples(index=False))
     targets = _targets_by_project(project_queries.project_targets(engine, fy), codes)
     view = KpiPeriod(first, last, data_to, fy_months(fy))
-    months = by_key_and_metric(monthly.result(), "project_code")
+    months = by_key_and_metric(_view_monthly(engine, f, data_to), "project_code")
     out = {}
     for code, annual in targets.items():
         mine = [metric for metric in metrics if metric.metric_code in annual]
@@ -137,24 +135,20 @@ def projects_table(engine: Engine, f: Filters) -> pd.DataFrame:
         rows[code].update(project_name=name, org_name=org_names.get(code), priority_code=priority,
                           funding_stream=stream)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The view's monthly totals are the slowest read (~40 ms for a year of the 1M-row benchmark),
-        # and the database driver releases the GIL while it works: read them beside the rest.
-        monthly = pool.submit(_view_monthly, engine, f, data_to) if data_to else None
-        for code, summary in _returns_summary(returns_view(engine, f), rows).items():
-            rows[code].update(summary)
-        if data_to:
-            fy = f.year(data_to)
-            grants = totals_by_project(finance_queries.project_grants(engine, f, fy), "awarded_gbp")
-            spend = totals_by_project(finance_queries.project_spend(engine, f, fy), "spend_gbp")
-            # Delivery against project targets for the view's period.
-            for code, delivery in _delivery(engine, f, rows, data_to, monthly).items():
-                rows[code].update(delivery)
-            for code, row in rows.items():
-                grant = float(grants.get(code, 0.0))
-                spent = round(float(spend.get(code, 0.0)), 2)
-                row.update(grant_gbp=grant, spend_gbp=spent,
-                           spend_pct=round(spent / grant * 100.0, 1) if grant > 0 else None)
+    for code, summary in _returns_summary(returns_view(engine, f), rows).items():
+        rows[code].update(summary)
+    if data_to:
+        fy = f.year(data_to)
+        grants = totals_by_project(finance_queries.project_grants(engine, f, fy), "awarded_gbp")
+        spend = totals_by_project(finance_queries.project_spend(engine, f, fy), "spend_gbp")
+        # Delivery against project targets for the view's period.
+        for code, delivery in _delivery(engine, f, rows, data_to).items():
+            rows[code].update(delivery)
+        for code, row in rows.items():
+            grant = float(grants.get(code, 0.0))
+            spent = round(float(spend.get(code, 0.0)), 2)
+            row.update(grant_gbp=grant, spend_gbp=spent,
+                       spend_pct=round(spent / grant * 100.0, 1) if grant > 0 else None)
     frame = pd.DataFrame(list(rows.values()))
     for col in GRID_COLUMNS:
         if col not in frame.columns:
