@@ -230,10 +230,12 @@ def set_filter(body: dict, name: str, value: str) -> tuple[dict, bool]:
 
 
 def wait_warm(log: Path, workers: int, limit_s: float = 600) -> float:
-    """Seconds until every worker's background warmer has logged a finished warm-up (service.warm)."""
+    """Seconds until every worker's background warmer has logged a finished warm-up (service.warm), and
+    its static bundles are compressed at the best level (dashboard.precompress)."""
     start = time.time()
     while time.time() - start < limit_s:
-        if log.read_text(errors="replace").count("cache warmed") >= workers:
+        text = log.read_text(errors="replace")
+        if text.count("cache warmed") >= workers and text.count("static assets precompressed") >= workers:
             return time.time() - start
         time.sleep(0.5)
     raise SystemExit(f"the cache warmers did not finish within {limit_s:.0f} s; see {log}")

@@ -14,7 +14,7 @@ from dash import Dash, dcc, html
 from flask import Response
 from flask_compress import Compress
 
-from dashboard import auth
+from dashboard import auth, precompress
 from dashboard.components.shell import shell
 from settings import load_settings
 
@@ -50,6 +50,7 @@ def create_app() -> Dash:
                                            "text/javascript", "text/csv", "application/geo+json"]
     server.config["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     Compress(server)
+    precompress.install(server)  # after Compress: Flask runs after-request hooks last-registered first
     auth.install(server, settings)
 
     @server.after_request
