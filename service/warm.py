@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 RECENT_YEARS = 3  # the latest year (the default view) plus this many earlier ones
 POLL_SECONDS = 5.0
 
+_also: list[Callable[[Engine, Filters], object]] = []  # page-level builders registered by the web app
 _running: dict[str, threading.Event] = {}  # database URL -> the event that stops its warmer
 _lock = threading.Lock()
 
@@ -38,6 +39,14 @@ def default_views(engine: Engine) -> list[Filters]:
 
     years = [code for code, _label in filter_options(engine).years[:RECENT_YEARS]]
     return [Filters(), *[Filters(fy=fy) for fy in years]]
+
+
+def also(build: Callable[[Engine, Filters], object]) -> Callable[[Engine, Filters], object]:
+    """Warm ``build`` too: a cached function of (engine, filters) defined above this layer, such as a
+    page's rendered body (the web app registers them; this package cannot import the pages)."""
+    if build not in _also:
+        _also.append(build)
+    return build
 
 
 def _view_builders() -> list[Callable[[Engine, Filters], object]]:
@@ -61,7 +70,7 @@ def _view_builders() -> list[Callable[[Engine, Filters], object]]:
     def priorities(engine: Engine, f: Filters) -> object:
         return priority_view(engine, f, GRAINS[0])  # the page passes its grain: the same key as a visit
 
-    return [kpi_view, returns_view, priorities, projects_table, funding_view, returns_grid, areas, people]
+    return [kpi_view, returns_view, priorities, projects_table, funding_view, returns_grid, areas, people, *_also]
 
 
 def warm(engine: Engine) -> int:

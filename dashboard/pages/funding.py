@@ -8,11 +8,13 @@ from __future__ import annotations
 import dash
 import pandas as pd
 from dash import Output, callback, dcc, html
+from sqlalchemy import Engine
 
 from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES
 from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
 from charts.theme import format_value
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.html_table import badge, html_table, link
 from dashboard.components.server_grid import (
     GBP,
     LINK_ALIASES,
@@ -26,6 +28,8 @@ from dashboard.components.server_grid import (
     with_links,
 )
 from dashboard.engine import engine
+from service import warm
+from service.cache import cached
 from service.funding import FundingView, funding_view
 from settings import load_settings
 from warehouse.filters import Filters
@@ -66,14 +70,8 @@ def _pct(value: object, signed: bool = False) -> str:
 
 
 def _table(caption: str, headers: list[str], rows: list[list], numeric: set[int], class_name: str) -> html.Div:
-    return html.Div(html.Table([
-        html.Caption(caption),
-        html.Thead(html.Tr([html.Th(h, scope="col", className="num" if i in numeric else None)
-                            for i, h in enumerate(headers)])),
-        html.Tbody([html.Tr([html.Td(c, className="num" if i in numeric else None) for i, c in enumerate(r)])
-                    for r in rows]),
-    ], className=f"data {class_name}"), className="table-scroll", tabIndex=0, role="region",
-        **{"aria-label": caption})
+    return html.Div(html_table(caption, headers, rows, numeric, class_name, row_headers=False),
+                    className="table-scroll", tabIndex=0, role="region", **{"aria-label": caption})
 
 
 def _figure(fig, caption: str, graph_id: str) -> html.Figure:  # noqa: ANN001 - plotly Figure
@@ -171,10 +169,10 @@ def _forecast(view: FundingView) -> list:
     numeric = {2, 3, 4, 5, 6, 8}
 
     def table_rows(frame) -> list[list]:  # noqa: ANN001 - DataFrame
-        return [[dcc.Link(r.project_code, href=f"/projects/{r.project_code}?fy={fy}"), r.project_name,
+        return [[link(r.project_code, f"/projects/{r.project_code}?fy={fy}"), r.project_name,
                  _gbp(r.awarded_gbp), _gbp(r.spend_to_date_gbp), f"{r.quarters_elapsed} of {r.quarters_active}",
                  _gbp(r.forecast_gbp), _pct(r.variance_pct, True),
-                 html.Span(r.flag, className=f"status {FLAG_CLASS[r.flag]}") if r.flag in FLAG_CLASS else r.flag,
+                 badge(r.flag, f"status {FLAG_CLASS[r.flag]}") if r.flag in FLAG_CLASS else r.flag,
                  _gbp(r.profile_forecast_gbp)] for r in frame.itertuples()]
 
     flagged_rows = ordered[ordered["flag"].isin([FLAG_UNDER, FLAG_OVER])]
@@ -298,8 +296,14 @@ def _grid_block(grid_id: str, columns: list[dict], label: str, export_id: str, d
 
 @callback(Output("funding-body", "children"), *FILTER_INPUTS)
 def render(values: list, ids: list) -> list:
-    f = filters_from(values, ids)
-    view = funding_view(engine(), f)
+    return funding_body(engine(), filters_from(values, ids))
+
+
+@warm.also
+@cached
+def funding_body(eng: Engine, f: Filters) -> list:
+    """The page for a view, built once per data version."""
+    view = funding_view(eng, f)
     if not view.financial_year:
         return [html.P("No funding or observations have been loaded yet.")]
     return [*_allocation(view), *_spend(view), *_forecast(view), *_costs(view)]

@@ -6,12 +6,16 @@ from datetime import date
 
 import dash
 from dash import Output, callback, html
+from sqlalchemy import Engine
 
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.components.kpi_card import kpi_card
 from dashboard.engine import engine
+from service import warm
+from service.cache import cached
 from service.kpis import kpi_view
 from service.returns import returns_view
+from warehouse.filters import Filters
 
 dash.register_page(__name__, path="/", title="Overview - Essex VVU outcomes", name="Overview", order=0)
 
@@ -24,17 +28,24 @@ def layout(**query: str) -> html.Div:
                "with its target pro rata for the months elapsed, and a level (such as an active caseload) with "
                "its target as it stands.", className="lead"),
         filter_bar(f, "/"),
+        html.P([html.Strong("Printed: "), date.today().strftime("%-d %B %Y")], className="print-only"),
         html.Div(id="overview-body", **{"aria-live": "polite"}),
     ], className="page page-overview")
 
 
 @callback(Output("overview-body", "children"), *FILTER_INPUTS)
 def render(values: list, ids: list) -> list:
-    f = filters_from(values, ids)
-    view = kpi_view(engine(), f)
+    return overview_body(engine(), filters_from(values, ids))
+
+
+@warm.also
+@cached
+def overview_body(eng: Engine, f: Filters) -> list:
+    """The cards for a view, built once per data version (13 small charts take longer than the figures)."""
+    view = kpi_view(eng, f)
     if view.table.empty:
         return [html.P("No observations have been loaded yet.")]
-    returns = returns_view(engine(), f)
+    returns = returns_view(eng, f)
     missing = int((returns["status"] == "missing").sum())
     late = int((returns["status"] == "late").sum())
     cards = []
@@ -52,7 +63,6 @@ def render(values: list, ids: list) -> list:
         html.Section([
             html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to)})"]),
             html.P([html.Strong("Data run to: "), view.data_to]),
-            html.P([html.Strong("Printed: "), date.today().strftime("%-d %B %Y")], className="print-only"),
             html.P([html.Strong("Returns: "), f"{missing} expected returns missing, {late} arrived late ",
                     dash.dcc.Link("(see data quality)", href="/data-quality")]),
         ], className="overview-facts", **{"aria-label": "About these figures"}),

@@ -8,13 +8,17 @@ from urllib.parse import parse_qsl, urlencode
 import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
+from sqlalchemy import Engine
 
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.engine import engine
+from service import warm
+from service.cache import cached
 from service.options import filter_options
 from service.priorities import GRAINS, parse_grain, priority_view
+from warehouse.filters import Filters
 
 dash.register_page(__name__, path="/priorities", title="Priorities - Essex VVU outcomes", name="Priorities",
                    order=1)
@@ -109,10 +113,14 @@ def render(values: list, grain: str | None, ids: list) -> tuple[list, list]:
 @callback(Output(_section_id(MATCH), "children"), FILTER_INPUTS[0], Input("priorities-grain", "value"),
           FILTER_INPUTS[1], State(_section_id(MATCH), "id"))
 def render_section(values: list, grain: str | None, ids: list, section: dict) -> list:
-    """One priority's section: its measures' charts against target."""
-    f = filters_from(values, ids)
-    view = priority_view(engine(), f, parse_grain(grain))
-    mine = [s for s in view.sections if s.priority_code == (section or {}).get("code")]
+    return priority_section(engine(), filters_from(values, ids), parse_grain(grain), str((section or {}).get("code")))
+
+
+@cached
+def priority_section(eng: Engine, f: Filters, grain: str, code: str) -> list:
+    """One priority's section: its measures' charts against target (built once per data version)."""
+    view = priority_view(eng, f, grain)
+    mine = [s for s in view.sections if s.priority_code == code]
     if not view.data_to or not mine:
         return []
     s = mine[0]
@@ -124,6 +132,12 @@ def render_section(values: list, grain: str | None, ids: list, section: dict) ->
         html.P(s.description, className="priority-description"),
         *body,
     ], className="priority-section", **{"aria-labelledby": head_id})]
+
+
+@warm.also
+def _warm_sections(eng: Engine, f: Filters) -> list:
+    """Every priority's section of the default grain, as a first visit asks for them."""
+    return [priority_section(eng, f, GRAINS[0], code) for code, _label in filter_options(eng).priorities]
 
 
 @callback(Output("url-sync", "search", allow_duplicate=True), Input("priorities-grain", "value"),
