@@ -8,16 +8,15 @@ worker, so it draws on a closed network and under the app's content security pol
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.tables import table_markup
 from charts.theme import GRID_COLOUR, PALETTE, TARGET_COLOUR, base_figure, empty_figure
 
 LOWER, HIGHER, NONE = PALETTE[0], PALETTE[5], "#8a949e"
@@ -268,22 +267,8 @@ def describe_dosage(weekly: pd.DataFrame) -> str:
 # Table
 # ------------------------------------------------------------------------------------------------
 
-NUM = ' class="num"'
-
-
 def table_html(caption: str, headers: list[str], rows: list[tuple[list[str], bool]]) -> str:
-    """A semantic HTML table (caption, column and row headers) with every value escaped.
-
-    One Markdown component instead of ~300 html.Td components: serialising the component tree was
-    most of the callback's time. Escaping everything (names come from uploaded files) is what
-    makes ``dangerously_allow_html`` safe here; tests/unit/test_grip_estimator.py checks a hostile name.
-    """
-    e = functools.partial(escape, quote=True)
-    head = "".join(f'<th scope="col">{e(h)}</th>' for h in headers)
-    body = []
-    for cells, pooled in rows:
-        tds = "".join(f"<td{NUM if 0 < i < len(cells) - 1 else ''}>{e(c)}</td>" for i, c in enumerate(cells) if i > 0)
-        cls = ' class="grip-pooled"' if pooled else ""
-        body.append(f'<tr{cls}><th scope="row">{e(cells[0])}</th>{tds}</tr>')
-    return (f'<table class="data grip-table"><caption>{e(caption)}</caption><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    """The effects table (hotspot rows; the pooled row marked) as escaped HTML: see charts.tables."""
+    width = len(headers)
+    return table_markup(caption, headers, [cells for cells, _pooled in rows], numeric=range(1, width - 1),
+                        class_name="grip-table", row_classes=["grip-pooled" if pooled else "" for _c, pooled in rows])

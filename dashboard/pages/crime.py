@@ -29,6 +29,7 @@ from charts.crime import (
     period_label,
     type_spec,
 )
+from charts.tables import cell
 from dashboard.engine import engine
 from service.crime import (
     crime_choices,
@@ -168,11 +169,6 @@ def _facts(view) -> list:  # noqa: ANN001 - service.crime.CrimeView
     ], className="crime-dl")]
 
 
-def _cell(tag: str, text: object, **attrs: str) -> str:
-    extra = "".join(f' {k.rstrip("_")}="{escape(v)}"' for k, v in attrs.items() if v)
-    return f"<{tag}{extra}>{escape(str(text))}</{tag}>"
-
-
 def _tables(view, period: str) -> dcc.Markdown:  # noqa: ANN001 - service.crime.CrimeView
     """The area table and the crime-type table as one block of HTML.
 
@@ -185,22 +181,22 @@ def _tables(view, period: str) -> dcc.Markdown:  # noqa: ANN001 - service.crime.
     for r in view.by_area.itertuples(index=False):
         name = f"{r.area_name} county (sum of its districts)" if r.area_type == "county" else r.area_name
         cls = f"area-{r.area_type}" + (" selected" if r.area_code == (view.area or "ALL") else "")
-        rows.append(f'<tr class="{escape(cls)}">' + _cell("th", name, scope="row", class_="child" if r.parent_code
+        rows.append(f'<tr class="{escape(cls)}">' + cell("th", name, scope="row", class_="child" if r.parent_code
                                                             else "")
-                    + "".join(_cell("td", v) for v in (_number(r.count), _number(r.population), _number(r.rate, 2),
+                    + "".join(cell("td", v) for v in (_number(r.count), _number(r.population), _number(r.rate, 2),
                                                         _number(r.year_earlier), fmt_change(r.change_pct)))
                     + "</tr>")
     caption = (f"{_what(view.crime_type)} by area, {period}: count, residents, rate per 1,000 residents and change "
                "on the same months a year earlier (every area, whatever the area filter)")
-    areas = ('<table class="data crime-table">' + _cell("caption", caption) + "<thead><tr>"
-             + "".join(_cell("th", h, scope="col") for h in heads) + "</tr></thead><tbody>" + "".join(rows)
+    areas = ('<table class="data crime-table">' + cell("caption", caption) + "<thead><tr>"
+             + "".join(cell("th", h, scope="col") for h in heads) + "</tr></thead><tbody>" + "".join(rows)
              + "</tbody></table>")
-    type_rows = "".join("<tr>" + _cell("th", r.crime_type, scope="row") + _cell("td", _number(r.count))
-                        + _cell("td", _number(r.year_earlier)) + _cell("td", fmt_change(r.change_pct)) + "</tr>"
+    type_rows = "".join("<tr>" + cell("th", r.crime_type, scope="row") + cell("td", _number(r.count))
+                        + cell("td", _number(r.year_earlier)) + cell("td", fmt_change(r.change_pct)) + "</tr>"
                         for r in view.by_type.itertuples(index=False))
     types = ('<details class="crime-types-details"><summary>Crimes by type as a table</summary>'
-             '<table class="data crime-types-table">' + _cell("caption", f"Crimes by type, {view.area_name}, {period}")
-             + "<thead><tr>" + "".join(_cell("th", h, scope="col") for h in (
+             '<table class="data crime-types-table">' + cell("caption", f"Crimes by type, {view.area_name}, {period}")
+             + "<thead><tr>" + "".join(cell("th", h, scope="col") for h in (
                  "Crime type", "Crimes", "Same months a year earlier", "Change"))
              + "</tr></thead><tbody>" + type_rows + "</tbody></table></details>")
     return dcc.Markdown(areas + types, dangerously_allow_html=True, className="crime-tables")

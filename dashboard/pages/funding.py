@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 
 from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES
 from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
+from charts.tables import badge, link
 from charts.theme import format_value
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
-from dashboard.components.html_table import badge, html_table, link
+from dashboard.components.html_table import html_table
 from dashboard.components.server_grid import (
     GBP,
     LINK_ALIASES,
