@@ -177,7 +177,7 @@ def grid_columns(quarters: list[str]) -> list[dict]:
     """The status grid's columns: the project, then one per quarter of the view (fields q0, q1...)."""
     return [
         {"field": "project_code", "headerName": "Code", "pinned": "left", "minWidth": 90, "maxWidth": 110},
-        {"field": "project_name", "headerName": "Project", "minWidth": 220, "flex": 2},
+        {"field": "project_name", "tooltipField": "project_name", "headerName": "Project", "minWidth": 220, "flex": 2},
         *[{"field": f"q{i}", "headerName": label, "minWidth": 120, "flex": 1, "cellClassRules": STATUS_CLASSES,
            "valueFormatter": {"function": STATUS_FORMAT}} for i, label in enumerate(quarters)],
     ]

@@ -231,7 +231,7 @@ def _costs(view: FundingView) -> list:
 
 FORECAST_COLUMNS = [
     LINK_COLUMN,
-    {"field": "project_name", "headerName": "Project", "minWidth": 240, **WRAP},
+    {"field": "project_name", "tooltipField": "project_name", "headerName": "Project", "minWidth": 240, **WRAP},
     number_column("awarded_gbp", "Grant (£)", GBP),
     number_column("spend_to_date_gbp", "Spent so far (£)", GBP),
     {"field": "quarters", "headerName": "Quarters elapsed", "minWidth": 95},
@@ -243,13 +243,13 @@ FORECAST_COLUMNS = [
     number_column("profile_forecast_gbp", "Forecast on past pattern (£)", GBP),
 ]
 COST_GRID_COLUMNS = [
-    {"field": "outcome_name", "headerName": "Outcome measure", "minWidth": 160, **WRAP},
+    {"field": "outcome_name", "tooltipField": "outcome_name", "headerName": "Outcome measure", "minWidth": 160, **WRAP},
     LINK_COLUMN,
-    {"field": "project_name", "headerName": "Project", "minWidth": 240, **WRAP},
+    {"field": "project_name", "tooltipField": "project_name", "headerName": "Project", "minWidth": 240, **WRAP},
     {"field": "outcomes_text", "headerName": "Outcomes", "minWidth": 90, "type": "rightAligned"},
     number_column("spend_gbp", "Spend (£)", GBP),
     number_column("cost_per_outcome_gbp", "Cost per outcome (£)", GBP),
-    {"field": "reliability", "headerName": "Reliability", "minWidth": 160, **WRAP},
+    {"field": "reliability", "tooltipField": "reliability", "headerName": "Reliability", "minWidth": 160, **WRAP},
 ]
 
 

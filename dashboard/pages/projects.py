@@ -41,8 +41,10 @@ def _status_classes(field: str) -> dict:
 
 COLUMNS = [
     LINK_COLUMN,
-    {"field": "project_name", "headerName": "Project", "minWidth": 190, "flex": 2, **WRAP},
-    {"field": "org_name", "headerName": "Partner organisation", "minWidth": 150, "flex": 1, **WRAP},
+    {"field": "project_name", "tooltipField": "project_name", "headerName": "Project", "minWidth": 190, "flex": 2,
+     **WRAP},
+    {"field": "org_name", "tooltipField": "org_name", "headerName": "Partner organisation", "minWidth": 150,
+     "flex": 1, **WRAP},
     {"field": "priority_code", "headerName": "Priority", "minWidth": 90, "maxWidth": 110},
     {"field": "funding_stream", "headerName": "Stream", "minWidth": 100, "maxWidth": 130},
     number_column("delivery_pct", "Delivery vs target", PCT, DEFINITIONS["delivery_pct"], 95),
