@@ -35,6 +35,8 @@ from tests.conftest import BACKENDS, SAMPLE, SHARED, new_database
 from warehouse.reporting_models import ReportSnapshot
 
 QUARTER = "2022/23 Q3"
+pytestmark = pytest.mark.skipif(not (SHARED / "police-uk" / "2018-04-essex-street.csv").exists(),
+                                reason="../shared/data/police-uk is not beside the project")
 
 
 def _load_sample(engine: Engine) -> None:
