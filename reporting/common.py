@@ -6,6 +6,7 @@ snapshot give the same bytes.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from datetime import datetime
 from typing import Any
@@ -114,3 +115,10 @@ class FixedTimeZip(zipfile.ZipFile):
         else:
             zinfo_or_arcname.date_time = self._when
         super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None, compresslevel: Any = None) -> None:
+        """openpyxl writes worksheets through temporary files; ``ZipFile.write`` would stamp their mtime."""
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        self.writestr(str(arcname or os.path.basename(filename)), data, compress_type=compress_type,
+                      compresslevel=compresslevel)

@@ -17,6 +17,7 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -301,11 +302,15 @@ def test_draft_exports_repeat_byte_for_byte(sample_db) -> None:  # noqa: ANN001
     """Renderers are deterministic: a draft rendered twice gives the same bytes (XLSX, CSV and the PDF with
     its kaleido charts), so even before approval a download can be checked against another."""
     engine, _url, _sid = sample_db
-    draft = snapshots.create_snapshot(engine, "2021/22 Q4", made_by="analyst")
+    made = datetime(2022, 4, 20, 9, 30, 4)  # made in the past: a part stamped "now" cannot match it
+    draft = snapshots.create_snapshot(engine, "2021/22 Q4", made_by="analyst", now=made)
     # Rendering reads only the frozen JSON, never the database, so the slow PDF is checked on one backend.
     formats = ("xlsx", "csv", "pdf") if engine.dialect.name == "sqlite" else ("xlsx", "csv")
     for fmt in formats:
         first, second = (snapshots.export_snapshot(engine, draft.id, fmt) for _ in range(2))
         assert first.data == second.data, fmt
         assert first.filename.endswith(f"DRAFT.{snapshots.FORMATS[fmt][0]}")
+        if fmt == "xlsx":  # every part of the workbook carries the snapshot's own time, worksheets included
+            stamps = {info.date_time for info in zipfile.ZipFile(io.BytesIO(first.data)).infolist()}
+            assert stamps == {(made.year, made.month, made.day, made.hour, made.minute, made.second)}
     assert Quarter.parse(draft.quarter).label == "2021/22 Q4"
