@@ -22,7 +22,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback
 
-from dashboard.api import safe_csv
+from dashboard.api import escape_formula, safe_csv
 from dashboard.components.filters import FILTER_INPUTS, filters_from
 from warehouse.filters import Filters
 
@@ -123,7 +123,10 @@ def _condition(frame: pd.DataFrame, column: str, model: Mapping[str, Any]) -> pd
 
 def _column_filter(frame: pd.DataFrame, column: str, model: Mapping[str, Any]) -> pd.Series:
     if "conditions" in model:
-        parts = [_condition(frame, column, c) for c in model.get("conditions") or []]
+        conditions = model.get("conditions") or []
+        if not isinstance(conditions, list) or not all(isinstance(c, Mapping) for c in conditions):
+            raise GridRequestError(f"conditions on {column[:40]} must be a list of objects")
+        parts = [_condition(frame, column, c) for c in conditions]
         if not parts:
             return pd.Series(True, index=frame.index)
         combined = parts[0]
@@ -141,10 +144,14 @@ def filtered_rows(frame: pd.DataFrame, request: Mapping[str, Any] | None,
     bare code, not its markdown). Missing values sort last either way, like the client-side grid.
     """
     request, aliases = request or {}, aliases or {}
+    models = request.get("filterModel") if isinstance(request, Mapping) else None
+    if not isinstance(request, Mapping) or not isinstance(models or {}, Mapping) \
+            or not all(isinstance(m, Mapping) for m in (models or {}).values()):
+        raise GridRequestError("a block request is an object with a filter model of objects")
     rows = frame
-    for column, model in (request.get("filterModel") or {}).items():
-        rows = rows[_column_filter(rows, aliases.get(column, column), model or {})]
-    sort = [s for s in (request.get("sortModel") or []) if isinstance(s, Mapping)]
+    for column, model in (models or {}).items():
+        rows = rows[_column_filter(rows, aliases.get(column, column), model)]
+    sort = [s for s in (request.get("sortModel") or []) if isinstance(s, Mapping) and isinstance(s.get("colId"), str)]
     if sort:
         keys = [aliases.get(s.get("colId", ""), s.get("colId", "")) for s in sort]
         unknown = [k for k in keys if k not in rows.columns]
@@ -159,6 +166,8 @@ def block_of_rows(frame: pd.DataFrame, request: Mapping[str, Any] | None,
                   aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One block request's answer: ``{rowData, rowCount}`` (rowCount after filtering, so the grid knows the end)."""
     request = request or {}
+    if not isinstance(request, Mapping):
+        raise GridRequestError("a block request is an object")
     try:
         start = max(0, int(request.get("startRow") or 0))
         end = int(request.get("endRow") or start + BLOCK_ROWS)
@@ -173,12 +182,17 @@ def block_of_rows(frame: pd.DataFrame, request: Mapping[str, Any] | None,
 
 def grid_csv(frame: pd.DataFrame, request: Mapping[str, Any] | None, columns: Sequence[Mapping[str, Any]],
              aliases: Mapping[str, str] | None = None) -> str:
-    """Every row the grid shows (its filters and sort), under the grid's column headings, safe to open."""
+    """Every row the grid shows (its filters and sort), under the grid's column headings, safe to open.
+
+    ``columns`` come from the browser, so only fields of the frame are written and headings are
+    neutralised like any other text.
+    """
     aliases = aliases or {}
     rows = filtered_rows(frame, request, aliases)
-    shown = [c for c in columns if c.get("field")]
-    table = pd.DataFrame({c.get("headerName", c["field"]): rows[aliases.get(c["field"], c["field"])].to_numpy()
-                          for c in shown})
+    shown = [(c, aliases.get(c["field"], c["field"])) for c in columns
+             if isinstance(c, Mapping) and aliases.get(c.get("field"), c.get("field")) in rows.columns]
+    table = pd.DataFrame({escape_formula(str(c.get("headerName", c["field"]))): rows[source].to_numpy()
+                          for c, source in shown})
     return safe_csv(table)
 
 
@@ -230,7 +244,6 @@ def register_server_grid(grid_id: str, rows_for: Callable[..., pd.DataFrame],
             except GridRequestError:
                 text = grid_csv(rows_for(f, *extra), None, columns or [], aliases)
             return {"content": "\ufeff" + text, "filename": csv_file_name(stem, f), "type": "text/csv"}
-
 
 
 # One browser-side callback for every server grid (Dash keys output-less callbacks by their inputs, so

@@ -64,6 +64,11 @@ def test_text_and_number_filters_with_conditions() -> None:
     {"filterModel": {"grant_gbp": {"filterType": "number", "type": "greaterThan", "filter": "lots"}}},
     {"filterModel": {"funding_stream": {"filterType": "text", "type": "regex", "filter": ".*"}}},
     {"sortModel": [{"colId": "__class__", "sort": "asc"}]},
+    {"filterModel": "grant_gbp"},
+    {"filterModel": {"grant_gbp": "big"}},
+    {"filterModel": {"grant_gbp": {"filterType": "number", "operator": "OR", "conditions": ["x"]}}},
+    ["not", "an", "object"],
+    {"sortModel": [{"colId": "nope", "sort": "asc"}]},
 ])
 def test_requests_the_grid_never_sends_are_refused(request_: dict) -> None:
     with pytest.raises(GridRequestError):
@@ -81,3 +86,15 @@ def test_csv_has_every_shown_row_in_grid_order_with_headings_and_no_formulas() -
     rows = list(csv.DictReader(io.StringIO(grid_csv(frame, request, columns, ALIASES))))
     assert [r["Code"] for r in rows] == ["ZZZ999", *[f"PRJ{i:03d}" for i in range(1, 10)]]  # all rows, not a block
     assert rows[0]["Stream"] == "'=HYPERLINK(\"http://example.invalid\")" and rows[0]["Grant (£)"] == "-5.0"
+
+
+def test_sort_entries_that_are_not_column_names_are_ignored() -> None:
+    answer = block_of_rows(FRAME, {"startRow": 0, "endRow": 1, "sortModel": [{"colId": ["x"]}, "grant_gbp"]})
+    assert answer["rowData"][0]["project_code"] == "PRJ001"
+
+
+def test_csv_writes_only_the_frame_columns_a_browser_names_and_neutralises_headings() -> None:
+    columns = [{"field": "project_code", "headerName": "=cmd|' /C calc'!A0"}, {"field": "__dict__"}, "junk",
+               {"field": "grant_gbp", "headerName": "Grant (£)"}]
+    rows = list(csv.reader(io.StringIO(grid_csv(FRAME, None, columns))))
+    assert rows[0] == ["'=cmd|' /C calc'!A0", "Grant (£)"] and len(rows) == 121
