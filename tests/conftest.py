@@ -7,6 +7,7 @@ other's rows and nothing needs cleaning by hand.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,3 +93,10 @@ def sample_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         assert result.ok, [str(p) for p in result.problems[:5]]
     yield eng
     cleanup()
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,10 @@ from pathlib import Path
 import pytest
 from werkzeug.security import generate_password_hash
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "WARM_CACHE": "0"}
     for args in (["init"], ["load", str(ROOT / "data" / "sample" / "areas.csv")]):  # not empty: no demo load
         subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     env.update(APP_ENV="production", SECRET_KEY="s" * 48, PORT=str(port), HOST="127.0.0.1",
                DASHBOARD_USERS=f"manager:{generate_password_hash(PASSWORD)}")
     proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
