@@ -22,6 +22,7 @@ from datetime import date
 import pandas as pd
 
 from analysis.fiscal import Quarter, parse_fy
+from analysis.numbers import finite_or_none
 from analysis.progress import judge
 
 VARIANCE_THRESHOLD = 0.10  # forecast more than 10% away from the grant is flagged
@@ -54,17 +55,6 @@ COST_COLUMNS = [
     "awarded_gbp", "spend_gbp", "cost_per_outcome_gbp", "reliability",
 ]
 DELIVERY_KEYS = ("delivery_pct", "delivery_status", "metrics_with_target")
-
-
-def _num(value: object) -> float | None:
-    """A finite float, or None for None/NaN/missing."""
-    if value is None:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(out) or math.isinf(out) else out
 
 
 def totals_by_project(frame: pd.DataFrame, column: str) -> dict[str, float]:
@@ -102,7 +92,7 @@ def run_rate_forecast(spend_to_date: float, quarters_elapsed: int, quarters_acti
 
 def classify(forecast: float | None, awarded: float | None, threshold: float = VARIANCE_THRESHOLD) -> str:
     """underspend / overspend when the forecast is more than ``threshold`` away from the grant."""
-    awarded = _num(awarded) or 0.0
+    awarded = finite_or_none(awarded) or 0.0
     if forecast is None:
         return FLAG_NOT_STARTED
     if awarded <= 0:
@@ -331,13 +321,13 @@ def delivery_summary(kpis: pd.DataFrame) -> dict[str, object]:
 def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
     """``delivery_summary`` of kpi rows as dicts (``analysis.progress.KpiPeriod.rows``): the projects
     grid judges hundreds of projects, and a DataFrame per project would cost more than the sums."""
-    with_target = [row for row in rows if (_num(row["target"]) or 0.0) > 0]
+    with_target = [row for row in rows if (finite_or_none(row["target"]) or 0.0) > 0]
     if not with_target:
         return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0}
     shares = [float(row["value"]) / float(row["target"]) for row in with_target]
     ratios = []
     for row in with_target:
-        expected = _num(row["expected"])
+        expected = finite_or_none(row["expected"])
         if not expected:
             continue
         value = float(row["value"])

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.numbers import float_or_nan
 from charts.tables import table_markup
 from charts.theme import GRID_COLOUR, PALETTE, TARGET_COLOUR, base_figure, empty_figure
 
@@ -24,21 +25,13 @@ OUTLINE = "#7b8794"
 POOLED_COLOUR = "#000000"
 
 
-def _num(value: object) -> float:
-    try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return out
-
-
 def fmt_ratio(value: object) -> str:
-    v = _num(value)
+    v = float_or_nan(value)
     return "–" if math.isnan(v) else f"{v:.2f}"
 
 
 def fmt_p(value: object) -> str:
-    v = _num(value)
+    v = float_or_nan(value)
     if math.isnan(v):
         return "–"
     return "< 0.001" if v < 0.001 else f"{v:.3f}"
@@ -46,7 +39,7 @@ def fmt_p(value: object) -> str:
 
 def describe_change(pct: object) -> str:
     """'32% lower' / '15% higher' / 'no different' from a percentage change."""
-    v = _num(pct)
+    v = float_or_nan(pct)
     if math.isnan(v):
         return "not estimable"
     if round(v) == 0:
@@ -149,10 +142,10 @@ def forest_plot(effect: pd.DataFrame, title: str, x_title: str,
     n = len(spots)
     # Top to bottom: hotspots in id order, then the pooled diamond (y = 0) under a gap.
     ys = [n + 1 - i for i in range(n)]
-    labels = [f"{r.hotspot_name} ({r.hotspot_id})" if math.isfinite(_num(r.ci_low))
+    labels = [f"{r.hotspot_name} ({r.hotspot_id})" if math.isfinite(float_or_nan(r.ci_low))
               else f"{r.hotspot_name} ({r.hotspot_id}) (no estimate)" for r in spots.itertuples()]
     fig = base_figure(title, x_title, "", height=max(320, 26 * (n + 3) + 110))
-    ok = spots["ci_low"].map(lambda v: math.isfinite(_num(v))).to_numpy(dtype=bool)
+    ok = spots["ci_low"].map(lambda v: math.isfinite(float_or_nan(v))).to_numpy(dtype=bool)
     est = spots[ok]
     if not est.empty:
         rr = est["rate_ratio"].astype(float)
@@ -169,7 +162,7 @@ def forest_plot(effect: pd.DataFrame, title: str, x_title: str,
         )
     lows = list(est["ci_low"].astype(float)) if not est.empty else []
     highs = list(est["ci_high"].astype(float)) if not est.empty else []
-    if len(pooled) and math.isfinite(_num(pooled["ci_low"].iloc[0])):
+    if len(pooled) and math.isfinite(float_or_nan(pooled["ci_low"].iloc[0])):
         p = pooled.iloc[0]
         lo, mid, hi = float(p["ci_low"]), float(p["rate_ratio"]), float(p["ci_high"])
         lows.append(lo)

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analysis.disclosure import SUPPRESSED, footnote, suppress
 from analysis.fiscal import Quarter, add_months, fy_months, months_between
+from analysis.numbers import finite_or_none
 from analysis.progress import AT_RISK, ON_TRACK, SINCE, kpi_table
 from analysis.returns import DUE_DAYS, return_status
 from warehouse import queries, reporting_models
@@ -151,16 +152,6 @@ def section(key: str, title: str, description: str, columns: list[dict], rows: l
     return out
 
 
-def _num(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(out) or math.isinf(out) else out
-
-
 def _controlled(table: pd.DataFrame, cols: Sequence[str], threshold: int, **totals: Any) -> pd.DataFrame:
     """``analysis.disclosure.suppress`` with hidden cells turned into "[c]" (object columns)."""
     out = suppress(table, cols, threshold, **totals)
@@ -190,13 +181,13 @@ def kpi_section(key: str, title: str, description: str, table: pd.DataFrame, thr
     """The KPI table with people counts controlled; share and change hide with the count they reveal."""
     rows = []
     for r in table.to_dict("records"):
-        share, change = _num(r["share"]), _num(r["change_pct"])
+        share, change = finite_or_none(r["share"]), finite_or_none(r["change_pct"])
         rows.append({
             "priority_code": r["priority_code"] or "", "metric_code": r["metric_code"], "name": r["name"],
-            "unit": r["unit"], "value": _num(r["value"]), "target": _num(r["target"]),
-            "share_pct": None if share is None else share * 100.0, "expected": _num(r["expected"]),
-            "status": r["status"], "previous": _num(r["previous"]), "change_pct": change,
-            "total_since_2019": _num(r["total_since_2019"]),
+            "unit": r["unit"], "value": finite_or_none(r["value"]), "target": finite_or_none(r["target"]),
+            "share_pct": None if share is None else share * 100.0, "expected": finite_or_none(r["expected"]),
+            "status": r["status"], "previous": finite_or_none(r["previous"]), "change_pct": change,
+            "total_since_2019": finite_or_none(r["total_since_2019"]),
         })
     counts = ["value", "previous", "total_since_2019"]
     people = [i for i, row in enumerate(rows) if row["unit"] == "people"]

@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from sqlalchemy import Engine
 
 from analysis.grip import ALL_GROUPS, FEW_CRIMES, POOLED
+from analysis.numbers import float_or_nan
 from charts.grip import (
     describe_change,
     describe_dosage,
@@ -135,15 +136,8 @@ def _verb(view: GripView, harm: bool) -> str:
     return "was" if harm or view.offence_group == ALL_GROUPS else "were"
 
 
-def _num(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _interval(row: dict) -> str:
-    if math.isnan(_num(row.get("ci_low"))):
+    if math.isnan(float_or_nan(row.get("ci_low"))):
         return "no interval"
     return f"95% confidence interval {fmt_ratio(row['ci_low'])} to {fmt_ratio(row['ci_high'])}"
 
@@ -157,14 +151,14 @@ def _headline(view: GripView) -> list:
     harm = view.measure == "harm"
     subject = "crime harm" if harm else _subject(view)
     hotspots = len(view.effect) - 1
-    if math.isnan(_num(p["rate_ratio"])):
+    if math.isnan(float_or_nan(p["rate_ratio"])):
         sentence = [f"No pooled estimate for {subject}: {p['note']}."]
     else:
         sentence = [f"On patrol days, {subject} at the {hotspots} hotspots {_verb(view, harm)} ",
                     html.Strong(describe_change(p["pct_change"])),
                     f" than on days without a patrol (rate ratio {fmt_ratio(p['rate_ratio'])}, {_interval(p)}; "
-                    f"p {'< 0.001' if _num(p['p_value']) < 0.001 else '= ' + fmt_p(p['p_value'])})."]
-        low, high = _num(p["ci_low"]), _num(p["ci_high"])
+                    f"p {'< 0.001' if float_or_nan(p['p_value']) < 0.001 else '= ' + fmt_p(p['p_value'])})."]
+        low, high = float_or_nan(p["ci_low"]), float_or_nan(p["ci_high"])
         if low <= 1 <= high:
             sentence.append(" The interval includes 1 (no difference), so chance alone could explain a difference "
                             "this size.")
@@ -177,17 +171,18 @@ def _headline(view: GripView) -> list:
                  f"({days:,} hotspot-days: {int(p['patrol_days']):,} with a patrol, "
                  f"{int(p['non_patrol_days']):,} without)."]),
         html.Li([html.Strong("Per hotspot-day: "),
-                 f"{_num(p['mean_patrol']):{fmt}} {unit} on patrol days ({_num(p['crimes_patrol']):,.0f} in all) "
-                 f"against {_num(p['mean_non_patrol']):{fmt}} on days without ({_num(p['crimes_non_patrol']):,.0f}). "
+                 f"{float_or_nan(p['mean_patrol']):{fmt}} {unit} on patrol days "
+                 f"({float_or_nan(p['crimes_patrol']):,.0f} in all) against {float_or_nan(p['mean_non_patrol']):{fmt}} "
+                 f"on days without ({float_or_nan(p['crimes_non_patrol']):,.0f}). "
                  "These plain averages mix hotspots, and busier hotspots are patrolled more often, so the rate "
                  "ratio, which compares each hotspot only with itself, is the fairer measure."]),
-        html.Li([html.Strong("Patrol time: "), f"{_num(p['patrol_minutes']):,.0f} minutes "
-                 f"({_num(p['patrol_minutes']) / max(int(p['patrol_days']), 1):,.0f} per patrol day)."]),
+        html.Li([html.Strong("Patrol time: "), f"{float_or_nan(p['patrol_minutes']):,.0f} minutes "
+                 f"({float_or_nan(p['patrol_minutes']) / max(int(p['patrol_days']), 1):,.0f} per patrol day)."]),
         html.Li([html.Strong("Incidents: "), f"{view.incidents.get('total', 0):,} loaded; "
                  f"{view.incidents.get('derived', 0):,} placed in a hotspot by their position, "
                  f"{view.incidents.get('none', 0):,} outside every hotspot (not counted here)."]),
     ], className="grip-facts")
-    if math.isnan(_num(nd.get("rate_ratio"))):
+    if math.isnan(float_or_nan(nd.get("rate_ratio"))):
         carry = f"The day after a patrol: no estimate ({nd.get('note') or 'no data'})."
     else:
         carry = (f"The day after a patrol (itself without a patrol), {subject} {_verb(view, harm)} "
@@ -236,7 +231,7 @@ def _charts(view: GripView) -> list:
 
 
 def _cell(value: object, fmt: str) -> str:
-    v = _num(value)
+    v = float_or_nan(value)
     return "–" if math.isnan(v) else format(v, fmt)
 
 
@@ -252,7 +247,7 @@ def _table(view: GripView) -> list:
     for r in view.effect.to_dict("records"):
         pooled = r["hotspot_id"] == POOLED
         ratio = fmt_ratio(r["rate_ratio"])
-        if not math.isnan(_num(r["ci_low"])):
+        if not math.isnan(float_or_nan(r["ci_low"])):
             ratio += f" ({fmt_ratio(r['ci_low'])} to {fmt_ratio(r['ci_high'])})"
         name = r["hotspot_name"] if pooled else f"{r['hotspot_name']} ({r['hotspot_id']})"
         rows.append(([name, f"{int(r['patrol_days'])}", f"{int(r['non_patrol_days'])}",
