@@ -172,6 +172,18 @@ def forecast_table(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.DataF
     return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
 
 
+def furthest_from_grant(forecast: pd.DataFrame, flagged_only: bool = False) -> pd.DataFrame:
+    """Forecast rows, largest difference from the grant first (|variance %|; no forecast counts as 0).
+
+    The one order the funding page's table, chart and grid share, so they list the same projects
+    first; stable, so ties keep the forecast's own order. ``flagged_only``: just the projects
+    flagged for an under- or overspend.
+    """
+    rows = forecast[forecast["flag"].isin([FLAG_UNDER, FLAG_OVER])] if flagged_only else forecast
+    distance = rows["variance_pct"].abs().fillna(0)
+    return rows.loc[distance.sort_values(ascending=False, kind="stable").index]
+
+
 def forecast_totals(forecast: pd.DataFrame) -> dict[str, float | int]:
     """Headline sums: grant, spend so far, forecast, forecast unspent (lost at 31 March), flags."""
     if forecast.empty:

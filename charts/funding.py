@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.funding import FLAG_OVER, FLAG_UNDER, VARIANCE_THRESHOLD
+from analysis.funding import FLAG_OVER, FLAG_UNDER, VARIANCE_THRESHOLD, furthest_from_grant
 from charts.theme import PALETTE, TARGET_COLOUR, base_figure, empty_figure
 
 STREAM_ORDER = ("HO_VRU", "HO_GRIP", "ECC", "PFCC")
@@ -91,13 +91,13 @@ def forecast_chart(forecast: pd.DataFrame, financial_year: str, limit: int = 30)
     the page's table lists every project).
     """
     title = f"Forecast more than 10% from the grant<br><sup>{financial_year}, run rate, by project</sup>"
-    flagged = forecast[forecast["flag"].isin([FLAG_UNDER, FLAG_OVER])] if not forecast.empty else forecast
+    flagged = furthest_from_grant(forecast, flagged_only=True) if not forecast.empty else forecast
     if flagged.empty:
         return empty_figure(title, "No project is forecast to miss its grant by more than 10%.")
     if len(flagged) > limit:
         title = (f"Forecast more than 10% from the grant: the {limit} furthest of {len(flagged)}<br>"
                  f"<sup>{financial_year}, run rate, by project</sup>")
-        flagged = flagged.loc[flagged["variance_pct"].abs().sort_values(ascending=False).index[:limit]]
+        flagged = flagged.head(limit)
     flagged = flagged.sort_values("variance_pct")
     labels = flagged["project_code"]
     fig = base_figure(title, "Forecast against grant (%)", "Project", height=max(300, 60 + 22 * len(flagged)))

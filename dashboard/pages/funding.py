@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Output, callback, dcc, html
 from sqlalchemy import Engine
 
-from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES
+from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES, furthest_from_grant
 from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
 from charts.tables import badge, link
 from charts.theme import format_value
@@ -158,13 +158,11 @@ def _forecast(view: FundingView) -> list:
                  _gbp(t["forecast_overspend_gbp"]), " over)."]),
         html.Li(f"Total forecast {_gbp(t['forecast_gbp'])} against grants of {_gbp(t['awarded_gbp'])}."),
     ], className="funding-facts")
-    flagged = fc[fc["flag"].isin([FLAG_UNDER, FLAG_OVER])]
-    furthest = flagged.loc[flagged["variance_pct"].abs().sort_values(ascending=False).index[:CHART_BARS]]
+    flagged_rows = furthest_from_grant(fc, flagged_only=True)
     chart_text = "; ".join(f"{r.project_code} {_pct(r.variance_pct, True)}" for r in
-                           furthest.sort_values("variance_pct").itertuples()) or "none"
-    if len(flagged) > CHART_BARS:
-        chart_text = f"the {CHART_BARS} furthest of {len(flagged)}: {chart_text}"
-    ordered = fc.assign(order=fc["variance_pct"].abs().fillna(0)).sort_values("order", ascending=False)
+                           flagged_rows.head(CHART_BARS).sort_values("variance_pct").itertuples()) or "none"
+    if len(flagged_rows) > CHART_BARS:
+        chart_text = f"the {CHART_BARS} furthest of {len(flagged_rows)}: {chart_text}"
     headers = ["Project", "Name", "Grant", "Spent so far", "Quarters elapsed", "Forecast (run rate)",
                "Forecast vs grant", "Flag", "Forecast on past pattern"]
     numeric = {2, 3, 4, 5, 6, 8}
@@ -176,7 +174,6 @@ def _forecast(view: FundingView) -> list:
                  badge(r.flag, f"status {FLAG_CLASS[r.flag]}") if r.flag in FLAG_CLASS else r.flag,
                  _gbp(r.profile_forecast_gbp)] for r in frame.itertuples()]
 
-    flagged_rows = ordered[ordered["flag"].isin([FLAG_UNDER, FLAG_OVER])]
     shown = flagged_rows.head(FLAGGED_SHOWN)
     more = (f" The {len(shown)} furthest from their grant are listed here; the table of every project below has "
             "them all (filter its Flag column)." if len(flagged_rows) > len(shown) else "")
@@ -258,9 +255,8 @@ def forecast_rows(f: Filters) -> pd.DataFrame:
     fc = funding_view(engine(), f).forecast
     if fc.empty:
         return fc
-    fc = fc.assign(quarters=[f"{e} of {a}" for e, a in zip(fc["quarters_elapsed"], fc["quarters_active"], strict=True)],
-                   order=fc["variance_pct"].abs().fillna(0))
-    return with_links(fc.sort_values("order", ascending=False, kind="stable"), f)
+    fc = fc.assign(quarters=[f"{e} of {a}" for e, a in zip(fc["quarters_elapsed"], fc["quarters_active"], strict=True)])
+    return with_links(furthest_from_grant(fc), f)
 
 
 def cost_rows(f: Filters) -> pd.DataFrame:

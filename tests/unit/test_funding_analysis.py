@@ -186,3 +186,13 @@ def test_yearly_values_sum_or_latest() -> None:
     assert out[("YP_ENGAGED", "2022/23")] == 12  # summed
     assert out[("ACTIVE_CASELOAD", "2022/23")] == 25  # the year's last month
     assert out[("ACTIVE_CASELOAD", "2023/24")] == 22
+
+
+def test_furthest_from_grant_orders_by_distance_either_way_and_keeps_ties_in_order() -> None:
+    from analysis.funding import FLAG_OVER, FLAG_UNDER, furthest_from_grant
+
+    fc = pd.DataFrame({"project_code": ["A", "B", "C", "D", "E"],
+                       "variance_pct": [5.0, -40.0, 40.0, None, 12.0],
+                       "flag": ["within 10%", FLAG_UNDER, FLAG_OVER, "no grant", FLAG_OVER]})
+    assert furthest_from_grant(fc)["project_code"].tolist() == ["B", "C", "E", "A", "D"]
+    assert furthest_from_grant(fc, flagged_only=True)["project_code"].tolist() == ["B", "C", "E"]
