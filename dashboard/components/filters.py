@@ -58,7 +58,7 @@ def filter_bar(f: Filters, pathname: str, fields: Sequence[str] = DEFAULT_FIELDS
         "priority": (opts.priorities, "All priorities"),
         "stream": (opts.streams, "All funding streams"),
         # Only the chosen project here; the browser adds the rest from the app shell's list (below).
-        "project": ([p for p in opts.projects if p[0] == f.project], PROJECT_ALL_LABEL),
+        "project": ([p for p in opts.projects if p[0] == f.project], "All projects"),
     }
     values = {"fy": f.fy, "quarter": f.quarter, "area": f.area, "priority": f.priority, "stream": f.stream,
               "project": f.project}
@@ -78,11 +78,11 @@ def filters_from(values: Sequence[str | None], ids: Sequence[dict]) -> Filters:
         return Filters()
 
 
-PROJECT_ALL_LABEL = "All projects"
-
-# Fill the project select from the list the app shell carries (assets/filters.js).
+# Fill the project select from the list the app shell carries (assets/filters.js); its first, "all"
+# option comes from the layout as it is.
 clientside_callback(ClientsideFunction("filters", "projectOptions"), Output(filter_id("project"), "options"),
-                    Input(filter_id("project"), "id"), State(PROJECT_CHOICES, "data"))
+                    Input(filter_id("project"), "id"), State(PROJECT_CHOICES, "data"),
+                    State(filter_id("project"), "options"))
 
 FILTER_INPUTS = (Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"))
 
