@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "data"))
 
-WORK = ROOT / "bench" / "work"
+from workdata import SCALE, WORK, prepare_data  # noqa: E402 - bench/ is on the path as the script's folder
+
 RESULTS = ROOT / "bench" / "results"
-SCALE = 10
 LOAD_ORDER = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv",
               "targets.csv", "grants.csv", "spend.csv", "returns.csv")
 PAGES = ("/", "/priorities", "/areas", "/projects", "/funding", "/data-quality", "/people", "/grip", "/crime",
@@ -68,17 +68,7 @@ def prepare_db(rows: int, seed: int, reuse: bool) -> str:
     if reuse and done.exists() and db.exists():
         print(f"reusing {db}", flush=True)
         return url
-    from generate_sample import generate, write_observations_rows
-
-    WORK.mkdir(parents=True, exist_ok=True)
-    ref_dir = WORK / f"ref-s{SCALE}-{seed}"
-    if not (ref_dir / "projects.csv").exists():
-        generate(ref_dir, seed, scale=SCALE)
-    big = WORK / f"observations-{rows}-s{SCALE}-{seed}.csv"
-    marker = big.with_suffix(".done")
-    if not marker.exists():
-        n = write_observations_rows(big, rows, seed, scale=SCALE)
-        marker.write_text(str(n))
+    ref_dir, big = prepare_data(rows, seed)
     done.unlink(missing_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

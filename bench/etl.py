@@ -39,14 +39,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "data"))
 
 from sqlalchemy import Index, MetaData, UniqueConstraint, text  # noqa: E402
+from workdata import WORK, prepare_data  # noqa: E402 - bench/ is on the path as the script's folder
 
 from warehouse.db import make_engine, normalise_url  # noqa: E402
 from warehouse.models import OBSERVATION_KEY, LoadBatch, Observation  # noqa: E402
 
-WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SCALE = 10
 REFERENCE_FILES = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv")
 RAW_TABLE = "observation_raw"
 RAW_COLUMNS = (
@@ -58,23 +57,6 @@ GOAL_RSS_MB = 500
 
 
 # --- data ------------------------------------------------------------------------------------------
-def prepare_data(rows: int, seed: int) -> tuple[Path, Path]:
-    """Reference files and the large observations file in bench/work (reused when already written)."""
-    from generate_sample import generate, write_observations_rows
-
-    ref_dir = WORK / f"ref-s{SCALE}-{seed}"
-    if not (ref_dir / "projects.csv").exists():
-        generate(ref_dir, seed, scale=SCALE)
-    big = WORK / f"observations-{rows}-s{SCALE}-{seed}.csv"
-    marker = big.with_suffix(".done")
-    if not marker.exists():
-        t = time.perf_counter()
-        n = write_observations_rows(big, rows, seed, scale=SCALE)
-        marker.write_text(str(n))
-        print(f"generated {n:,} rows in {time.perf_counter() - t:.0f} s: {big}", flush=True)
-    return ref_dir, big
-
-
 # --- databases -------------------------------------------------------------------------------------
 def fresh_database(backend: str) -> tuple[str, callable]:
     """A new, empty database for one backend; returns its URL and a clean-up function."""
