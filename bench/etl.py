@@ -56,7 +56,6 @@ GOAL_RATIO = 0.5
 GOAL_RSS_MB = 500
 
 
-# --- data ------------------------------------------------------------------------------------------
 # --- databases -------------------------------------------------------------------------------------
 def fresh_database(backend: str) -> tuple[str, callable]:
     """A new, empty database for one backend; returns its URL and a clean-up function."""
