@@ -6,12 +6,10 @@ problems are kept in ``rejected_row``; identical content already loaded is a no-
 
 from __future__ import annotations
 
-import getpass
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +19,7 @@ from etl.problems import FileRejected, Problem
 from etl.safety import check_basic, check_workbook, is_zip, sha256_of
 from etl.sources import registry
 from etl.sources.base import Context, Source, read_csv_header
+from warehouse.audit import current_user, utc_now
 from warehouse.models import (
     Area,
     LoadBatch,
@@ -95,17 +94,6 @@ def build_context(engine: Engine, file: str) -> Context:
     return ctx
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
-
-
 def load_file(
     engine: Engine,
     path: Path | str,
@@ -117,7 +105,7 @@ def load_file(
     """Load one file whole or not at all. Never raises for bad input: the result says what went wrong."""
     path = Path(path)
     name = display_name or path.name
-    user = loaded_by or _user()
+    user = loaded_by or current_user()
     source: Source | None = None
     spool: ParsedSpool | None = None
     try:
@@ -161,7 +149,7 @@ def load_file(
         with engine.begin() as conn:
             batch_id = conn.execute(
                 insert(LoadBatch).values(
-                    file_name=name, sha256=digest, kind=source.kind, loaded_at=_now(), loaded_by=user,
+                    file_name=name, sha256=digest, kind=source.kind, loaded_at=utc_now(), loaded_by=user,
                     rows_loaded=0, rows_rejected=0, outcome="loaded", message="", **source.summary(ctx),
                 ).returning(LoadBatch.id)
             ).scalar_one()
@@ -247,7 +235,7 @@ def _record_rejection(
     with engine.begin() as conn:
         batch_id = conn.execute(
             insert(LoadBatch).values(
-                file_name=name[:255], sha256=digest, kind=kind, loaded_at=_now(), loaded_by=user,
+                file_name=name[:255], sha256=digest, kind=kind, loaded_at=utc_now(), loaded_by=user,
                 rows_loaded=0, rows_rejected=rows_with_problems, outcome="rejected",
                 message=str(problems[0])[:2000],
             ).returning(LoadBatch.id)

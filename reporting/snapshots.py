@@ -12,12 +12,11 @@ Errors are :class:`SnapshotError` subclasses with messages meant for the person 
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, insert, select, update
@@ -27,6 +26,7 @@ from analysis.fiscal import Quarter
 from reporting.content import NoData, SnapshotDoc, build_content, canonical_json, sha256_text
 from settings import load_settings
 from warehouse import queries, reporting_models
+from warehouse.audit import current_user, utc_now
 from warehouse.reporting_models import STATUS_APPROVED, STATUS_DRAFT, ReportExport, ReportSnapshot
 
 FORMATS = {
@@ -86,17 +86,6 @@ class Export:
     sha256: str
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
-
-
 def parse_quarter(label: str) -> Quarter:
     try:
         return Quarter.parse(label)
@@ -120,7 +109,7 @@ def create_snapshot(engine: Engine, quarter_label: str, made_by: str | None = No
                     threshold: int | None = None, now: datetime | None = None) -> SnapshotInfo:
     """Freeze a quarter as a new draft. Refuses an unknown quarter or one without observations."""
     quarter = parse_quarter(quarter_label)
-    made_at = now or _now()
+    made_at = now or utc_now()
     who = (made_by or current_user())[:100]
     rule = load_settings().suppression_threshold if threshold is None else int(threshold)
     version = queries.data_version(engine)
@@ -193,7 +182,7 @@ def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | Non
     if doc.approved:
         raise SnapshotLocked(f"snapshot {doc.id} was already approved on {doc.approved_at:%Y-%m-%d %H:%M} by "
                              f"{doc.approved_by}; an approved snapshot cannot change")
-    when = now or _now()
+    when = now or utc_now()
     who = (approved_by or current_user())[:100]
     final = SnapshotDoc(doc.id, doc.quarter, STATUS_APPROVED, doc.created_at, doc.created_by, when, who,
                         doc.content, doc.content_sha256)
@@ -258,7 +247,7 @@ def changes_since(engine: Engine, snapshot_id: object) -> pd.DataFrame:
     doc = get_snapshot(engine, snapshot_id)
     meta = doc.content["meta"]
     quarter = Quarter.parse(doc.quarter)
-    live = build_content(engine, quarter, int(meta["disclosure"]["threshold"]), _now(), "changes-check")
+    live = build_content(engine, quarter, int(meta["disclosure"]["threshold"]), utc_now(), "changes-check")
     live = json.loads(canonical_json(live))  # the same normalisation as the frozen side
     known = {int(b["id"]) for b in meta["source_batches"]}
     rows = []
