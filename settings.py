@@ -16,6 +16,7 @@ DATA_DIR = PROJECT_ROOT / "data"
 SAMPLE_DIR = DATA_DIR / "sample"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'vvu.sqlite3'}"
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
+DEV_DISCLOSURE_KEY = "development-only-disclosure-key-change-me"
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -33,6 +34,9 @@ class Settings:
     secret_key: str = DEV_SECRET_KEY
     cache_url: str = ""
     suppression_threshold: int = 9
+    # Secret behind disclosure control's record keys (analysis.disclosure.record_key). Changing it
+    # changes every perturbed count once (summaries are re-keyed on the next `etl init`/load).
+    disclosure_key: str = DEV_DISCLOSURE_KEY
     max_upload_bytes: int = 20 * 1024 * 1024
     warm_cache: bool = True  # compute the common views ahead of visitors after each load (service.warm)
     extra: dict[str, str] = field(default_factory=dict)
@@ -50,6 +54,8 @@ class Settings:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if self.suppression_threshold < 1:
             problems.append("SUPPRESSION_THRESHOLD must be at least 1 in production")
+        if self.disclosure_key == DEV_DISCLOSURE_KEY or len(self.disclosure_key) < 32:
+            problems.append("DISCLOSURE_KEY must be set to a random value of at least 32 characters")
         if problems:
             raise UnsafeConfiguration("; ".join(problems))
 
@@ -74,6 +80,7 @@ def load_settings() -> Settings:
         secret_key=os.environ.get("SECRET_KEY", "").strip() or DEV_SECRET_KEY,
         cache_url=os.environ.get("CACHE_URL", "").strip(),
         suppression_threshold=_int("SUPPRESSION_THRESHOLD", 9),
+        disclosure_key=os.environ.get("DISCLOSURE_KEY", "").strip() or DEV_DISCLOSURE_KEY,
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         warm_cache=os.environ.get("WARM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

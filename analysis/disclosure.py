@@ -1,31 +1,35 @@
-"""Statistical disclosure control: the one function every surface uses to hide small counts of people.
+"""Statistical disclosure control for counts of people: the cell key method, with small counts hidden.
 
-The records behind the dashboard concern vulnerable children, so a published count of 1 to
-``threshold`` people (9 by default, ``SUPPRESSION_THRESHOLD``) could help identify someone. Every
-page, API endpoint, export and snapshot passes its people tables through :func:`suppress`, and so
-shows exactly the same cells hidden.
+The records behind the dashboard concern vulnerable children. The pages and the API answer any
+grouping a reader asks for (month, quarter, year; district, county; project, all projects;
+breakdown category, total), so hiding small cells table by table cannot work: a hidden month comes
+back as "quarter minus the other two months". The method used instead is the one national
+statistics offices use for flexible table builders (ONS Census 2021 custom datasets, ABS
+TableBuilder), see ``docs/disclosure.md``:
 
-Rules (the footnote states them to readers):
+* **Record keys.** Every source record (a project x area x month x metric summary row; for the
+  breakdowns, a project x area x quarter x metric x category row) carries a fixed pseudo-random key
+  in ``[0, KEY_MODULUS)``, derived from its identity with a secret (:func:`record_key`), so re-loading
+  the same data gives the same keys.
+* **Cell keys.** A published cell's key is the sum of the keys of the records in it, modulo
+  ``KEY_MODULUS``. The same set of records always gives the same key, however the cell was asked for
+  (a quarter asked as a quarter, or as a three-month range, or as "all areas" of a project that works
+  in one area).
+* **Perturbation.** A cell key and the cell's true count pick a small, fixed adjustment from a
+  perturbation table (:func:`adjustment`): the same cell always shows the same value, so asking again
+  and averaging gains nothing, and differences of perturbed cells do not cancel the noise.
+* **Small counts hidden.** 0 is shown as 0 ("nobody"); a true count from 1 to ``threshold`` is never
+  shown (``pd.NA``, rendered ``[c]``), and a perturbed count is never moved into 1..``threshold``.
 
-* **Primary suppression**: a count from 1 to ``threshold`` is hidden. 0 is shown as 0: "nobody" is
-  not a disclosure, and hiding it would make every empty category look like a small one.
-* **Secondary suppression**: a table that publishes totals lets a reader recover a lone hidden cell by
-  subtraction. Each row and column that has a published total is a *line*; no line may hold exactly
-  one hidden cell, so the next smallest non-zero visible cell of such a line is hidden as well. Totals
-  are cells of their lines too (a total of 1 to ``threshold`` is itself hidden, and a hidden total can
-  be recovered from its parts, so it needs company just like any other cell).
-* Lines interact (a row's extra hidden cell may leave its column with one), so the rules are applied
-  until nothing changes. As a last guard the published equations are solved as a linear system: any
-  hidden cell that could still be worked out exactly from a combination of rows and columns gets
-  company too.
-
-Suppressed cells come back as ``pd.NA`` in nullable integer or float columns: distinct from 0, and
-impossible to add up by accident. :func:`render` turns them into ``[c]``. The function never writes
-the hidden numbers anywhere in its result. Pure: no I/O beyond reading the default threshold.
+Pure: no I/O and no settings. The threshold and the secret are always passed in by the caller
+(``service.gate`` for every surface), so one place decides them.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -33,150 +37,113 @@ import pandas as pd
 
 SUPPRESSED = "[c]"
 SUPPRESSED_TITLE = "Suppressed to protect confidentiality"
+KEY_MODULUS = 1 << 20
+# The perturbation table: adjustments -MAX_ADJUSTMENT..+MAX_ADJUSTMENT with probabilities falling
+# off like a normal curve of this spread. Most cells move by 0 or 1; a rare one by up to 5. The long,
+# thin tail is what defeats a bounds attack: an attacker who knows the table can only say a hidden
+# count lies within +-5 of a difference per published cell involved, which always spans the whole
+# 1..threshold range unless every cell involved took its most extreme adjustment at once.
+MAX_ADJUSTMENT = 5
+SPREAD = 1.5
 
 
-def default_threshold() -> int:
-    from settings import load_settings
+def record_key(secret: bytes, *identity: object) -> int:
+    """A record's fixed key in [0, KEY_MODULUS): HMAC-SHA256 of its identity under a secret.
 
-    return load_settings().suppression_threshold
-
-
-def footnote(threshold: int | None = None) -> str:
-    """The rule, in words, for the foot of every table or chart of people."""
-    t = default_threshold() if threshold is None else threshold
-    if t < 1:
-        return "Disclosure control is switched off (SUPPRESSION_THRESHOLD is 0): small counts are shown."
-    small = "1 person" if t == 1 else f"1 to {t} people"
-    return (f"{SUPPRESSED} = suppressed to protect confidentiality: counts of {small} are not shown, and "
-            "where needed further cells are hidden so that a hidden count cannot be worked out from the "
-            "totals. 0 means nobody.")
-
-
-def _lines(n_rows: int, n_cols: int, row_lines: Sequence[int], col_lines: Sequence[int],
-           row_total: int | None, col_total: int | None) -> list[list[tuple[tuple[int, int], int]]]:
-    """Each published equation as [((row, col), coefficient)]: parts +1, the total -1, summing to 0."""
-    lines = []
-    for r in row_lines:
-        lines.append([((r, c), -1 if c == row_total else 1) for c in range(n_cols)])
-    for c in col_lines:
-        lines.append([((r, c), -1 if r == col_total else 1) for r in range(n_rows)])
-    return lines
-
-
-def _recoverable(hidden: np.ndarray, lines: list) -> list[tuple[int, int]]:
-    """Hidden cells whose value follows exactly from the published equations (linear algebra)."""
-    cells = [tuple(x) for x in np.argwhere(hidden)]
-    if not cells or not lines:
-        return []
-    index = {cell: i for i, cell in enumerate(cells)}
-    rows = []
-    for line in lines:
-        coef = np.zeros(len(cells))
-        for cell, k in line:
-            if cell in index:
-                coef[index[cell]] = k
-        if coef.any():
-            rows.append(coef)
-    if not rows:
-        return []
-    # A cell is determined iff every solution of the homogeneous system leaves it unchanged, i.e. the
-    # null space of the equations is zero at that coordinate.
-    _u, s, vt = np.linalg.svd(np.array(rows))
-    null = vt[int((s > 1e-9).sum()):]
-    return [cell for cell, i in index.items() if not np.any(np.abs(null[:, i]) > 1e-9)]
-
-
-def suppression_mask(values: np.ndarray, threshold: int, row_total: int | None = None,
-                     col_total: int | None = None, row_lines: Sequence[int] | None = None,
-                     col_lines: Sequence[int] | None = None) -> np.ndarray:
-    """Which cells of a numeric matrix to hide. ``row_total``/``col_total``: index of the total column/row.
-
-    ``row_lines``/``col_lines`` say which rows/columns have a published total (default: every row when
-    there is a total column, every column when there is a total row).
+    Keyed so that a reader who knows the method (it is published) cannot compute the keys, and so the
+    noise, from the public identities of the records.
     """
-    v = np.asarray(values, dtype=float)
-    n_rows, n_cols = v.shape
-    if row_lines is None:
-        row_lines = range(n_rows) if row_total is not None else ()
-    if col_lines is None:
-        col_lines = range(n_cols) if col_total is not None else ()
-    lines = _lines(n_rows, n_cols, row_lines, col_lines, row_total, col_total)
-    hidden = (v > 0) & (v <= threshold) if threshold >= 1 else np.zeros(v.shape, dtype=bool)
-
-    def add_company(cells: list[tuple[int, int]]) -> bool:
-        """Hide the smallest visible non-zero cell of ``cells`` (a zero only when nothing else is left)."""
-        visible = [c for c in cells if not hidden[c]]
-        if not visible:
-            return False
-        nonzero = [c for c in visible if v[c] != 0]
-        pick = min(nonzero, key=lambda c: (v[c], c)) if nonzero else visible[0]
-        hidden[pick] = True
-        return True
-
-    for _ in range(v.size + 1):
-        changed = False
-        for line in lines:
-            cells = [cell for cell, _k in line]
-            if sum(hidden[c] for c in cells) == 1:
-                changed |= add_company(cells)
-        if changed:
-            continue
-        for cell in _recoverable(hidden, lines):
-            near = [c for line in lines if any(c2 == cell for c2, _k in line) for c, _k in line]
-            if add_company(near):
-                changed = True
-                break
-        if not changed:
-            break
-    return hidden
+    text = "\x1f".join(str(part) for part in identity).encode()
+    digest = hmac.new(secret, text, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") % KEY_MODULUS
 
 
-def suppress(table: pd.DataFrame, value_cols: Sequence[Hashable], threshold: int | None = None,
-             row_total_col: Hashable | None = None, col_total_row: Hashable | None = None) -> pd.DataFrame:
-    """The table with people counts from 1 to ``threshold`` hidden, and whatever else would reveal them.
+@functools.lru_cache(maxsize=64)
+def _table(lowest: int) -> tuple[np.ndarray, np.ndarray]:
+    """Adjustments allowed when the result may not go below ``lowest`` (<= 0: no bound), with their
+    cumulative probabilities."""
+    steps = np.arange(-MAX_ADJUSTMENT, MAX_ADJUSTMENT + 1)
+    if lowest > -MAX_ADJUSTMENT:
+        steps = steps[steps >= lowest]
+    weights = np.exp(-(steps.astype(float) ** 2) / (2 * SPREAD**2))
+    return steps, np.cumsum(weights) / weights.sum()
 
-    ``value_cols``: the count columns. ``row_total_col``: a column holding each row's total (a line per
-    row). ``col_total_row``: the index label of a row holding each column's total (a line per column).
-    Hidden cells are ``pd.NA`` (columns become nullable ``Int64``, or ``Float64`` if any value is
-    fractional); other columns are returned unchanged. Missing values in the input are refused, since
-    they would be indistinguishable from hidden ones: fill empty categories with 0 first.
+
+def adjustment(value: int, cell_key: int, threshold: int) -> int:
+    """The fixed adjustment of a count above ``threshold`` with this cell key.
+
+    The cell key, read as a quantile ``(key + 0.5) / KEY_MODULUS``, picks from the table; the table is
+    cut so that the published count stays above ``threshold`` (a count just above it is therefore
+    more often moved up than down: the bias is at most about one person, only for such counts).
     """
-    t = default_threshold() if threshold is None else int(threshold)
-    cols = list(value_cols)
-    if row_total_col is not None and row_total_col not in cols:
-        cols.append(row_total_col)
-    missing = [c for c in cols if c not in table.columns]
-    if missing:
-        raise KeyError(f"columns not in the table: {missing}")
-    if table.index.has_duplicates:
-        raise ValueError("the table's index must be unique (it names the rows)")
-    v = table[cols].astype(float).to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(v).any():
-        raise ValueError("the table has missing values; fill empty cells with 0 before suppressing")
-    row_total = cols.index(row_total_col) if row_total_col is not None else None
-    col_total = None
-    if col_total_row is not None:
-        if col_total_row not in table.index:
-            raise KeyError(f"total row {col_total_row!r} not in the table's index")
-        col_total = table.index.get_loc(col_total_row)
-    hidden = suppression_mask(v, t, row_total, col_total)
-    out = table.copy()
-    for j, col in enumerate(cols):
-        mask = hidden[:, j].copy()
-        # The masked slots' storage is zeroed: a hidden number must not survive in memory, a pickle
-        # (the cache) or a careless ``.array._data``.
-        column = np.where(mask, 0.0, v[:, j])
-        rounded = np.round(column)
-        if np.all(np.abs(column - rounded) < 1e-9):
-            array = pd.arrays.IntegerArray(rounded.astype("int64"), mask)
-        else:
-            array = pd.arrays.FloatingArray(column, mask)
-        out[col] = pd.Series(array, index=table.index)
+    steps, cumulative = _table(threshold + 1 - int(value))
+    quantile = (int(cell_key) % KEY_MODULUS + 0.5) / KEY_MODULUS
+    return int(steps[min(int(np.searchsorted(cumulative, quantile)), len(steps) - 1)])
+
+
+def protect_counts(values: Sequence[float] | np.ndarray, cell_keys: Sequence[int] | np.ndarray,
+                   threshold: int) -> pd.arrays.IntegerArray:
+    """Published counts for true counts and their cell keys: 0 stays 0, 1..threshold hidden (NA),
+    anything larger perturbed by :func:`adjustment`. A missing true value stays missing.
+
+    People counts are whole numbers; a fractional input is rounded first. The hidden cells' storage
+    is zeroed, so no hidden number survives in memory, a cache or a careless ``._data``.
+    """
+    v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    keys = np.asarray(pd.to_numeric(pd.Series(cell_keys), errors="coerce").fillna(0), dtype=np.int64)
+    missing = np.isnan(v)
+    counts = np.rint(np.where(missing, 0, v)).astype(np.int64)
+    out = counts.copy()
+    if threshold >= 1:
+        small = (counts >= 1) & (counts <= threshold)
+        for i in np.flatnonzero(counts > threshold):
+            out[i] = counts[i] + adjustment(counts[i], keys[i], threshold)
+    else:
+        small = np.zeros(len(counts), dtype=bool)
+    mask = missing | small
+    out[mask] = 0
+    return pd.arrays.IntegerArray(out, mask)
+
+
+def protect(frame: pd.DataFrame, value_col: Hashable, key_col: Hashable, threshold: int,
+            rows: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+    """``frame`` with ``value_col`` protected on the ``rows`` that count people (all rows by default)
+    and the key column dropped. Other rows keep their values exactly (hours, pounds, sessions).
+
+    The column comes back as floats with NaN for hidden cells (the pages, charts and exports all read
+    NaN as "[c]" through :func:`is_suppressed`).
+    """
+    out = frame.drop(columns=[key_col])
+    if frame.empty:
+        return out
+    which = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    column = np.asarray(pd.to_numeric(frame[value_col], errors="coerce"), dtype=float).copy()
+    if which.any():
+        protected = protect_counts(column[which], frame[key_col].to_numpy()[which], threshold)
+        column[which] = protected.to_numpy(dtype=float, na_value=np.nan)
+    out[value_col] = pd.Series(column, index=frame.index)
     return out
 
 
+def sum_keys(keys: Sequence[int] | np.ndarray | pd.Series) -> int:
+    """The cell key of a cell made of records with these keys (or of cells made of disjoint records)."""
+    return int(np.asarray(pd.to_numeric(pd.Series(keys), errors="coerce").fillna(0), dtype=np.int64).sum()
+               % KEY_MODULUS)
+
+
+def footnote(threshold: int) -> str:
+    """The rule, in words, for every surface that shows counts of people."""
+    if threshold < 1:
+        return "Disclosure control is switched off (SUPPRESSION_THRESHOLD is 0): counts of people are exact."
+    small = "1 person" if threshold == 1 else f"1 to {threshold} people"
+    return (f"Counts of people are protected: {SUPPRESSED} = a count of {small}, not shown; other counts of "
+            f"people are adjusted by a small fixed amount (usually 0 or 1, at most {MAX_ADJUSTMENT}) so that "
+            "no hidden count can be worked out by comparing figures, and totals may differ slightly from "
+            "the sum of their parts. 0 means nobody.")
+
+
 def is_suppressed(value: object) -> bool:
-    """True for a cell :func:`suppress` hid (``pd.NA``/None/NaN in its output)."""
+    """True for a cell hidden by disclosure control (``pd.NA``/None/NaN)."""
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -195,7 +162,7 @@ def render(value: object, decimals: int = 0) -> str:
 
 def to_long(table: pd.DataFrame, value_cols: Sequence[Hashable], row_name: str = "category",
             col_name: str = "column") -> pd.DataFrame:
-    """A suppressed table as tidy records for APIs and CSV: value (None when hidden) and ``suppressed``."""
+    """A protected table as tidy records for APIs and CSV: value (None when hidden) and ``suppressed``."""
     records = []
     for label, row in table.iterrows():
         for col in value_cols:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.disclosure import is_suppressed, sum_keys
 from analysis.fiscal import add_months, months_between
 
 ON_TRACK = 0.95  # at least 95% of the pro-rata target
@@ -26,6 +27,8 @@ KPI_COLUMNS = [
     "share", "expected", "status", "previous", "change_pct", "total_since_2019", "months_elapsed",
     "months_in_period",
 ]
+# Cell keys of value, previous and total_since_2019 (analysis.disclosure): consumed by service.gate.
+KPI_KEY_COLUMNS = ["value_key", "previous_key", "total_key"]
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,19 @@ class MetricMonths:
     periods: list[str]
     values: np.ndarray
     in_order: bool
+    keys: np.ndarray | None = None  # disclosure cell keys of the rows (analysis.disclosure), when known
 
     @classmethod
-    def of(cls, periods: Sequence[str], values: np.ndarray) -> MetricMonths:
+    def of(cls, periods: Sequence[str], values: np.ndarray, keys: np.ndarray | None = None) -> MetricMonths:
         """Aligned periods and values (any order; in month order is noted, for bisection)."""
         periods = list(periods)
-        return cls(periods, values, all(a <= b for a, b in zip(periods, periods[1:], strict=False)))
+        return cls(periods, values, all(a <= b for a, b in zip(periods, periods[1:], strict=False)), keys)
 
     @classmethod
     def of_frame(cls, monthly: pd.DataFrame) -> MetricMonths:
-        """The rows of a frame with period and value columns (one metric's)."""
-        return cls.of(monthly["period"].tolist(), monthly["value"].to_numpy())
+        """The rows of a frame with period and value (and optionally value_key) columns (one metric's)."""
+        keys = monthly["value_key"].to_numpy() if "value_key" in monthly else None
+        return cls.of(monthly["period"].tolist(), monthly["value"].to_numpy(), keys)
 
     @property
     def empty(self) -> bool:
@@ -64,10 +69,11 @@ class MetricMonths:
             stop = bisect_right(self.periods, last) if last else len(self.periods)
             if start == 0 and stop == len(self.periods):
                 return self
-            return MetricMonths(self.periods[start:stop], self.values[start:stop], True)
-        keep = [(not first or p >= first) and (not last or p <= last) for p in self.periods]
-        return MetricMonths([p for p, k in zip(self.periods, keep, strict=True) if k],
-                            self.values[np.array(keep, dtype=bool)], False)
+            keys = None if self.keys is None else self.keys[start:stop]
+            return MetricMonths(self.periods[start:stop], self.values[start:stop], True, keys)
+        keep = np.array([(not first or p >= first) and (not last or p <= last) for p in self.periods], dtype=bool)
+        return MetricMonths([p for p, k in zip(self.periods, keep, strict=True) if k], self.values[keep], False,
+                            None if self.keys is None else self.keys[keep])
 
 
 NO_MONTHS = MetricMonths([], np.array([], dtype=float), True)
@@ -91,9 +97,11 @@ def _split(monthly: pd.DataFrame, keys: list[str]) -> dict[tuple, MetricMonths]:
         return {}
     periods = monthly["period"].to_numpy(dtype=object)
     values = monthly["value"].to_numpy()
+    cell_keys = monthly["value_key"].to_numpy() if "value_key" in monthly else None
     groups = monthly.groupby(keys, sort=False).indices  # positions, ascending: row order is kept
-    return {(k if isinstance(k, tuple) else (k,)): MetricMonths.of(periods[pos].tolist(), values[pos])
-            for k, pos in groups.items()}
+    return {(k if isinstance(k, tuple) else (k,)): MetricMonths.of(
+        periods[pos].tolist(), values[pos], None if cell_keys is None else cell_keys[pos])
+        for k, pos in groups.items()}
 
 
 def aggregate(values: pd.DataFrame | MetricMonths, aggregation: str) -> float:
@@ -119,6 +127,17 @@ def aggregate(values: pd.DataFrame | MetricMonths, aggregation: str) -> float:
     if months.values.dtype.kind in "iub":
         return float(months.values.sum())
     return float(pd.Series(months.values).sum())
+
+
+def aggregate_key(months: MetricMonths, aggregation: str) -> int:
+    """The disclosure cell key of ``aggregate``'s figure: the sum of the keys of the rows it counts."""
+    if months.empty or months.keys is None:
+        return 0
+    if aggregation == "latest":
+        last = months.periods[-1] if months.in_order else max(months.periods)
+        chosen = [k for k, p in zip(months.keys, months.periods, strict=True) if p == last]
+        return sum_keys(chosen)
+    return sum_keys(months.keys)
 
 
 def judge(value: float, expected: float | None, higher_is_better: bool = True) -> str:
@@ -172,7 +191,36 @@ def kpi_table(
     targets = dict(zip(annual_targets["metric_code"], annual_targets["target_value"], strict=True))
     view = KpiPeriod(first, last, data_to, fy_months)
     return pd.DataFrame(view.rows(by_metric(monthly), metric_info.itertuples(index=False), targets),
-                        columns=KPI_COLUMNS)
+                        columns=[*KPI_COLUMNS, *KPI_KEY_COLUMNS])
+
+
+def derive_kpis(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Share, status and change recomputed from the published (protected) value and previous value.
+
+    Called after disclosure control, so nothing derived can give back an exact count of people. A
+    hidden value has no share or change; its status is "off track" when even the largest count it
+    could be (the threshold) would be off track, else "suppressed".
+    """
+    if table.empty:
+        return table
+    out = table.copy()
+    shares, statuses, changes = [], [], []
+    for row in out.itertuples(index=False):
+        value, previous, target = row.value, row.previous, row.target
+        hidden = is_suppressed(value)
+        target_ok = target is not None and not is_suppressed(target) and target
+        shares.append(None if hidden or not target_ok else float(value) / float(target))
+        if hidden:
+            bound = judge(float(threshold), row.expected, bool(row.higher_is_better))
+            statuses.append("off track" if bound == "off track" and row.higher_is_better else "suppressed")
+        else:
+            statuses.append(judge(float(value), row.expected, bool(row.higher_is_better)))
+        prev_ok = previous is not None and not is_suppressed(previous) and float(previous) != 0
+        changes.append((float(value) - float(previous)) / float(previous) * 100.0 if prev_ok and not hidden else None)
+    out["share"] = pd.Series(shares, index=out.index, dtype=object)
+    out["status"] = statuses
+    out["change_pct"] = pd.Series(changes, index=out.index, dtype=object)
+    return out
 
 
 class KpiPeriod:
@@ -212,6 +260,7 @@ class KpiPeriod:
             value = aggregate(in_view, metric.aggregation)
             prev_rows = mine.between(self.prev_first, self.prev_last)
             previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
+            since = mine.between(SINCE)
             target = self.target(targets.get(metric.metric_code), metric.aggregation)
             if metric.aggregation == "latest":
                 expected = target
@@ -233,9 +282,12 @@ class KpiPeriod:
                 "status": judge(value, expected, bool(metric.higher_is_better)),
                 "previous": previous,
                 "change_pct": ((value - previous) / previous * 100.0) if previous else None,
-                "total_since_2019": aggregate(mine.between(SINCE), metric.aggregation),
+                "total_since_2019": aggregate(since, metric.aggregation),
                 "months_elapsed": len(elapsed),
                 "months_in_period": len(period_months),
+                "value_key": aggregate_key(in_view, metric.aggregation),
+                "previous_key": aggregate_key(prev_rows, metric.aggregation),
+                "total_key": aggregate_key(since, metric.aggregation),
             })
         return rows
 

@@ -2,15 +2,15 @@
 
 Values come from ``service.observations.observation_totals`` grouped by area (the function behind
 the API); ``analysis.rates.area_table`` adds the county row (Essex County Council = the sum of its
-12 districts) and the rates. For people metrics, counts from 1 to the suppression threshold are
-hidden with ``analysis.disclosure.suppress``: within the county the districts and the county total
-form one published line, so a lone hidden district gets company; the two unitaries have no
-published total beside them, so only their own small counts are hidden. A hidden count hides its
+12 districts) and the rates. Counts of people pass the gate (``service.gate``): small ones are
+hidden and the others carry their fixed adjustment, the county row included (it is its own cell,
+with its own key), so differencing the county and its districts pins nothing. A hidden count hides its
 rate too (the population is public, so the rate would give the count away).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import dataclass
@@ -18,14 +18,15 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.disclosure import suppress
-from analysis.rates import AREA_COLUMNS, PER, area_table
+from analysis.rates import AREA_COLUMNS, PER, area_table, with_rates
 from charts.maps import bounds
 from service.cache import cached
+from service.gate import People, view
 from service.observations import metric_info, observation_totals
-from settings import DATA_DIR, load_settings
+from settings import DATA_DIR
 from warehouse import queries
 from warehouse.filters import Filters
+from warehouse.observation_queries import grouped_values
 
 MEASURES = ("count", "rate")
 PEOPLE_UNITS = {"people"}
@@ -83,56 +84,32 @@ class AreaView:
     table: pd.DataFrame  # TABLE_COLUMNS; value/rate are NaN where suppressed
 
 
-def _disclosure(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    hidden = pd.Series(False, index=table.index)
-    parents = set(table.loc[table["parent_code"] != "", "parent_code"])
-    groups = [(table["area_code"].eq(p) | table["parent_code"].eq(p), p) for p in parents]
-    in_group = pd.Series(False, index=table.index)
-    for mask, parent in groups:
-        part = table[mask].set_index("area_code")[["value"]]
-        done = suppress(part, ["value"], threshold=threshold, col_total_row=parent)
-        hidden[mask] = done["value"].isna().to_numpy()
-        in_group |= mask
-    alone = table[~in_group].set_index("area_code")[["value"]]
-    if len(alone):
-        done = suppress(alone, ["value"], threshold=threshold)
-        hidden[~in_group] = done["value"].isna().to_numpy()
-    out = table.copy()
-    out["suppressed"] = hidden
-    out.loc[hidden, ["value", "rate"]] = float("nan")
-    return out
+def _derive(result: AreaView, threshold: int) -> AreaView:
+    """Rates from the published counts, and which rows are hidden."""
+    table = with_rates(result.table, PER)
+    table["suppressed"] = table["value"].isna()
+    return dataclasses.replace(result, table=table[TABLE_COLUMNS])
 
 
-def hidden_by_area(frame: pd.DataFrame, areas: pd.DataFrame, keys: list[str], threshold: int) -> pd.Series:
-    """Which rows of a people table by area (area_code, value, ``keys``...) to hide, by the page's rule.
-
-    Each group of ``keys`` (e.g. one metric and quarter) is completed to every area with its county
-    total and passed through the same suppression as the areas page, so the API hides exactly the
-    cells the page hides. Returns a boolean Series aligned with ``frame``.
-    """
-    hidden = pd.Series(False, index=frame.index)
-    groups = frame.groupby(keys, sort=False, dropna=False) if keys else [((), frame)]
-    for _key, part in groups:
-        table = _disclosure(area_table(part[["area_code", "value"]], areas, PER), threshold)
-        flags = dict(zip(table["area_code"], table["suppressed"], strict=True))
-        hidden[part.index] = [bool(flags.get(code, False)) for code in part["area_code"]]
-    return hidden
-
-
-@cached
+@view(People("table"), derive=_derive)
 def area_view(engine: Engine, f: Filters, metric: str) -> AreaView:
-    """The metric by area for the view's months; the area slicer is ignored (the map shows every area)."""
+    """The metric by area for the view's months; the area slicer is ignored (the map shows every area).
+
+    Read exact from the warehouse (with cell keys) and published through the gate: the county row
+    holds its districts' records, so it shows the same value as asking for the county itself.
+    """
     info = metric_info(engine)
     row = info[info["metric_code"] == metric]
     if row.empty:
         raise ValueError(f"unknown metric {metric!r}")
     meta = row.iloc[0]
     scope = f.with_(area="")
-    totals = observation_totals(engine, scope, ("metric", "area"), metric)
-    table = area_table(totals.frame[["area_code", "value"]], queries.areas(engine), PER)
-    table["suppressed"] = False
+    data_to = queries.data_runs_to(engine)
+    first, last = scope.months(data_to) if data_to else ("", "")
+    values = grouped_values(engine, scope, first, last, ("metric", "area"), metric) if data_to else \
+        pd.DataFrame(columns=["metric_code", "area_code", "value", "value_key"])
+    table = area_table(values[["area_code", "value", "value_key"]], queries.areas(engine), PER)
+    table.insert(0, "metric_code", metric)
     people = meta["unit"] in PEOPLE_UNITS
-    if people:
-        table = _disclosure(table, load_settings().suppression_threshold)
-    return AreaView(scope, metric, meta["name"], meta["unit"], meta["aggregation"], totals.first, totals.last,
-                    totals.data_to, people, table[TABLE_COLUMNS])
+    return AreaView(scope, metric, meta["name"], meta["unit"], meta["aggregation"], first, last, data_to, people,
+                    table)

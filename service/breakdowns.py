@@ -1,25 +1,28 @@
 """Who the projects reached: a people metric by age band, sex or ethnicity per quarter, disclosure-controlled.
 
-The page, the API and exports all call :func:`breakdown_view`, which returns the table *after*
-``analysis.disclosure.suppress``: no surface ever receives a small count of people. Only metrics
+The page, the API and exports all call :func:`breakdown_view`, a gated view (``service.gate``): no
+surface ever receives a small count of people, and every other count carries its fixed adjustment. Only metrics
 counted in people and summed over time (new starters) are broken down; stocks such as the active
 caseload would be double counted by adding months up, so they are not offered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.disclosure import default_threshold, footnote, suppress, to_long
+from analysis.disclosure import KEY_MODULUS, footnote, sum_keys, to_long
 from analysis.fiscal import Quarter, parse_period
 from etl.sources.observations import AGE_BANDS, ETHNICITIES, SEXES
 from service.cache import cached
+from service.gate import People, threshold, view
 from warehouse import queries
 from warehouse.breakdown_queries import DIMENSIONS, breakdown_totals
 from warehouse.filters import Filters
+from warehouse.observation_queries import grouped_values
 
 TOTAL = "Total"
 DIMENSION_LABELS = {"age_band": "Age band", "sex": "Sex", "ethnicity": "Ethnicity"}
@@ -46,11 +49,11 @@ class BreakdownView:
     dimension: str
     filters: Filters
     quarters: list[str]  # column labels such as "2024/25 Q1"
-    table: pd.DataFrame  # index: category codes then "Total"; columns: quarters then "Total"; hidden = <NA>
+    cells: pd.DataFrame  # category, quarter, value: every published cell, totals included
+    table: pd.DataFrame  # index: category codes then "Total"; columns: quarters then "Total"; hidden = NaN
     first: str  # first and last month covered (whole quarters)
     last: str
     data_to: str
-    threshold: int
     note: str  # how the period was read (whole quarters, quarters not yet reported)
 
     @property
@@ -63,7 +66,7 @@ class BreakdownView:
 
     @property
     def footnote(self) -> str:
-        return footnote(self.threshold)
+        return footnote(threshold())
 
     @property
     def suppressed_cells(self) -> int:
@@ -122,31 +125,58 @@ def breakdown_view(engine: Engine, f: Filters, metric_code: str, dimension: str)
     code = str(metric_code or "").strip().upper()
     if code not in set(info["metric_code"]):
         raise BreakdownError(f"metric must be a people metric summed over time: {', '.join(info['metric_code'])}")
-    return _breakdown_view(engine, f, code, dimension, default_threshold())
+    return _breakdown_view(engine, f, code, dimension)
 
 
-@cached
-def _breakdown_view(engine: Engine, f: Filters, metric_code: str, dimension: str, threshold: int) -> BreakdownView:
+def _derive(result: BreakdownView, threshold: int) -> BreakdownView:
+    """The wide table (categories down, quarters across, totals on both margins) from the published cells."""
+    if result.cells.empty:
+        return dataclasses.replace(result, table=pd.DataFrame())
+    table = result.cells.pivot(index="category", columns="quarter", values="value")
+    rows = [*[c for c in CATEGORIES[result.dimension] if c in table.index],
+            *sorted(set(table.index) - set(CATEGORIES[result.dimension]) - {TOTAL}), TOTAL]
+    table = table.reindex(index=rows, columns=result.columns)
+    table.index.name = "category"
+    return dataclasses.replace(result, table=table)
+
+
+@view(People("cells", metric=None), derive=_derive)
+def _breakdown_view(engine: Engine, f: Filters, metric_code: str, dimension: str) -> BreakdownView:
+    """Exact cells with their keys; the gate publishes them.
+
+    The Total row is read from the monthly summary (as the observations API reads a quarter), so the
+    same quarter shows the same published figure on every surface; category cells and category totals
+    are sums of the breakdown rows, each cell with the sum of its rows' keys.
+    """
     info = people_metrics(engine)
     name = str(info.loc[info["metric_code"] == metric_code, "name"].iloc[0])
     data_to = queries.data_runs_to(engine)
-    empty = pd.DataFrame()
+    empty = pd.DataFrame(columns=["category", "quarter", "value", "value_key"])
     if not data_to:
-        return BreakdownView(metric_code, name, dimension, f, [], empty, "", "", "", threshold, "No data loaded.")
+        return BreakdownView(metric_code, name, dimension, f, [], empty, empty, "", "", "", "No data loaded.")
     quarters, note = view_quarters(f, data_to)
     if not quarters:
-        return BreakdownView(metric_code, name, dimension, f, [], empty, "", "", data_to, threshold,
+        return BreakdownView(metric_code, name, dimension, f, [], empty, empty, "", "", data_to,
                              note or "No quarters in this period.")
     raw = breakdown_totals(engine, f, metric_code, dimension, quarters)
     labels = [q.label for q in quarters]
     label_of = {(q.fy, q.number): q.label for q in quarters}
     extra = sorted(set(raw["category"]) - set(CATEGORIES[dimension]))
+    cats = [*CATEGORIES[dimension], *extra]
     # Every standard category is listed, with 0 where nobody was reached: a missing row would hide that.
-    table = pd.DataFrame(0.0, index=pd.Index([*CATEGORIES[dimension], *extra], name="category"), columns=labels)
-    for fy, number, category, value in raw.itertuples(index=False, name=None):
-        table.at[category, label_of[(fy, int(number))]] += float(value or 0)
-    table[TOTAL] = table[labels].sum(axis=1)
-    table.loc[TOTAL] = table.sum(axis=0)
-    safe = suppress(table, labels, threshold=threshold, row_total_col=TOTAL, col_total_row=TOTAL)
-    return BreakdownView(metric_code, name, dimension, f, labels, safe, quarters[0].first_month,
-                         min(quarters[-1].last_month, data_to), data_to, threshold, note)
+    cells = {(c, q): [0.0, 0] for c in cats for q in [*labels, TOTAL]}
+    for fy, number, category, value, key in raw.itertuples(index=False, name=None):
+        for q in (label_of[(fy, int(number))], TOTAL):
+            cells[(category, q)][0] += float(value or 0)
+            cells[(category, q)][1] += int(key or 0)
+    first, last = quarters[0].first_month, min(quarters[-1].last_month, data_to)
+    by_quarter = grouped_values(engine, f, first, last, ("metric", "quarter"), metric_code)
+    for quarter, value, key in by_quarter[["quarter", "value", "value_key"]].itertuples(index=False, name=None):
+        cells[(TOTAL, quarter)] = [float(value), int(key)]
+    for label in labels:
+        cells.setdefault((TOTAL, label), [0.0, 0])
+    whole = grouped_values(engine, f, first, last, ("metric",), metric_code)
+    cells[(TOTAL, TOTAL)] = [float(whole["value"].sum()), sum_keys(whole["value_key"])]
+    frame = pd.DataFrame([(c, q, v, k % KEY_MODULUS) for (c, q), (v, k) in cells.items()],
+                         columns=["category", "quarter", "value", "value_key"])
+    return BreakdownView(metric_code, name, dimension, f, labels, frame, pd.DataFrame(), first, last, data_to, note)

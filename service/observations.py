@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from service.cache import cached
+from service.gate import People, view
 from warehouse import queries
 from warehouse.filters import Filters
 from warehouse.observation_queries import GROUP_COLUMNS, grouped_values
@@ -66,17 +67,17 @@ class ObservationTotals:
     first: str
     last: str
     data_to: str
-    frame: pd.DataFrame  # group columns (metric_code first unless placed), value
+    frame: pd.DataFrame  # group columns (metric_code first unless placed), value (people protected)
 
 
-@cached
+@view(People("frame"))
 def observation_totals(engine: Engine, f: Filters, group_by: tuple[str, ...] = ("metric",),
                        metric: str = "") -> ObservationTotals:
     """Values grouped as asked for the view's months (default: the latest financial year)."""
     data_to = queries.data_runs_to(engine)
     if not data_to:
         names = [GROUP_COLUMNS[w] for w in (group_by if "metric" in group_by else ("metric", *group_by))]
-        return ObservationTotals(f, group_by, metric, "", "", "", pd.DataFrame(columns=[*names, "value"]))
+        return ObservationTotals(f, group_by, metric, "", "", "", pd.DataFrame(columns=[*names, "value", "value_key"]))
     first, last = f.months(data_to)
     frame = grouped_values(engine, f, first, last, group_by, metric)
     return ObservationTotals(f, group_by, metric, first, last, data_to, frame)

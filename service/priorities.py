@@ -5,25 +5,26 @@ Values come from ``service.observations.observation_totals`` (the function behin
 from ``warehouse.queries.targets`` and the projection from ``analysis.projection``. Targets are
 annual; a month's share is a twelfth, a quarter's a quarter (pro rata), and the cumulative target
 grows evenly through the year. ``latest`` metrics (stocks) are compared as levels: each period shows
-the level at its last month with data, against the annual target level. For people metrics, small
-period counts are hidden as on every other surface (``analysis.disclosure``; see ``_protect``).
+the level at its last month with data, against the annual target level. Counts of people arrive
+published by the gate (``service.gate``, through ``observation_totals``): the year to date is its
+own published cell, and a hidden period stops the running total.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.disclosure import SUPPRESSED, suppress
+from analysis.disclosure import SUPPRESSED
 from analysis.fiscal import Quarter, fy_months, parse_period
 from analysis.progress import judge
 from analysis.projection import DEFAULT_LEVEL, Projection, project_year_end
 from charts.theme import format_value
 from service.cache import cached
 from service.observations import metric_info, observation_totals
-from settings import load_settings
 from warehouse import queries
 from warehouse.filters import Filters
 
@@ -91,10 +92,12 @@ def quarter_label(q: Quarter) -> str:
 
 def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.DataFrame | None,
                     annual: float | None, fy: str, data_to: str, grain: str, quarter: str = "",
-                    level: float = DEFAULT_LEVEL, threshold: int = 0) -> MetricProgress:
+                    level: float = DEFAULT_LEVEL, year_to_date: float | None = None) -> MetricProgress:
     """One metric's year: pure (no I/O), so the page, the PDF pack and the tests share it.
 
-    ``threshold``: for people metrics, period counts from 1 to it are hidden (see ``_protect``).
+    Values come published (``service.gate``): a hidden count of people is NaN. ``year_to_date``: the
+    published year-to-date cell (its own cell, not the sum of published months, which would differ
+    by their adjustments); without it the months are added up.
 
     ``monthly``: month, value for this metric within the year (months with no rows are absent).
     ``quarterly``: quarter ('2025/26 Q1'), value, needed for the quarter grain (latest metrics
@@ -124,19 +127,21 @@ def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.
         expected = annual
     else:
         values = [by_month.get(mo, 0.0) for mo in elapsed]
-        so_far = float(sum(values))
-        projection = project_year_end(values, "sum", 12, info["unit"] in COUNT_UNITS, level) if values else None
+        so_far = float(sum(values)) if year_to_date is None else float(year_to_date)
+        projection = project_year_end(values, "sum", 12, info["unit"] in COUNT_UNITS, level) \
+            if values and not any(math.isnan(v) for v in values) else None
         remaining = 12 - len(elapsed)
         expected = annual * len(elapsed) / 12 if annual is not None else None
-    status = judge(so_far, expected, bool(info["higher_is_better"]))
+    hidden = has_data and math.isnan(so_far)
+    status = "suppressed" if hidden else judge(so_far, expected, bool(info["higher_is_better"]))
+    if hidden or (latest and levels and any(math.isnan(v) for v in levels)):
+        projection = None  # a projection would hint at a hidden count
 
     anchor = last_month if latest else (elapsed[-1] if elapsed else "")
     periods, progress = _frames(months, by_month, quarterly, annual, grain, latest, anchor, projection, quarter)
-    hidden = False
-    if info["unit"] in PEOPLE_UNITS and threshold >= 1 and has_data:
-        periods, progress, hidden = _protect(periods, progress, so_far, latest, threshold)
-        if hidden:  # the year's own figure is small: no projection or status either (they would hint at it)
-            projection, status = None, "suppressed"
+    started = [bool(anchor) and first <= anchor for first in _first_months(months, grain)]
+    periods["suppressed"] = periods["value"].isna() & pd.Series(started, index=periods.index)
+    progress = _cumulative_with_hidden(progress, periods, latest, so_far, hidden)
     summary = describe(code, info, fy, so_far, annual, expected, projection, status, last_month, quarter, periods,
                        level, hidden)
     return MetricProgress(code, info["name"], info["unit"], info["aggregation"], bool(info["higher_is_better"]),
@@ -144,42 +149,31 @@ def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.
                           summary, headline(fy, info, so_far, annual, projection, last_month, hidden), hidden)
 
 
-def _protect(periods: pd.DataFrame, progress: pd.DataFrame, so_far: float, latest: bool,
-             threshold: int) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
-    """Disclosure control for a people metric's year: hide small period counts and what would reveal them.
+def _first_months(months: list[str], grain: str) -> list[str]:
+    return [months[3 * i] for i in range(4)] if grain == "quarter" else months
 
-    The periods and the year to date form one line (the periods add up to it), so
-    ``analysis.disclosure.suppress`` hides counts from 1 to ``threshold`` and, where one would be alone,
-    a second one. The cumulative line would give hidden periods away by difference, so it is not drawn
-    from the first hidden period until the latest one (which is the year to date). Levels (``latest``)
-    do not add up: each hidden level is simply not drawn. Returns the frames and whether the year to
-    date itself is hidden.
-    """
-    periods, progress = periods.copy(), progress.copy()
-    shown = periods[periods["value"].notna()]
-    part = shown.set_index("key")[["value"]]
-    if latest:
-        done = suppress(part, ["value"], threshold)
-        total_hidden = bool(len(done)) and bool(pd.isna(done["value"].iloc[-1]))
-    else:
-        part.loc[TOTAL] = so_far
-        done = suppress(part, ["value"], threshold, col_total_row=TOTAL)
-        total_hidden = bool(pd.isna(done.loc[TOTAL, "value"]))
-        done = done.drop(index=TOTAL)
-    hidden_keys = set(done.index[done["value"].isna()])
-    periods["suppressed"] = periods["key"].isin(hidden_keys)
-    periods.loc[periods["suppressed"], "value"] = None
-    if hidden_keys:
-        if latest or total_hidden:
-            progress.loc[progress["key"].isin(hidden_keys), "actual"] = None
-        if not latest:
-            positions = [i for i, k in enumerate(progress["key"]) if k in hidden_keys]
-            last_shown = len(shown) - 1
-            progress.loc[positions[0]: last_shown - 1, "actual"] = None
-    if total_hidden:
+
+def _cumulative_with_hidden(progress: pd.DataFrame, periods: pd.DataFrame, latest: bool, so_far: float,
+                            hidden: bool) -> pd.DataFrame:
+    """The progress line where some periods are hidden: a running total cannot pass a hidden period, so
+    the line stops there and only the published year to date is drawn at the last period with data."""
+    progress = progress.copy()
+    if hidden:
         progress["actual"] = None
-        progress[["projected", "low", "high"]] = None
-    return periods, progress, total_hidden
+        return progress
+    gaps = [i for i, h in enumerate(periods["suppressed"]) if h]
+    if not gaps:
+        return progress
+    if latest:
+        progress.loc[gaps, "actual"] = None
+        return progress
+    started = [i for i, (v, h) in enumerate(zip(periods["value"], periods["suppressed"], strict=True))
+               if h or not pd.isna(v)]
+    last = started[-1] if started else None
+    progress.loc[gaps[0]:, "actual"] = None
+    if last is not None and last >= gaps[0]:
+        progress.loc[last, "actual"] = so_far
+    return progress
 
 
 def headline(fy: str, info: dict, so_far: float, annual: float | None, projection: Projection | None,
@@ -335,12 +329,15 @@ def priority_view(engine: Engine, f: Filters, grain: str = "month") -> PriorityV
     year = Filters(fy=fy, area=f.area, priority=f.priority, stream=f.stream, project=f.project)
     monthly = observation_totals(engine, year, ("metric", "month")).frame
     quarterly = observation_totals(engine, year, ("metric", "quarter")).frame if grain == "quarter" else None
+    to_date = observation_totals(engine, Filters(month_from=fy_months(fy)[0], month_to=min(fy_months(fy)[-1], data_to),
+                                                 area=f.area, priority=f.priority, stream=f.stream, project=f.project),
+                                 ("metric",)).frame
+    ytd = dict(zip(to_date["metric_code"], to_date["value"].astype(float), strict=True))
     info = metric_info(engine)
     targets = queries.targets(engine, f, fy)
     annual = dict(zip(targets["metric_code"], targets["target_value"].astype(float), strict=True))
     months = fy_months(fy)
     elapsed = len([mo for mo in months if mo <= data_to])
-    threshold = load_settings().suppression_threshold
     sections, without = [], []
     for pri in queries.priorities(engine).itertuples(index=False):
         if f.priority and pri.priority_code != f.priority:
@@ -351,7 +348,7 @@ def priority_view(engine: Engine, f: Filters, grain: str = "month") -> PriorityV
             mine = monthly[monthly["metric_code"] == code]
             q = None if quarterly is None else quarterly[quarterly["metric_code"] == code]
             mp = metric_progress(code, row, mine, q, annual.get(code), fy, data_to, grain,
-                                 f.quarter if f.fy else "", threshold=threshold)
+                                 f.quarter if f.fy else "", year_to_date=ytd.get(code) if code in ytd else None)
             if not mp.has_data and mp.annual_target is None:
                 without.append(row["name"])
                 continue

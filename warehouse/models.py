@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -191,11 +192,11 @@ class ObservationMonthly(Base):
 
     __tablename__ = "observation_monthly"
     __table_args__ = (
-        # Covering: the pages' reads are answered from the index alone (migration 0005).
+        # Covering: the pages' reads are answered from the index alone (migrations 0005, 0006).
         Index("ix_obs_monthly_cover", "metric_code", "period", "project_code", "area_code", "financial_year",
-              "quarter", "value"),
+              "quarter", "value", "cell_key"),
         Index("ix_obs_monthly_area", "area_code", "metric_code", "period", "project_code", "financial_year",
-              "quarter", "value"),
+              "quarter", "value", "cell_key"),
         Index("ix_obs_monthly_project", "project_code", "period"),
     )
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
@@ -206,6 +207,8 @@ class ObservationMonthly(Base):
     quarter: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     row_count: Mapped[int] = mapped_column(Integer)
+    # Disclosure control's record key (analysis.disclosure): summed into every published cell's key.
+    cell_key: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ObservationBreakdown(Base):
@@ -224,6 +227,20 @@ class ObservationBreakdown(Base):
     dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
     category: Mapped[str] = mapped_column(String(12), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
+    cell_key: Mapped[int] = mapped_column(BigInteger, default=0)  # as ObservationMonthly.cell_key
+
+
+class DisclosureKey(Base):
+    """A fixed secret-keyed number per code (month, project, area, metric, category...).
+
+    Summary refreshes mix these in SQL into each summary row's ``cell_key``; they are HMACs of the
+    code under ``DISCLOSURE_KEY`` (``analysis.disclosure.record_key``), kept here so SQL can use them.
+    """
+
+    __tablename__ = "disclosure_key"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
 
 
 class LoadBatch(Base):

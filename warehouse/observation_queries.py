@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, String, and_, case, cast, func, literal_column, select
 
+from analysis.disclosure import KEY_MODULUS
 from warehouse import models as m
 from warehouse.filters import Filters
 from warehouse.queries import OM, PRJ, scope_conditions
@@ -63,7 +64,8 @@ def grouped_values(engine: Engine, f: Filters, first: str, last: str, group_by: 
     ``group_by``: words from GROUP_COLUMNS; ``metric`` is always a grouping (values of different
     metrics are never added together) and is put first when not named. Columns: the group columns
     in that order (metric_code, month, quarter like ``2024/25 Q1``, financial_year, area_code,
-    project_code, priority_code), then ``value``. Sorted by the group columns.
+    project_code, priority_code), then ``value`` and ``value_key`` (the disclosure cell key of the rows
+    counted in ``value``, see ``analysis.disclosure``). Sorted by the group columns.
     """
     words = list(dict.fromkeys(group_by))
     if "metric" not in words:
@@ -87,25 +89,26 @@ def grouped_values(engine: Engine, f: Filters, first: str, last: str, group_by: 
     partition = [_dimension(w) for w in words]
     monthly = (
         select(*dims, OM.c.period.label("period_"), func.sum(OM.c.value).label("value_"),
+               func.sum(OM.c.cell_key).label("key_"),
                func.max(OM.c.period).over(partition_by=partition).label("last_period_"))
         .select_from(source)
         .where(*conds)
         .group_by(*partition, OM.c.period)
         .subquery("monthly")
     )
-    keep = case(
-        (and_(MET.c.aggregation == "latest", monthly.c.period_ != monthly.c.last_period_), None),
-        else_=monthly.c.value_,
-    )
+    not_counted = and_(MET.c.aggregation == "latest", monthly.c.period_ != monthly.c.last_period_)
+    keep = case((not_counted, None), else_=monthly.c.value_)
+    keep_key = case((not_counted, None), else_=monthly.c.key_)
     out_cols = [monthly.c[n] for n in names]
     stmt = (
-        select(*out_cols, func.sum(keep))
+        select(*out_cols, func.sum(keep), func.sum(keep_key))
         .select_from(monthly.join(MET, MET.c.metric_code == monthly.c.metric_code))
         .group_by(*out_cols)
         .order_by(*out_cols)
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=[*names, "value"])
+    frame = pd.DataFrame(rows, columns=[*names, "value", "value_key"])
     frame["value"] = frame["value"].astype(float)
+    frame["value_key"] = frame["value_key"].fillna(0).astype("int64") % KEY_MODULUS
     return frame

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, Select, func, select
 
+from analysis.disclosure import KEY_MODULUS
 from warehouse import models as m
 from warehouse.filters import Filters
 
@@ -107,8 +108,8 @@ def monthly_totals(engine: Engine, f: Filters, first: str = "", last: str = "",
                    by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Sum of values per metric and month within the slicers.
 
-    Columns: metric_code, period, financial_year, quarter, [by...], value. ``by`` may hold
-    project_code and/or area_code.
+    Columns: metric_code, period, financial_year, quarter, [by...], value, value_key (the disclosure
+    cell key of each row, ``analysis.disclosure``). ``by`` may hold project_code and/or area_code.
     """
     extra = [OM.c[c] for c in by]
     conds = scope_conditions(engine, f)
@@ -118,12 +119,14 @@ def monthly_totals(engine: Engine, f: Filters, first: str = "", last: str = "",
         conds.append(OM.c.period <= last)
     stmt = (
         select(OM.c.metric_code, OM.c.period, func.min(OM.c.financial_year), func.min(OM.c.quarter), *extra,
-               func.sum(OM.c.value))
+               func.sum(OM.c.value), func.sum(OM.c.cell_key))
         .where(*conds)
         .group_by(OM.c.metric_code, OM.c.period, *extra)
         .order_by(OM.c.metric_code, OM.c.period)
     )
-    return _frame(engine, stmt, ["metric_code", "period", "financial_year", "quarter", *by, "value"])
+    frame = _frame(engine, stmt, ["metric_code", "period", "financial_year", "quarter", *by, "value", "value_key"])
+    frame["value_key"] = frame["value_key"].fillna(0).astype("int64") % KEY_MODULUS
+    return frame
 
 
 def targets(engine: Engine, f: Filters, financial_year: str | None = None) -> pd.DataFrame:

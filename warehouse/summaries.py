@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, Select, and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import Connection, Select, String, and_, case, cast, delete, func, insert, literal, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from analysis.fiscal import Quarter, parse_period
-from warehouse.models import Observation, ObservationBreakdown, ObservationMonthly
+from analysis.disclosure import KEY_MODULUS, record_key
+from analysis.fiscal import Quarter, months_between, parse_period
+from warehouse.models import Area, DisclosureKey, Metric, Observation, ObservationBreakdown, ObservationMonthly
 
 SPLIT_DIMENSIONS = ("age_band", "sex", "ethnicity")
 
@@ -48,21 +49,87 @@ def refresh_observation_summaries_for(
         _refresh_group(conn, [p for p, _f, _l in group], min(f for _p, f, _l in group), max(t for _p, _f, t in group))
 
 
+def rebuild_all_observation_summaries(conn: Connection) -> None:
+    """Rebuild every summary row (used when the summaries' shape changes, e.g. by a migration)."""
+    o = Observation.__table__
+    ranges = {p: (lo, hi) for p, lo, hi in conn.execute(
+        select(o.c.project_code, func.min(o.c.period), func.max(o.c.period)).group_by(o.c.project_code))}
+    if ranges:
+        refresh_observation_summaries_for(conn, ranges)
+
+
+# Keys are mixed in SQL with integer arithmetic that stays inside 64 bits on both databases: every
+# code key is below this prime, so each product of two is below 2**62.
+_PRIME = 2_147_483_647
+_KEYS = DisclosureKey.__table__
+
+
+def ensure_code_keys(conn: Connection, wanted: Mapping[str, set[str]]) -> None:
+    """Store the secret-keyed number of every (kind, code) not yet in ``disclosure_key``."""
+    from settings import load_settings
+
+    secret = load_settings().disclosure_key.encode()
+    missing = []
+    for kind, codes in wanted.items():
+        have = set(conn.scalars(select(_KEYS.c.code).where(_KEYS.c.kind == kind)))
+        missing += [{"kind": kind, "code": code, "key": 1 + record_key(secret, kind, code) * 2039 % (_PRIME - 1)}
+                    for code in sorted(codes - have)]
+    if missing:
+        conn.execute(insert(_KEYS), missing)
+
+
+def _code_key(kind: str, column: ColumnElement) -> ColumnElement:
+    """The stored key of ``column``'s code, as a scalar subquery."""
+    return (select(_KEYS.c.key).where(_KEYS.c.kind == kind, _KEYS.c.code == column)
+            .scalar_subquery())
+
+
+def _mix(*keys: ColumnElement) -> ColumnElement:
+    """One record key in [0, KEY_MODULUS) from its codes' keys: a product modulo a prime (so that
+    records sharing some codes get unrelated keys), plus the sum, reduced to the key range."""
+    acc = keys[0]
+    for key in keys[1:]:
+        acc = (acc * key) % _PRIME
+    return (acc + sum(keys[1:], keys[0])) % KEY_MODULUS
+
+
+def _wanted_codes(conn: Connection, projects: list[str], first: str, last: str) -> dict[str, set[str]]:
+    lo, hi = Quarter.of(parse_period(first)), Quarter.of(parse_period(last))
+    months = months_between(lo.first_month, hi.last_month)
+    return {
+        "period": set(months),
+        "fy": {Quarter.of(parse_period(mo)).fy for mo in months},
+        "quarter": {"1", "2", "3", "4"},
+        "project": set(projects),
+        "area": set(conn.scalars(select(Area.area_code))),
+        "metric": set(conn.scalars(select(Metric.metric_code))),
+    }
+
+
 def _refresh_group(conn: Connection, projects: list[str], first: str, last: str) -> None:
     o = Observation.__table__
     mon = ObservationMonthly.__table__
+    ensure_code_keys(conn, _wanted_codes(conn, projects, first, last))
     conn.execute(delete(mon).where(mon.c.project_code.in_(projects), mon.c.period.between(first, last)))
-    monthly = (
+    grouped = (
         select(
             o.c.period, o.c.project_code, o.c.area_code, o.c.metric_code,
-            func.min(o.c.financial_year), func.min(o.c.quarter), func.sum(o.c.value), func.count(),
+            func.min(o.c.financial_year).label("financial_year"), func.min(o.c.quarter).label("quarter"),
+            func.sum(o.c.value).label("value"), func.count().label("row_count"),
         )
         .where(o.c.project_code.in_(projects), o.c.period.between(first, last))
         .group_by(o.c.period, o.c.project_code, o.c.area_code, o.c.metric_code)
+        .subquery("grouped")
     )
+    g = grouped.c
+    key = _mix(_code_key("period", g.period), _code_key("project", g.project_code),
+               _code_key("area", g.area_code), _code_key("metric", g.metric_code))
+    monthly = select(g.period, g.project_code, g.area_code, g.metric_code, g.financial_year, g.quarter, g.value,
+                     g.row_count, key)
     conn.execute(
         insert(mon).from_select(
-            ["period", "project_code", "area_code", "metric_code", "financial_year", "quarter", "value", "row_count"],
+            ["period", "project_code", "area_code", "metric_code", "financial_year", "quarter", "value", "row_count",
+             "cell_key"],
             monthly,
         )
     )
@@ -78,15 +145,24 @@ def _refresh_group(conn: Connection, projects: list[str], first: str, last: str)
         )
     )
     in_range = and_(o.c.project_code.in_(projects), o.c.period.between(lo.first_month, hi.last_month))
+    breakdown, cells = _breakdown_rows(conn, in_range)
+    ensure_code_keys(conn, {"category": {f"{dim}:{cat}" for dim, cat in cells}})
+    r = breakdown.subquery("rows").c
+    key = _mix(_code_key("fy", r.financial_year), _code_key("quarter", cast(r.quarter, String)),
+               _code_key("project", r.project_code), _code_key("area", r.area_code),
+               _code_key("metric", r.metric_code),
+               _code_key("category", r.dimension + literal(":") + r.category))
     conn.execute(
         insert(brk).from_select(
-            ["financial_year", "quarter", "project_code", "area_code", "metric_code", "dimension", "category", "value"],
-            _breakdown_rows(conn, in_range),
+            ["financial_year", "quarter", "project_code", "area_code", "metric_code", "dimension", "category", "value",
+             "cell_key"],
+            select(r.financial_year, r.quarter, r.project_code, r.area_code, r.metric_code, r.dimension,
+                   r.category, r.value, key),
         )
     )
 
 
-def _breakdown_rows(conn: Connection, in_range: ColumnElement[bool]) -> Select:
+def _breakdown_rows(conn: Connection, in_range: ColumnElement[bool]) -> tuple[Select, list[tuple[str, str]]]:
     """Quarter x category sums for the three split dimensions, from one pass over the observations.
 
     Equivalent to one ``GROUP BY financial_year, quarter, project, area, metric, <dimension>`` per
@@ -99,7 +175,9 @@ def _breakdown_rows(conn: Connection, in_range: ColumnElement[bool]) -> Select:
     present = conn.execute(select(*[o.c[dim] for dim in SPLIT_DIMENSIONS]).where(in_range).distinct()).all()
     cells = [(dim, category) for i, dim in enumerate(SPLIT_DIMENSIONS) for category in sorted({r[i] for r in present})]
     if not cells:
-        return select(*[literal(None)] * 8).where(literal(False))
+        empty = ["financial_year", "quarter", "project_code", "area_code", "metric_code", "dimension", "category",
+                 "value"]
+        return select(*[literal(None).label(n) for n in empty]).where(literal(False)), cells
     keys = (o.c.project_code, o.c.area_code, o.c.metric_code)
     monthly = (
         select(
@@ -127,4 +205,4 @@ def _breakdown_rows(conn: Connection, in_range: ColumnElement[bool]) -> Select:
             literal(dim).label("dimension"), literal(cat).label("category"), q[f"c{i}"].label("value"),
         ).where(q[f"c{i}"].is_not(None))
         for i, (dim, cat) in enumerate(cells)
-    ])
+    ]), cells

@@ -32,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     for args in (["init"], ["load", str(ROOT / "data" / "sample" / "areas.csv")]):  # not empty: no demo load
         subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
-    env.update(APP_ENV="production", SECRET_KEY="s" * 48, PORT=str(port), HOST="127.0.0.1",
+    env.update(APP_ENV="production", SECRET_KEY="s" * 48, DISCLOSURE_KEY="d" * 48, PORT=str(port), HOST="127.0.0.1",
                DASHBOARD_USERS=f"manager:{generate_password_hash(PASSWORD)}")
     proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -1,0 +1,112 @@
+"""The one gate every figure passes on its way out of the service layer: caching and disclosure control.
+
+A view is a function ``(engine, *args) -> result`` that computes exact figures (a warehouse query plus
+``analysis`` functions) and returns a frozen dataclass. It declares which of its columns count
+people with :class:`People`; :func:`view` wraps it so that what every caller receives (pages,
+callbacks, the API, CSV/XLSX exports, snapshots, the PDF board pack) has those columns protected by
+``analysis.disclosure.protect`` and their cell keys removed, then caches that protected result per
+data version. The exact figures never leave the wrapper, and never reach the cache.
+
+Figures derived from a count of people (a share of target, a change on last year, a status, a rate)
+must be worked out from the *protected* count, or they would give the exact one away: a view passes
+``derive`` for that, which the gate calls after protection.
+
+The threshold and the disclosure key are read here, once, from settings and passed down:
+``analysis`` never reads them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from analysis.disclosure import protect
+from service.cache import cached
+from settings import load_settings
+from warehouse import queries
+
+T = TypeVar("T")
+PEOPLE_UNIT = "people"
+VIEWS: list[Callable[..., Any]] = []  # every gated view, for the tests that enumerate them
+
+
+@dataclass(frozen=True)
+class People:
+    """A column of a view's frame that counts people, and the column holding its cell keys.
+
+    ``frame``: the result's field holding the frame. ``metric``: the column naming each row's metric,
+    so only rows of people metrics are protected (hours and pounds stay exact); None when every row
+    counts people.
+    """
+
+    frame: str
+    value: str = "value"
+    key: str = "value_key"
+    metric: str | None = "metric_code"
+
+
+def threshold() -> int:
+    """The suppression threshold in force (SUPPRESSION_THRESHOLD), read in this one place."""
+    return load_settings().suppression_threshold
+
+
+@cached
+def people_metric_codes(engine: Engine) -> frozenset[str]:
+    """Codes of the metrics counted in people (unit ``people`` in metrics.csv)."""
+    info = queries.metrics(engine)
+    return frozenset(info.loc[info["unit"] == PEOPLE_UNIT, "metric_code"])
+
+
+def protect_frame(frame: pd.DataFrame, columns: list[People] | tuple[People, ...], people_codes: frozenset[str],
+                  limit: int) -> pd.DataFrame:
+    """``frame`` with each declared people column protected and its key column gone."""
+    out = frame
+    for col in columns:
+        if col.key not in out.columns:
+            raise KeyError(f"people column {col.value!r} has no key column {col.key!r}")
+        rows = None if col.metric is None else out[col.metric].isin(people_codes).to_numpy()
+        out = protect(out, col.value, col.key, limit, rows)
+    return out
+
+
+def protect_result(engine: Engine, result: T, people: tuple[People, ...], limit: int) -> T:
+    """The result with every declared people column protected (frames are replaced, never edited)."""
+    codes = people_metric_codes(engine)
+    by_frame: dict[str, list[People]] = {}
+    for col in people:
+        by_frame.setdefault(col.frame, []).append(col)
+    changes = {}
+    for name, cols in by_frame.items():
+        frame = getattr(result, name)
+        changes[name] = protect_frame(frame, cols, codes, limit) if isinstance(frame, pd.DataFrame) else frame
+    return dataclasses.replace(result, **changes)  # type: ignore[type-var]
+
+
+def view(*people: People, derive: Callable[[Any, int], Any] | None = None) -> Callable[[Callable[..., T]],
+                                                                                        Callable[..., T]]:
+    """Make ``fn`` a gated, cached view. ``derive(result, threshold)`` completes figures computed
+    from protected counts."""
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(fn)
+        def protected(engine: Engine, *args: Any, limit: int, **kwargs: Any) -> T:
+            result = protect_result(engine, fn(engine, *args, **kwargs), people, limit)
+            return derive(result, limit) if derive is not None else result
+
+        stored = cached(protected)
+
+        @functools.wraps(fn)
+        def wrapper(engine: Engine, *args: Any, **kwargs: Any) -> T:
+            return stored(engine, *args, limit=threshold(), **kwargs)
+
+        wrapper.people = people  # type: ignore[attr-defined]
+        VIEWS.append(wrapper)
+        return wrapper
+
+    return decorate
