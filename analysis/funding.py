@@ -21,6 +21,7 @@ from datetime import date
 
 import pandas as pd
 
+from analysis.disclosure import sum_keys
 from analysis.fiscal import Quarter, parse_fy
 from analysis.numbers import finite_or_none
 from analysis.progress import judge
@@ -333,7 +334,9 @@ def delivery_summary(kpis: pd.DataFrame) -> dict[str, object]:
 def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
     """``delivery_summary`` of kpi rows as dicts (``analysis.progress.KpiPeriod.rows``): the projects
     grid judges hundreds of projects, and a DataFrame per project would cost more than the sums."""
-    with_target = [row for row in rows if (finite_or_none(row["target"]) or 0.0) > 0]
+    # A hidden (suppressed) count has no share: delivery is judged on the published figures only.
+    with_target = [row for row in rows if (finite_or_none(row["target"]) or 0.0) > 0
+                   and finite_or_none(row["value"]) is not None]
     if not with_target:
         return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0}
     shares = [float(row["value"]) / float(row["target"]) for row in with_target]
@@ -358,14 +361,19 @@ def yearly_values(monthly: pd.DataFrame, metric_info: pd.DataFrame) -> pd.DataFr
     ``monthly``: metric_code, period, financial_year, value. Columns out: metric_code, financial_year,
     value, months (months reported).
     """
-    cols = ["metric_code", "financial_year", "value", "months"]
+    keyed = "value_key" in monthly.columns
+    cols = ["metric_code", "financial_year", "value", "months", *(["value_key"] if keyed else [])]
     if monthly.empty:
         return pd.DataFrame(columns=cols)
     latest = set(metric_info.loc[metric_info["aggregation"] == "latest", "metric_code"])
-    by_month = monthly.groupby(["metric_code", "financial_year", "period"], as_index=False)["value"].sum()
+    sums = ["value", "value_key"] if keyed else ["value"]
+    by_month = monthly.groupby(["metric_code", "financial_year", "period"], as_index=False)[sums].sum()
     rows = []
     for (metric, fy), grp in by_month.groupby(["metric_code", "financial_year"]):
         grp = grp.sort_values("period")
-        value = float(grp["value"].iloc[-1]) if metric in latest else float(grp["value"].sum())
-        rows.append({"metric_code": metric, "financial_year": fy, "value": value, "months": len(grp)})
+        chosen = grp.iloc[[-1]] if metric in latest else grp
+        row = {"metric_code": metric, "financial_year": fy, "value": float(chosen["value"].sum()), "months": len(grp)}
+        if keyed:  # the disclosure cell key of the rows counted (analysis.disclosure)
+            row["value_key"] = sum_keys(chosen["value_key"])
+        rows.append(row)
     return pd.DataFrame(rows, columns=cols)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -75,8 +76,20 @@ def protect_frame(frame: pd.DataFrame, columns: list[People] | tuple[People, ...
     return out
 
 
+def publish_kpis(engine: Engine, table: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """``analysis.progress.kpi_table`` rows (with their key columns) as published: counts of people
+    protected, then share, status and change worked out from the published counts."""
+    from analysis.progress import derive_kpis
+
+    cols = [People("", "value", "value_key"), People("", "previous", "previous_key"),
+            People("", "total_since_2019", "total_key")]
+    return derive_kpis(protect_frame(table, cols, people_metric_codes(engine), limit), limit)
+
+
 def protect_result(engine: Engine, result: T, people: tuple[People, ...], limit: int) -> T:
     """The result with every declared people column protected (frames are replaced, never edited)."""
+    if not people or result is None:
+        return result
     codes = people_metric_codes(engine)
     by_frame: dict[str, list[People]] = {}
     for col in people:
@@ -94,8 +107,12 @@ def view(*people: People, derive: Callable[[Any, int], Any] | None = None) -> Ca
     from protected counts."""
 
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        wants_limit = "limit" in inspect.signature(fn).parameters
+
         @functools.wraps(fn)
         def protected(engine: Engine, *args: Any, limit: int, **kwargs: Any) -> T:
+            if wants_limit:  # a view that publishes through publish_kpis itself needs the threshold
+                kwargs["limit"] = limit
             result = protect_result(engine, fn(engine, *args, **kwargs), people, limit)
             return derive(result, limit) if derive is not None else result
 

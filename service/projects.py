@@ -24,8 +24,8 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import fy_months
 from analysis.funding import delivery_of_rows, delivery_summary, totals_by_project, yearly_values
-from analysis.progress import KpiPeriod, by_key_and_metric, kpi_table
-from service.cache import cached
+from analysis.progress import KPI_COLUMNS, KpiPeriod, by_key_and_metric, kpi_table
+from service.gate import People, publish_kpis, view
 from service.returns import returns_view
 from warehouse import finance_queries, project_queries, queries
 from warehouse.filters import Filters
@@ -72,7 +72,7 @@ def _view_monthly(engine: Engine, f: Filters, data_to: str) -> pd.DataFrame:
     return queries.monthly_totals(engine, _time_only(f), first=first, last=last, by=("project_code",))
 
 
-def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str) -> dict[str, dict]:
+def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str, limit: int) -> dict[str, dict]:
     """delivery_summary per project with a project target for the view's year.
 
     One split of ``_view_monthly`` for the whole grid, then ``KpiPeriod.rows``
@@ -85,11 +85,16 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str) 
     targets = _targets_by_project(project_queries.project_targets(engine, fy), codes)
     view = KpiPeriod(first, last, data_to, fy_months(fy))
     months = by_key_and_metric(_view_monthly(engine, f, data_to), "project_code")
-    out = {}
+    rows = []
     for code, annual in targets.items():
         mine = [metric for metric in metrics if metric.metric_code in annual]
-        out[code] = delivery_of_rows(view.rows(months.get(code, {}), mine, annual))
-    return out
+        rows += [{**row, "project_code": code} for row in view.rows(months.get(code, {}), mine, annual)]
+    if not rows:
+        return {}
+    # One published table for the whole grid: each project's counts of people through the gate.
+    published = publish_kpis(engine, pd.DataFrame(rows), limit)
+    return {code: delivery_of_rows(group.to_dict("records"))
+            for code, group in published.groupby("project_code", sort=False)}
 
 
 def _returns_summary(returns: pd.DataFrame, codes: Collection[str]) -> dict[str, dict]:
@@ -119,8 +124,8 @@ def _returns_summary(returns: pd.DataFrame, codes: Collection[str]) -> dict[str,
     return out
 
 
-@cached
-def projects_table(engine: Engine, f: Filters) -> pd.DataFrame:
+@view()
+def projects_table(engine: Engine, f: Filters, limit: int = 0) -> pd.DataFrame:
     """One row per project within the slicers (GRID_COLUMNS), for the view's financial year."""
     scope = queries.project_scope(engine, f)
     if scope.empty:
@@ -142,7 +147,7 @@ def projects_table(engine: Engine, f: Filters) -> pd.DataFrame:
         grants = totals_by_project(finance_queries.project_grants(engine, f, fy), "awarded_gbp")
         spend = totals_by_project(finance_queries.project_spend(engine, f, fy), "spend_gbp")
         # Delivery against project targets for the view's period.
-        for code, delivery in _delivery(engine, f, rows, data_to).items():
+        for code, delivery in _delivery(engine, f, rows, data_to, limit).items():
             rows[code].update(delivery)
         for code, row in rows.items():
             grant = float(grants.get(code, 0.0))
@@ -182,8 +187,8 @@ class ProjectView:
     delivery: dict = field(default_factory=dict)
 
 
-@cached
-def project_view(engine: Engine, code: str, f: Filters) -> ProjectView | None:
+@view(People("monthly"), People("yearly"))
+def project_view(engine: Engine, code: str, f: Filters, limit: int = 0) -> ProjectView | None:
     """One project for the view's period; None when no project has this code."""
     detail = project_queries.project_detail(engine, code)
     if detail.empty:
@@ -193,7 +198,7 @@ def project_view(engine: Engine, code: str, f: Filters) -> ProjectView | None:
     metric_codes = project_queries.project_metric_codes(engine, code)
     info = queries.metrics(engine)
     info = info[info["metric_code"].isin(metric_codes)].reset_index(drop=True)
-    monthly = queries.monthly_totals(engine, only)[["metric_code", "period", "financial_year", "value"]]
+    monthly = queries.monthly_totals(engine, only)[["metric_code", "period", "financial_year", "value", "value_key"]]
     targets = project_queries.project_targets(engine, code=code)
     yearly = yearly_values(monthly, info).merge(targets[["metric_code", "financial_year", "target_value"]],
                                                 on=["metric_code", "financial_year"], how="outer")
@@ -205,7 +210,8 @@ def project_view(engine: Engine, code: str, f: Filters) -> ProjectView | None:
         first, last = only.months(data_to)
         fy = only.year(data_to)
         year_targets = targets[targets["financial_year"] == fy][["metric_code", "target_value"]]
-        kpis = kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy))
+        kpis = publish_kpis(engine, kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy)),
+                            limit)[KPI_COLUMNS]
         delivery = delivery_summary(kpis[kpis["metric_code"].isin(year_targets["metric_code"])])
     grants = finance_queries.project_grants(engine, only)[["funding_stream", "financial_year", "awarded_gbp"]]
     spend = finance_queries.project_spend(engine, only)[["financial_year", "quarter", "spend_gbp"]]
