@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,11 +32,13 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from analysis.disclosure import SUPPRESSED, footnote, suppress
+from analysis.disclosure import SUPPRESSED, footnote
 from analysis.fiscal import Quarter, add_months, fy_months, months_between
 from analysis.numbers import finite_or_none
-from analysis.progress import AT_RISK, ON_TRACK, SINCE, kpi_table
+from analysis.progress import AT_RISK, ON_TRACK, SINCE
 from analysis.returns import DUE_DAYS, return_status
+from service.kpis import kpi_view
+from service.observations import observation_totals
 from warehouse import queries, reporting_models
 from warehouse.filters import Filters
 
@@ -152,12 +154,11 @@ def section(key: str, title: str, description: str, columns: list[dict], rows: l
     return out
 
 
-def _controlled(table: pd.DataFrame, cols: Sequence[str], threshold: int, **totals: Any) -> pd.DataFrame:
-    """``analysis.disclosure.suppress`` with hidden cells turned into "[c]" (object columns)."""
-    out = suppress(table, cols, threshold, **totals)
-    for col in [*cols, *([totals["row_total_col"]] if totals.get("row_total_col") else [])]:
-        out[col] = [SUPPRESSED if pd.isna(v) else float(v) for v in out[col]]
-    return out.astype({c: object for c in cols})
+def _published(value: Any) -> Any:
+    """A published count as frozen: "[c]" where disclosure control hid it, else a float (None stays None)."""
+    if value is None:
+        return None
+    return SUPPRESSED if pd.isna(value) else float(value)
 
 
 def _people(info: pd.DataFrame) -> set[str]:
@@ -177,69 +178,49 @@ KPI_COLUMNS = [
 ]
 
 
-def kpi_section(key: str, title: str, description: str, table: pd.DataFrame, threshold: int) -> dict:
-    """The KPI table with people counts controlled; share and change hide with the count they reveal."""
+def kpi_section(key: str, title: str, description: str, table: pd.DataFrame) -> dict:
+    """The published KPI table (``service.kpis.kpi_view``): a hidden count hides its share and change."""
     rows = []
     for r in table.to_dict("records"):
         share, change = finite_or_none(r["share"]), finite_or_none(r["change_pct"])
-        rows.append({
+        people = r["unit"] == "people"
+        count = (lambda v: _published(v)) if people else finite_or_none  # noqa: E731
+        row = {
             "priority_code": r["priority_code"] or "", "metric_code": r["metric_code"], "name": r["name"],
-            "unit": r["unit"], "value": finite_or_none(r["value"]), "target": finite_or_none(r["target"]),
+            "unit": r["unit"], "value": count(r["value"]), "target": finite_or_none(r["target"]),
             "share_pct": None if share is None else share * 100.0, "expected": finite_or_none(r["expected"]),
-            "status": r["status"], "previous": finite_or_none(r["previous"]), "change_pct": change,
-            "total_since_2019": finite_or_none(r["total_since_2019"]),
-        })
-    counts = ["value", "previous", "total_since_2019"]
-    people = [i for i, row in enumerate(rows) if row["unit"] == "people"]
-    if people:
-        frame = pd.DataFrame([{c: rows[i][c] for c in counts} for i in people], index=people)
-        missing = frame.isna()
-        controlled = _controlled(frame.fillna(0.0), counts, threshold)
-        for i in people:
-            for c in counts:
-                rows[i][c] = None if missing.at[i, c] else controlled.at[i, c]
-            if rows[i]["value"] == SUPPRESSED:
-                rows[i]["share_pct"] = SUPPRESSED if rows[i]["share_pct"] is not None else None
-                rows[i]["change_pct"] = SUPPRESSED if rows[i]["change_pct"] is not None else None
-            if rows[i]["previous"] == SUPPRESSED and rows[i]["change_pct"] is not None:
-                rows[i]["change_pct"] = SUPPRESSED
+            "status": r["status"], "previous": None if r["previous"] is None else count(r["previous"]),
+            "change_pct": change, "total_since_2019": count(r["total_since_2019"]),
+        }
+        if row["value"] == SUPPRESSED:
+            row["share_pct"] = SUPPRESSED if finite_or_none(r["target"]) else None
+            row["change_pct"] = SUPPRESSED if row["previous"] is not None else None
+        elif row["previous"] == SUPPRESSED:
+            row["change_pct"] = SUPPRESSED
+        rows.append(row)
     return section(key, title, description, KPI_COLUMNS, rows, people=True)
 
 
-def monthly_section(monthly: pd.DataFrame, info: pd.DataFrame, months: list[str], threshold: int) -> dict:
-    """Each metric by month over the financial year to date, with the year-to-date figure."""
+def monthly_section(monthly: pd.DataFrame, ytd: pd.DataFrame, info: pd.DataFrame, months: list[str]) -> dict:
+    """Each measure by month over the financial year to date, with the year-to-date figure.
+
+    ``monthly`` (metric_code, period, value) and ``ytd`` (metric_code, value) come published by the
+    gate: the year to date is its own cell, not the sum of the published months.
+    """
     have = monthly[monthly["period"].isin(months)]
-    grid = have.pivot_table(index="metric_code", columns="period", values="value", aggfunc="sum")
+    by_cell = {(c, p): v for c, p, v in zip(have["metric_code"], have["period"], have["value"], strict=True)}
+    to_date = dict(zip(ytd["metric_code"], ytd["value"], strict=True))
+    reported = set(have["metric_code"])
     rows = []
     for m in info.itertuples(index=False):
         row: dict[str, Any] = {"priority_code": m.priority_code or "", "metric_code": m.metric_code,
                                "name": m.name, "unit": m.unit}
-        if m.metric_code in grid.index:
-            values = [float(grid.at[m.metric_code, p]) if p in grid.columns and not pd.isna(
-                grid.at[m.metric_code, p]) else 0.0 for p in months]
-            reported = [p for p in months if p in grid.columns and not pd.isna(grid.at[m.metric_code, p])]
-            if m.aggregation == "latest":
-                total = float(grid.at[m.metric_code, reported[-1]]) if reported else 0.0
-            else:
-                total = sum(values)
-            row.update(dict(zip(months, values, strict=True)), total=total)
+        if m.metric_code in reported:
+            row.update({p: _published(by_cell.get((m.metric_code, p), 0.0)) for p in months},
+                       total=_published(to_date.get(m.metric_code, 0.0)))
         else:
             row.update({p: None for p in months}, total=None)
         rows.append(row)
-    people = _people(info)
-    by_code = {r["metric_code"]: r for r in rows}
-    for aggregation in ("sum", "latest"):
-        codes = [c for c in info.loc[info["aggregation"] == aggregation, "metric_code"]
-                 if c in people and by_code[c]["total"] is not None]
-        if not codes:
-            continue
-        frame = pd.DataFrame([{p: by_code[c][p] for p in [*months, "total"]} for c in codes], index=codes)
-        if aggregation == "sum":  # each row's months add up to its total: a published line
-            controlled = _controlled(frame, months, threshold, row_total_col="total")
-        else:  # a stock's total is its last month, not a sum: the same number, hidden alike
-            controlled = _controlled(frame, [*months, "total"], threshold)
-        for c in codes:
-            by_code[c].update({p: controlled.at[c, p] for p in [*months, "total"]})
     cols = [column("priority_code", "Priority"), column("metric_code", "Code"), column("name", "Measure"),
             column("unit", "Unit"), *[column(p, p, "value") for p in months],
             column("total", "Year to date", "value")]
@@ -249,20 +230,22 @@ def monthly_section(monthly: pd.DataFrame, info: pd.DataFrame, months: list[str]
                    cols, rows, people=True)
 
 
-def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, group: str,
-                  labels: pd.DataFrame, info: pd.DataFrame, threshold: int) -> dict:
-    """Groups (areas or projects) as rows and metrics as columns, with a total row, controlled."""
+def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, totals: pd.DataFrame, group: str,
+                  labels: pd.DataFrame, info: pd.DataFrame) -> dict:
+    """Groups (areas or projects) as rows and metrics as columns, with a total row; all published by the
+    gate (the total row is its own published cell per metric, not the sum of the published groups)."""
     codes = [c for c in info["metric_code"] if c in set(values["metric_code"])]
-    grid = values.pivot_table(index=group, columns="metric_code", values="value", aggfunc="sum").reindex(
-        columns=codes).fillna(0.0)
+    grid = values.pivot_table(index=group, columns="metric_code", values="value", aggfunc="sum",
+                              dropna=False).reindex(columns=codes)
+    present = values.assign(_n=1).pivot_table(index=group, columns="metric_code", values="_n", aggfunc="sum")
+    grid = grid.where(present.reindex_like(grid).notna(), 0.0)  # absent means nothing reported: 0
     grid = grid.loc[sorted(grid.index)]
-    grid.loc[TOTAL] = grid.sum()
+    total = dict(zip(totals["metric_code"], totals["value"], strict=True))
+    grid.loc[TOTAL] = [total.get(c, 0.0) for c in codes]
     people = [c for c in codes if c in _people(info)]
-    if people:
-        controlled = _controlled(grid, people, threshold, col_total_row=TOTAL)
-        grid = grid.astype(object)
-        for c in people:
-            grid[c] = controlled[c]
+    grid = grid.astype(object)
+    for c in people:
+        grid[c] = [_published(v) for v in grid[c]]
     label_cols = [c for c in labels.columns if c != group]
     lookup = labels.set_index(group)
     rows = []
@@ -281,33 +264,29 @@ def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, 
     return section(key, title, description, cols, rows, people=bool(people))
 
 
-def breakdown_section(frame: pd.DataFrame, info: pd.DataFrame, threshold: int, quarter: Quarter) -> dict:
-    """People started in the quarter by age band, sex and ethnicity; each block adds up to its total."""
+def breakdown_section(engine: Engine, info: pd.DataFrame, quarter: Quarter) -> dict:
+    """People started in the quarter by age band, sex and ethnicity (``service.breakdowns``, published)."""
+    from service.breakdowns import breakdown_view
+
     codes = [c for c in info.loc[(info["unit"] == "people") & (info["aggregation"] == "sum"), "metric_code"]]
+    in_quarter = Filters(fy=quarter.fy, quarter=f"Q{quarter.number}")
     rows: list[dict] = []
-    totals: dict[str, dict[str, Any]] = {}
     for dim, order in DIMENSION_ORDER.items():
-        block = frame[frame["dimension"] == dim].pivot_table(
-            index="category", columns="metric_code", values="value", aggfunc="sum").reindex(
-            index=list(order), columns=codes).fillna(0.0)
-        block.loc[TOTAL] = block.sum()
-        controlled = _controlled(block, codes, threshold, col_total_row=TOTAL)
-        for cat, vals in controlled.iterrows():
-            rows.append({"dimension": DIMENSION_LABELS[dim], "category": "Total" if cat == TOTAL else cat,
-                         **{c: vals[c] for c in codes}})
-        totals[dim] = {c: controlled.at[TOTAL, c] for c in codes}
-    # The blocks' totals are the same number; if any block had to hide one, hide that measure in every
-    # block rather than let another block's total reveal it.
-    for c in codes:
-        if any(t[c] == SUPPRESSED for t in totals.values()) and not all(t[c] == SUPPRESSED for t in totals.values()):
-            for row in rows:
-                row[c] = SUPPRESSED
+        tables = {c: breakdown_view(engine, in_quarter, c, dim).table for c in codes}
+        for cat in [*order, TOTAL]:
+            cells = {}
+            for c, table in tables.items():
+                key = "Total" if cat == TOTAL else cat
+                cells[c] = _published(table.at[key, quarter.label]) if (
+                    not table.empty and key in table.index and quarter.label in table.columns) else 0.0
+            rows.append({"dimension": DIMENSION_LABELS[dim], "category": "Total" if cat == TOTAL else cat, **cells})
     names = dict(zip(info["metric_code"], info["name"], strict=True))
     cols = [column("dimension", "Split by"), column("category", "Group"),
             *[column(c, names[c], "count", "people") for c in codes]]
     return section("breakdown", f"People by age band, sex and ethnicity, {quarter.label}",
                    "New people started in the quarter, split as partners reported them ('unknown' where no split "
-                   "was given). Each block adds up to its total row.", cols, rows, people=True)
+                   "was given). Counts are published with disclosure control, so a block's parts may differ "
+                   "slightly from its total.", cols, rows, people=True)
 
 
 def funding_sections(engine: Engine, quarter: Quarter) -> list[dict]:
@@ -498,38 +477,38 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
     info = queries.metrics(engine)
     info = info.assign(_outcome=info["priority_code"].fillna("") == "").sort_values(
         ["_outcome", "priority_code", "metric_code"], kind="stable").drop(columns="_outcome").reset_index(drop=True)
-    monthly = queries.monthly_totals(engine, Filters(), first=SINCE, last=quarter.last_month)[
-        ["metric_code", "period", "value"]]
-    targets = queries.targets(engine, Filters(), fy)
     year = fy_months(fy)
     fytd = months_between(year[0], quarter.last_month)
-    kpi_q = kpi_table(monthly, info, targets, quarter.first_month, quarter.last_month, runs_to, year)
-    kpi_y = kpi_table(monthly, info, targets, year[0], quarter.last_month, runs_to, year)
+    # Every count of people below comes through the gate (service.gate): the snapshot freezes exactly
+    # what the pages and the API publish for the same views.
+    in_q = Filters(month_from=quarter.first_month, month_to=quarter.last_month)
+    to_date = Filters(month_from=year[0], month_to=quarter.last_month)
+    kpi_q = kpi_view(engine, in_q).table
+    kpi_y = kpi_view(engine, to_date)
+    monthly = kpi_y.monthly
+    ytd = kpi_y.table[["metric_code", "value"]]
 
     areas = queries.areas(engine)[["area_code", "area_name"]]
     projects = queries.projects(engine)[["project_code", "project_name", "priority_code"]]
-    from warehouse.observation_queries import grouped_values
-
-    by_area = grouped_values(engine, Filters(), quarter.first_month, quarter.last_month, ("metric", "area"))
-    by_project = grouped_values(engine, Filters(), quarter.first_month, quarter.last_month, ("metric", "project"))
-    people_sum = info.loc[(info["unit"] == "people") & (info["aggregation"] == "sum"), "metric_code"]
-    breakdown = reporting_models.breakdown_totals(engine, fy, quarter.number, people_sum)
+    by_area = observation_totals(engine, in_q, ("metric", "area")).frame
+    by_project = observation_totals(engine, in_q, ("metric", "project")).frame
+    quarter_totals = observation_totals(engine, in_q, ("metric",)).frame
 
     sections = [
         kpi_section("kpis_quarter", f"Headline measures, {quarter.label}",
                     f"Every measure for {quarter.first_month} to {quarter.last_month} against its quarter target.",
-                    kpi_q, threshold),
+                    kpi_q),
         kpi_section("kpis_fytd", f"Headline measures, {fy} to date",
                     f"Every measure for {year[0]} to {quarter.last_month} against the year's target pro rata.",
-                    kpi_y, threshold),
-        monthly_section(monthly, info, fytd, threshold),
+                    kpi_y.table),
+        monthly_section(monthly, ytd, info, fytd),
         _grid_section("by_area", f"Measures by area, {quarter.label}", "Each measure in the quarter by the area "
-                      "where it was delivered; the total row adds the areas (for stocks, each area's last month).",
-                      by_area, "area_code", areas, info, threshold),
+                      "where it was delivered; the total row is the whole partnership area.",
+                      by_area, quarter_totals, "area_code", areas, info),
         _grid_section("by_project", f"Measures by project, {quarter.label}", "Each measure in the quarter by "
-                      "project; the total row adds the projects (for stocks, each project's last month).",
-                      by_project, "project_code", projects, info, threshold),
-        breakdown_section(breakdown, info, threshold, quarter),
+                      "project; the total row is every project together.",
+                      by_project, quarter_totals, "project_code", projects, info),
+        breakdown_section(engine, info, quarter),
         *funding_sections(engine, quarter),
         completeness_section(engine, quarter),
     ]
@@ -553,7 +532,8 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         "made_at": made_at,
         "made_by": made_by,
         "source_batches": batches.to_dict("records"),
-        "disclosure": {"threshold": threshold, "rule": footnote(threshold), "function": "analysis.disclosure.suppress",
+        "disclosure": {"threshold": threshold, "rule": footnote(threshold),
+                       "function": "service.gate (analysis.disclosure.protect)",
                        "suppressed_cells": sum(s["suppressed_cells"] for s in sections)},
         "rules": rules(threshold),
         "definitions": info[["metric_code", "name", "unit", "aggregation", "priority_code", "definition"]]

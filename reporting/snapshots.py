@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis.fiscal import Quarter
 from reporting.content import NoData, SnapshotDoc, build_content, canonical_json, sha256_text
-from settings import load_settings
+from service.gate import threshold as gate_threshold
 from warehouse import queries, reporting_models
 from warehouse.audit import current_user, utc_now
 from warehouse.reporting_models import STATUS_APPROVED, STATUS_DRAFT, ReportExport, ReportSnapshot
@@ -111,7 +111,10 @@ def create_snapshot(engine: Engine, quarter_label: str, made_by: str | None = No
     quarter = parse_quarter(quarter_label)
     made_at = now or utc_now()
     who = (made_by or current_user())[:100]
-    rule = load_settings().suppression_threshold if threshold is None else int(threshold)
+    rule = gate_threshold()  # counts are published by the gate, with the threshold in force
+    if threshold is not None and int(threshold) != rule:
+        raise ValueError(f"the suppression threshold in force is {rule} (SUPPRESSION_THRESHOLD); a snapshot "
+                         f"cannot be made with {threshold}")
     version = queries.data_version(engine)
     try:
         content = build_content(engine, quarter, rule, made_at, who)

@@ -23,6 +23,7 @@ from charts.theme import unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.engine import engine
 from service.areas import area_view, map_areas, map_extent, metrics_with_data, parse_measure, parse_metric_choice
+from service.gate import threshold
 
 dash.register_page(__name__, path="/areas", title="Areas - Essex VVU outcomes", name="Areas", order=2)
 
@@ -166,7 +167,7 @@ def render(values: list, metric: str | None, measure: str | None, ids: list) -> 
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
-    notes = [html.P(footnote(), className="footnote")] if view.people else []
+    notes = [html.P(footnote(threshold()), className="footnote")] if view.people else []
     if view.aggregation == "latest":
         notes.append(html.P("This measure is a level (a stock), so each area shows its value in the last month "
                             "with data in the period, not a sum over months.", className="footnote"))

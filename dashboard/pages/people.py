@@ -8,7 +8,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 
-from analysis.disclosure import footnote
 from dashboard.components.breakdown import breakdown_table
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.engine import engine
@@ -61,7 +60,7 @@ def render(values: list, ids: list, metric: str | None) -> list:
         html.P([html.Strong("Scope: "), f.describe(first.data_to) if first.data_to else "all",
                 f". {hidden} cells hidden by disclosure control." if hidden else ". No cells needed hiding."]),
         html.P(first.note, className="footnote") if first.note else None,
-        html.P(footnote(first.threshold), className="footnote"),
+        html.P(first.footnote, className="footnote"),
         html.Div([breakdown_table(v, f"people-{v.dimension.replace('_', '-')}", with_notes=False)
                   for v in views], className="breakdown-grid"),
     ]
