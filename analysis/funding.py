@@ -268,7 +268,7 @@ def _outcome_totals(outcomes: pd.DataFrame) -> dict[str, dict[str, float]]:
     """
     if outcomes.empty:
         return {}
-    sums = outcomes.groupby(["project_code", "metric_code"])["value"].sum()
+    sums = outcomes.groupby(["project_code", "metric_code"])["value"].sum(min_count=1)  # hidden stays hidden
     out: dict[str, dict[str, float]] = {}
     for (project, metric), total in zip(sums.index.tolist(), sums.tolist(), strict=True):
         out.setdefault(project, {})[metric] = total
@@ -276,13 +276,12 @@ def _outcome_totals(outcomes: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def cost_per_outcome(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.DataFrame, outcomes: pd.DataFrame,
-                     metric_info: pd.DataFrame, min_outcomes: int = MIN_OUTCOMES,
-                     suppress_up_to: int = 0) -> pd.DataFrame:
+                     metric_info: pd.DataFrame, min_outcomes: int = MIN_OUTCOMES) -> pd.DataFrame:
     """£ spent per outcome, per project, over the same quarters.
 
     ``outcomes``: project_code, metric_code, value (totals over the quarters ``spend`` covers).
-    Fewer than ``min_outcomes`` outcomes: no cost is shown ("too few outcomes"). People counts from
-    1 to ``suppress_up_to`` are also withheld (None) under disclosure control.
+    Fewer than ``min_outcomes`` outcomes: no cost is shown ("too few outcomes"). Counts of people come
+    published (``service.gate``): a hidden one (NaN) has no count and no cost.
     """
     names = dict(zip(metric_info["metric_code"].tolist(), metric_info["name"].tolist(), strict=True))
     units = dict(zip(metric_info["metric_code"].tolist(), metric_info["unit"].tolist(), strict=True))
@@ -308,11 +307,11 @@ def cost_per_outcome(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.Dat
             count = float(totals[metric])
             unit = str(units[metric])
             row.update(outcome_name=str(names[metric]), outcome_unit=unit, outcomes=count)
-            if count < min_outcomes:
+            if math.isnan(count):
+                row["outcomes"] = None
+                row["reliability"] = f"too few outcomes (under {min_outcomes}); count suppressed"
+            elif count < min_outcomes:
                 row["reliability"] = f"too few outcomes (under {min_outcomes})" if count > 0 else "no outcomes recorded"
-                if unit == "people" and 0 < count <= suppress_up_to:
-                    row["outcomes"] = None
-                    row["reliability"] = f"too few outcomes (under {min_outcomes}); count suppressed"
             elif money <= 0:
                 row["reliability"] = "no spend reported"
             else:

@@ -42,7 +42,10 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(engine: Engine, *args: Any, **kwargs: Any) -> T:
-        key = f"vvu:{fn.__module__}.{fn.__qualname__}:{engine.url!r}:{data_version(engine)}:{args!r}:{kwargs!r}"
+        # The disclosure threshold is part of every key: a page rendered from protected counts under
+        # one threshold must never be served under another.
+        key = (f"vvu:{fn.__module__}.{fn.__qualname__}:{engine.url!r}:{data_version(engine)}:"
+               f"t{load_settings().suppression_threshold}:{args!r}:{kwargs!r}")
         if key in _LOCAL:
             _LOCAL.move_to_end(key)
             return _LOCAL[key]

@@ -20,8 +20,7 @@ from analysis.funding import (
     quarterly_spend,
     spend_profile,
 )
-from service.cache import cached
-from settings import load_settings
+from service.gate import publish, view
 from warehouse import finance_queries, queries
 from warehouse.filters import Filters
 
@@ -50,8 +49,8 @@ def funding_year(engine: Engine, f: Filters) -> str:
     return str(years.max()) if not years.empty else ""
 
 
-@cached
-def funding_view(engine: Engine, f: Filters) -> FundingView:
+@view()
+def funding_view(engine: Engine, f: Filters, limit: int = 0) -> FundingView:
     fy = funding_year(engine, f)
     allocation = allocation_table(finance_queries.funding_by_stream(engine, f.stream),
                                   finance_queries.grants_by_stream(engine, f.stream))
@@ -75,8 +74,8 @@ def funding_view(engine: Engine, f: Filters) -> FundingView:
     if elapsed:
         first = Quarter(parse_fy(fy), 1).first_month
         last = Quarter(parse_fy(fy), elapsed).last_month
-        outcomes = finance_queries.project_outcomes(engine, f, first, last, OUTCOME_PREFERENCE)
+        outcomes = publish(engine, finance_queries.project_outcomes(engine, f, first, last, OUTCOME_PREFERENCE),
+                           limit)
     in_time = spend[spend["quarter"] <= elapsed]
-    costs = cost_per_outcome(scope, grants, in_time, outcomes, queries.metrics(engine),
-                             suppress_up_to=load_settings().suppression_threshold)
+    costs = cost_per_outcome(scope, grants, in_time, outcomes, queries.metrics(engine))
     return FundingView(f, fy, elapsed, profile, allocation, quarterly, forecast, costs, forecast_totals(forecast))

@@ -76,6 +76,12 @@ def protect_frame(frame: pd.DataFrame, columns: list[People] | tuple[People, ...
     return out
 
 
+def publish(engine: Engine, frame: pd.DataFrame, limit: int, *people: People) -> pd.DataFrame:
+    """A frame of exact figures as published, for a view that derives figures from it (a cost per
+    person needs the published count). Default: ``value``/``value_key`` on people-metric rows."""
+    return protect_frame(frame, people or (People(""),), people_metric_codes(engine), limit)
+
+
 def publish_kpis(engine: Engine, table: pd.DataFrame, limit: int) -> pd.DataFrame:
     """``analysis.progress.kpi_table`` rows (with their key columns) as published: counts of people
     protected, then share, status and change worked out from the published counts."""
@@ -122,6 +128,11 @@ def view(*people: People, derive: Callable[[Any, int], Any] | None = None) -> Ca
         def wrapper(engine: Engine, *args: Any, **kwargs: Any) -> T:
             return stored(engine, *args, limit=threshold(), **kwargs)
 
+        def uncached(engine: Engine, *args: Any, **kwargs: Any) -> T:
+            """The same protected result, computed afresh (benchmarks of the hard path, tests)."""
+            return protected(engine, *args, limit=threshold(), **kwargs)
+
+        wrapper.uncached = uncached  # type: ignore[attr-defined]
         wrapper.people = people  # type: ignore[attr-defined]
         VIEWS.append(wrapper)
         return wrapper

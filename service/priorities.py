@@ -23,7 +23,7 @@ from analysis.fiscal import Quarter, fy_months, parse_period
 from analysis.progress import judge
 from analysis.projection import DEFAULT_LEVEL, Projection, project_year_end
 from charts.theme import format_value
-from service.cache import cached
+from service.gate import view
 from service.observations import metric_info, observation_totals
 from warehouse import queries
 from warehouse.filters import Filters
@@ -165,12 +165,12 @@ def _cumulative_with_hidden(progress: pd.DataFrame, periods: pd.DataFrame, lates
     if not gaps:
         return progress
     if latest:
-        progress.loc[gaps, "actual"] = None
+        progress.loc[gaps, "actual"] = float("nan")
         return progress
     started = [i for i, (v, h) in enumerate(zip(periods["value"], periods["suppressed"], strict=True))
                if h or not pd.isna(v)]
     last = started[-1] if started else None
-    progress.loc[gaps[0]:, "actual"] = None
+    progress.loc[gaps[0]:, "actual"] = float("nan")
     if last is not None and last >= gaps[0]:
         progress.loc[last, "actual"] = so_far
     return progress
@@ -318,7 +318,7 @@ def _chance(p: float) -> str:
     return f"{p:.0%}"
 
 
-@cached
+@view()  # publishes only what observation_totals published; a view so that its sentences follow the threshold
 def priority_view(engine: Engine, f: Filters, grain: str = "month") -> PriorityView:
     """Every priority's metrics for the view's financial year (the whole year, whatever the quarter)."""
     grain = parse_grain(grain)

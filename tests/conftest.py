@@ -95,6 +95,13 @@ def sample_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     cleanup()
 
 
+@pytest.fixture
+def exact_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Disclosure control off (SUPPRESSION_THRESHOLD=0), for tests that state exact sums to prove an
+    aggregation rule; the disclosure tests (tests/*/test_disclosure*.py) run with the default."""
+    monkeypatch.setenv("SUPPRESSION_THRESHOLD", "0")
+
+
 def free_port() -> int:
     """A TCP port nobody is listening on, for a server a test starts."""
     with socket.socket() as s:

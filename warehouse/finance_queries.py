@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from analysis.disclosure import KEY_MODULUS
 from warehouse import models as m
 from warehouse.filters import Filters
 from warehouse.queries import _frame, project_codes_in_scope
@@ -92,18 +93,21 @@ def project_outcomes(engine: Engine, f: Filters, first: str, last: str, metrics:
     """What each project within the slicers recorded of ``metrics`` from ``first`` to ``last`` (months,
     inclusive), on all its areas: the outcomes cost per outcome divides spend by.
 
-    Columns: project_code, metric_code, value. Summed in SQL over months and areas at once, which
+    Columns: project_code, metric_code, value, value_key (the disclosure cell key: these are counts of
+    people, published only through ``service.gate``). Summed in SQL over months and areas at once, which
     reads a year of the 1M-row benchmark in ~10 ms where ``queries.monthly_totals`` takes ~40 ms.
     For counts (the outcome measures: the loader keeps them whole) the sum is exact in any order, so
     it equals adding up monthly totals; a fractional measure (hours, pounds) could differ in the last
     digit and should be read through ``monthly_totals``.
     """
-    stmt = (select(OM.c.project_code, OM.c.metric_code, func.sum(OM.c.value))
+    stmt = (select(OM.c.project_code, OM.c.metric_code, func.sum(OM.c.value), func.sum(OM.c.cell_key))
             .where(OM.c.period >= first, OM.c.period <= last, OM.c.metric_code.in_(list(metrics)),
                    OM.c.project_code.in_(project_codes_in_scope(engine, f)))
             .group_by(OM.c.project_code, OM.c.metric_code)
             .order_by(OM.c.project_code, OM.c.metric_code))
-    return _frame(engine, stmt, ["project_code", "metric_code", "value"])
+    frame = _frame(engine, stmt, ["project_code", "metric_code", "value", "value_key"])
+    frame["value_key"] = frame["value_key"].fillna(0).astype("int64") % KEY_MODULUS
+    return frame
 
 
 def spend_quarters_reported(engine: Engine, financial_year: str) -> int:

@@ -11,6 +11,7 @@ from flask import Response, request
 from dashboard.api import api, error, request_filters, respond
 from dashboard.engine import engine
 from service.breakdowns import BreakdownError, breakdown_view
+from service.gate import threshold
 
 
 @api.get("/breakdowns")
@@ -24,6 +25,6 @@ def breakdowns() -> Response:
         return error(str(exc))
     meta = {"filters": f.to_query(), "metric": view.metric_code, "metric_name": view.metric_name,
             "dimension": view.dimension, "quarters": view.quarters, "first_month": view.first,
-            "last_month": view.last, "data_runs_to": view.data_to, "suppression_threshold": view.threshold,
+            "last_month": view.last, "data_runs_to": view.data_to, "suppression_threshold": threshold(),
             "suppressed_cells": view.suppressed_cells, "footnote": view.footnote, "note": view.note}
     return respond(view.records(), f"breakdown-{view.metric_code.lower()}-{view.dimension}", meta)

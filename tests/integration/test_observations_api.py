@@ -20,12 +20,20 @@ OBS = pd.read_csv(SAMPLE / "observations.csv", dtype={"period": str})
 
 
 @pytest.fixture
-def client(sample_engine, monkeypatch):  # noqa: ANN001, ANN201
+def protected_client(sample_engine, monkeypatch):  # noqa: ANN001, ANN201
+    """The API as published: counts of people through disclosure control (default threshold)."""
     monkeypatch.setenv("DATABASE_URL", sample_engine.url.render_as_string(hide_password=False))
     monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.delenv("SUPPRESSION_THRESHOLD", raising=False)
     from dashboard.app import server
 
     return server.test_client()
+
+
+@pytest.fixture
+def client(protected_client, exact_figures):  # noqa: ANN001, ANN201
+    """Exact figures (disclosure control off), so the aggregation rules can be checked to the unit."""
+    return protected_client
 
 
 def _data(client, query: str) -> pd.DataFrame:  # noqa: ANN001
@@ -127,15 +135,19 @@ def test_bad_requests_answer_400_with_a_message(client, query: str, message: str
     assert message in response.get_json()["error"]
 
 
-def test_people_by_area_hide_the_same_cells_as_the_areas_page(client, sample_engine) -> None:  # noqa: ANN001
+def test_people_by_area_hide_the_same_cells_as_the_areas_page(protected_client, sample_engine) -> None:  # noqa: ANN001
     from service.areas import area_view
 
+    client = protected_client
     body = client.get("/api/v1/observations?fy=2025/26&quarter=Q2&metric=YP_ENGAGED&group_by=area").get_json()
     api_hidden = {r["area_code"] for r in body["data"] if r["suppressed"]}
     assert all(r["value"] is None for r in body["data"] if r["suppressed"])
     page = area_view(sample_engine, Filters(fy="2025/26", quarter="Q2"), "YP_ENGAGED").table
     page_hidden = set(page.loc[page["suppressed"], "area_code"])
-    assert api_hidden == page_hidden and api_hidden  # e.g. Maldon (4 people) and company
+    assert api_hidden == page_hidden and api_hidden  # e.g. Maldon (4 people)
+    published = {r["area_code"]: r["value"] for r in body["data"]}
+    shown = page.set_index("area_code")["value"]
+    assert all(shown[a] == v for a, v in published.items() if v is not None)  # the same figure on both
     quarter = OBS[(OBS["metric_code"] == "YP_ENGAGED") & OBS["period"].between("2025-07", "2025-09")]
     small = {a for a, v in quarter.groupby("area_code")["value"].sum().items() if 1 <= v <= 9}
     assert small <= api_hidden

@@ -106,7 +106,7 @@ def test_forecast_for_the_current_year_is_a_run_rate(sample_engine) -> None:  # 
     assert checked >= 30
 
 
-def test_cost_per_outcome_for_a_finished_year(sample_engine) -> None:  # noqa: ANN001
+def test_cost_per_outcome_for_a_finished_year(sample_engine, exact_figures) -> None:  # noqa: ANN001
     view = funding_view.uncached(sample_engine, Filters(fy="2024/25"))
     costs = view.costs.set_index("project_code")
     reliable = costs[costs["reliability"] == "reliable"]
@@ -123,7 +123,7 @@ def test_cost_per_outcome_for_a_finished_year(sample_engine) -> None:  # noqa: A
     assert few["cost_per_outcome_gbp"].isna().all()
 
 
-def test_projects_grid_rows_money_and_delivery(sample_engine) -> None:  # noqa: ANN001
+def test_projects_grid_rows_money_and_delivery(sample_engine, exact_figures) -> None:  # noqa: ANN001
     table = projects_table.uncached(sample_engine, Filters(fy="2024/25"))
     assert list(table.columns) == GRID_COLUMNS
     assert len(table) == len(rows("projects.csv")) == 70
@@ -150,7 +150,7 @@ def test_projects_grid_rows_money_and_delivery(sample_engine) -> None:  # noqa: 
     assert t.loc["PRJ001", "delivery_pct"] == 80.0
 
 
-def test_project_view_details_metrics_and_load_history(sample_engine) -> None:  # noqa: ANN001
+def test_project_view_details_metrics_and_load_history(sample_engine, exact_figures) -> None:  # noqa: ANN001
     view = project_view.uncached(sample_engine, "PRJ003", Filters(fy="2023/24"))
     assert view is not None
     p = next(r for r in rows("projects.csv") if r["project_code"] == "PRJ003")

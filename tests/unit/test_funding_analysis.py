@@ -153,8 +153,9 @@ def test_cost_per_outcome_divides_spend_and_withholds_small_counts() -> None:
     outcomes = pd.DataFrame({"project_code": ["A", "A", "B", "C", "D"],
                              "metric_code": ["YP_ENGAGED", "ACTIVE_CASELOAD", "COMMUNITY_EVENTS", "ORGS_FUNDED",
                                              "IND_SUPPORTED"],
-                             "value": [80.0, 30.0, 9.0, 4.0, 3.0]})
-    table = cost_per_outcome(projects, grants, spend, outcomes, INFO, suppress_up_to=9).set_index("project_code")
+                             # D's 3 people arrive published by the gate: hidden (NaN)
+                             "value": [80.0, 30.0, 9.0, 4.0, float("nan")]})
+    table = cost_per_outcome(projects, grants, spend, outcomes, INFO).set_index("project_code")
     assert table.loc["A", "cost_per_outcome_gbp"] == 250.0  # £20,000 ÷ 80 young people
     assert table.loc["A", "reliability"] == "reliable"
     assert pd.isna(table.loc["B", "cost_per_outcome_gbp"]) and table.loc["B", "outcomes"] == 9  # events: shown
