@@ -235,10 +235,10 @@ def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, 
     """Groups (areas or projects) as rows and metrics as columns, with a total row; all published by the
     gate (the total row is its own published cell per metric, not the sum of the published groups)."""
     codes = [c for c in info["metric_code"] if c in set(values["metric_code"])]
-    grid = values.pivot_table(index=group, columns="metric_code", values="value", aggfunc="sum",
-                              dropna=False).reindex(columns=codes)
-    present = values.assign(_n=1).pivot_table(index=group, columns="metric_code", values="_n", aggfunc="sum")
-    grid = grid.where(present.reindex_like(grid).notna(), 0.0)  # absent means nothing reported: 0
+    keys = [group, "metric_code"]
+    grid = values.groupby(keys)["value"].sum(min_count=1).unstack().reindex(columns=codes)  # hidden stays NaN
+    present = values.groupby(keys).size().unstack().reindex_like(grid)
+    grid = grid.where(present.notna(), 0.0)  # absent means nothing reported: 0
     grid = grid.loc[sorted(grid.index)]
     total = dict(zip(totals["metric_code"], totals["value"], strict=True))
     grid.loc[TOTAL] = [total.get(c, 0.0) for c in codes]
