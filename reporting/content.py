@@ -469,7 +469,8 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
     """Everything a snapshot of ``quarter`` freezes (plain values; see ``canonical_json``)."""
     data_to = queries.data_runs_to(engine)
     fy = quarter.fy
-    in_quarter = queries.monthly_totals(engine, Filters(), first=quarter.first_month, last=quarter.last_month)
+    in_quarter = observation_totals(engine, Filters(month_from=quarter.first_month, month_to=quarter.last_month),
+                                    ("metric",)).frame
     if not data_to or in_quarter.empty:
         span = f"the data run from {SINCE} to {data_to}" if data_to else "no observations are loaded"
         raise NoData(f"no observations for {quarter.label}: {span}")

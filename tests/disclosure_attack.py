@@ -18,9 +18,10 @@ from analysis.disclosure import MAX_ADJUSTMENT
 
 
 def bounds(n_records: int, cells: Sequence[tuple[Sequence[int], float | None]], threshold: int,
-           targets: Sequence[int]) -> Mapping[int, tuple[float, float]]:
-    """Min and max of each target record given published ``cells`` (record indices, published value or None
-    when hidden). Records are non-negative; the LP is the attacker's best linear reasoning."""
+           targets: Sequence[int | tuple[int, ...]]) -> Mapping[int | tuple[int, ...], tuple[float, float]]:
+    """Min and max of each target (a record, or a cell: a tuple of records) given published ``cells``
+    (record indices, published value or None when hidden). Records are non-negative; the LP is the
+    attacker's best linear reasoning."""
     a_ub, b_ub, a_eq, b_eq = [], [], [], []
     for members, published in cells:
         row = np.zeros(n_records)
@@ -38,7 +39,7 @@ def bounds(n_records: int, cells: Sequence[tuple[Sequence[int], float | None]], 
     out = {}
     for t in targets:
         c = np.zeros(n_records)
-        c[t] = 1.0
+        c[list(t) if isinstance(t, tuple) else t] = 1.0
         kwargs = {"A_ub": np.array(a_ub) if a_ub else None, "b_ub": b_ub or None,
                   "A_eq": np.array(a_eq) if a_eq else None, "b_eq": b_eq or None,
                   "bounds": [(0, None)] * n_records, "method": "highs"}
@@ -48,7 +49,7 @@ def bounds(n_records: int, cells: Sequence[tuple[Sequence[int], float | None]], 
     return out
 
 
-def pinned(found: Mapping[int, tuple[float, float]], truth: Mapping[int, float]) -> list[int]:
+def pinned(found: Mapping, truth: Mapping) -> list:
     """Records whose bounds leave exactly one whole value, their true one (or exclude the truth: a bug)."""
     out = []
     for t, (lo, hi) in found.items():

@@ -78,7 +78,7 @@ def test_project_outcomes_are_the_observations_summed(sample_engine, f: Filters)
                 and r["project_code"] in in_scope):
             expected[(r["project_code"], r["metric_code"])] += float(r["value"])
     out = finance_queries.project_outcomes(sample_engine, f, "2024-04", "2024-12", OUTCOME_PREFERENCE)
-    assert list(out.columns) == ["project_code", "metric_code", "value"]
+    assert list(out.columns) == ["project_code", "metric_code", "value", "value_key"]  # exact, with cell keys
     got = {(p, m): v for p, m, v in zip(out["project_code"], out["metric_code"], out["value"], strict=True)}
     assert got == dict(expected)
     assert len(got) >= 20
