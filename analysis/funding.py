@@ -21,10 +21,9 @@ from datetime import date
 
 import pandas as pd
 
-from analysis.disclosure import sum_keys
 from analysis.fiscal import Quarter, parse_fy
 from analysis.numbers import finite_or_none
-from analysis.progress import judge
+from analysis.progress import MetricMonths, aggregate, aggregate_key, judge
 
 VARIANCE_THRESHOLD = 0.10  # forecast more than 10% away from the grant is flagged
 MIN_OUTCOMES = 10  # fewer outcomes than this: cost per outcome is unreliable and not shown
@@ -364,15 +363,15 @@ def yearly_values(monthly: pd.DataFrame, metric_info: pd.DataFrame) -> pd.DataFr
     cols = ["metric_code", "financial_year", "value", "months", *(["value_key"] if keyed else [])]
     if monthly.empty:
         return pd.DataFrame(columns=cols)
-    latest = set(metric_info.loc[metric_info["aggregation"] == "latest", "metric_code"])
+    aggregation = dict(zip(metric_info["metric_code"], metric_info["aggregation"], strict=True))
     sums = ["value", "value_key"] if keyed else ["value"]
     by_month = monthly.groupby(["metric_code", "financial_year", "period"], as_index=False)[sums].sum()
     rows = []
     for (metric, fy), grp in by_month.groupby(["metric_code", "financial_year"]):
-        grp = grp.sort_values("period")
-        chosen = grp.iloc[[-1]] if metric in latest else grp
-        row = {"metric_code": metric, "financial_year": fy, "value": float(chosen["value"].sum()), "months": len(grp)}
+        months = MetricMonths.of_frame(grp.sort_values("period"))
+        rule = aggregation.get(metric, "sum")  # the one sum-versus-latest rule (analysis.progress.aggregate)
+        row = {"metric_code": metric, "financial_year": fy, "value": aggregate(months, rule), "months": len(grp)}
         if keyed:  # the disclosure cell key of the rows counted (analysis.disclosure)
-            row["value_key"] = sum_keys(chosen["value_key"])
+            row["value_key"] = aggregate_key(months, rule)
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)

@@ -1,7 +1,7 @@
 """A metric's financial year against target: period bars and the year-to-date line with its projection.
 
 Pure ``DataFrame -> go.Figure`` (no I/O), shared by the priorities page and the PDF board pack.
-Input frames are ``service.priorities`` PERIOD_COLUMNS and PROGRESS_COLUMNS. Colours are the
+Input frames are ``analysis.year_progress`` PERIOD_COLUMNS and PROGRESS_COLUMNS. Colours are the
 Okabe-Ito palette and every series also differs by line style, so nothing depends on colour alone.
 """
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from analysis.rates import AREA_COLUMNS, PER, area_table, with_rates
 from charts.maps import bounds
 from service.cache import cached
-from service.gate import People, view
+from service.gate import PEOPLE_UNIT, People, view
 from service.observations import metric_info, observation_totals
 from settings import DATA_DIR
 from warehouse import queries
@@ -29,7 +29,6 @@ from warehouse.filters import Filters
 from warehouse.observation_queries import grouped_values
 
 MEASURES = ("count", "rate")
-PEOPLE_UNITS = {"people"}
 TABLE_COLUMNS = [*AREA_COLUMNS, "suppressed"]
 
 
@@ -110,6 +109,6 @@ def area_view(engine: Engine, f: Filters, metric: str) -> AreaView:
         pd.DataFrame(columns=["metric_code", "area_code", "value", "value_key"])
     table = area_table(values[["area_code", "value", "value_key"]], queries.areas(engine), PER)
     table.insert(0, "metric_code", metric)
-    people = meta["unit"] in PEOPLE_UNITS
+    people = meta["unit"] == PEOPLE_UNIT
     return AreaView(scope, metric, meta["name"], meta["unit"], meta["aggregation"], first, last, data_to, people,
                     table)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
+from charts.progress_text import describe_progress, headline_of
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.engine import engine
 from service import warm
@@ -55,7 +56,7 @@ def _section_id(code: str) -> dict[str, str]:
 
 
 def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
-    fig = progress_figure(m.periods, m.progress, title=m.headline, unit=m.unit,
+    fig = progress_figure(m.periods, m.progress, title=headline_of(m, view.financial_year), unit=m.unit,
                           aggregation=m.aggregation, grain=view.grain, financial_year=view.financial_year)
     return html.Article([
         html.Div([
@@ -64,7 +65,7 @@ def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
         ], className="metric-head"),
         html.Figure([
             dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="progress-graph", style={"height": "380px"}),
-            html.Figcaption(m.summary, className="chart-alt"),
+            html.Figcaption(describe_progress(m, view.financial_year), className="chart-alt"),
         ], className="progress-figure"),
     ], className="chart-card metric-card", id=f"priorities-{m.metric_code.lower()}",
         **{"aria-label": m.name})

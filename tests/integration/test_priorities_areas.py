@@ -14,6 +14,7 @@ from analysis.disclosure import MAX_ADJUSTMENT
 from analysis.fiscal import fy_months
 from charts.maps import apply_values, map_skeleton, map_values
 from charts.progress import progress_figure
+from charts.progress_text import describe_progress, headline_of
 from service.areas import area_view, map_areas, map_extent
 from service.observations import observation_totals
 from service.priorities import priority_view
@@ -60,8 +61,8 @@ def test_yp_engaged_this_year_against_target(sample_engine, exact_figures) -> No
     assert m.progress["actual"].iloc[5] == 250 and pd.isna(m.progress["actual"].iloc[6])
     assert m.progress["projected"].iloc[-1] == pytest.approx(500)
     assert "Young people engaged (YP_ENGAGED) 2025/26: 250 so far against a target of 410 (pro rata to date 205)" \
-        in m.summary
-    assert "projected 500 at year end (90% interval" in m.summary
+        in describe_progress(m, "2025/26")
+    assert "projected 500 at year end (90% interval" in describe_progress(m, "2025/26")
 
 
 def test_complete_year_and_quarters(sample_engine) -> None:  # noqa: ANN001
@@ -76,7 +77,8 @@ def test_complete_year_and_quarters(sample_engine) -> None:  # noqa: ANN001
     target = TARGETS[(TARGETS["metric_code"] == "DYW_HOURS") & (TARGETS["financial_year"] == "2024/25")
                      & (TARGETS["scope"] == "partnership")]["target_value"].iloc[0]
     assert m.periods["target"].iloc[0] == pytest.approx(target / 4)
-    assert "Q3: " in m.summary and "quarterly target" in m.summary
+    text = describe_progress(m, "2024/25")
+    assert "Q3: " in text and "quarterly target" in text
 
 
 def test_latest_metric_is_a_level(sample_engine, exact_figures) -> None:  # noqa: ANN001
@@ -223,7 +225,7 @@ def test_small_counts_of_people_are_hidden_on_the_priorities_page(sample_engine)
     first = min(hidden)
     cum = m.progress.set_index("key")["actual"]
     assert cum[[k for k in cum.index if first <= k < "2025-09"]].isna().all() and cum["2025-09"] == m.so_far
-    assert "[c]" in m.summary
+    assert "[c]" in describe_progress(m, "2025/26")
     tiny = _metric(priority_view(sample_engine, Filters(project="PRJ003"), "month"), "BESPOKE_PACKAGES")
-    assert tiny.suppressed and tiny.projection is None and "[c] so far" in tiny.headline
-    assert tiny.status == "suppressed" and "status" not in tiny.summary
+    assert tiny.suppressed and tiny.projection is None and "[c] so far" in headline_of(tiny, "2025/26")
+    assert tiny.status == "suppressed" and "status" not in describe_progress(tiny, "2025/26")
