@@ -96,8 +96,18 @@ def protect_counts(values: Sequence[float] | np.ndarray, cell_keys: Sequence[int
     out = counts.copy()
     if threshold >= 1:
         small = (counts >= 1) & (counts <= threshold)
-        for i in np.flatnonzero(counts > threshold):
-            out[i] = counts[i] + adjustment(counts[i], keys[i], threshold)
+        quantiles = (keys % KEY_MODULUS + 0.5) / KEY_MODULUS
+        # The same lookup as ``adjustment``, vectorised: counts far enough above the threshold share the
+        # whole table; those within MAX_ADJUSTMENT of it have the table cut at the threshold.
+        above = counts > threshold
+        lowest = threshold + 1 - counts  # the smallest adjustment that keeps the count above the threshold
+        full = above & (lowest <= -MAX_ADJUSTMENT)
+        for rows, bound in [(full, -MAX_ADJUSTMENT), *[(above & (lowest == b), int(b))
+                                                       for b in np.unique(lowest[above & ~full])]]:
+            if rows.any():
+                steps, cumulative = _table(bound)
+                picks = np.minimum(np.searchsorted(cumulative, quantiles[rows]), len(steps) - 1)
+                out[rows] = counts[rows] + steps[picks]
     else:
         small = np.zeros(len(counts), dtype=bool)
     mask = missing | small

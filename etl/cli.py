@@ -68,6 +68,16 @@ def cmd_init(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rekey(_args: argparse.Namespace) -> int:
+    """After DISCLOSURE_KEY changed: new code keys and every summary row re-keyed, in one transaction."""
+    from warehouse.summaries import rekey_disclosure
+
+    rows = rekey_disclosure(_engine())
+    print(f"disclosure keys rebuilt from DISCLOSURE_KEY: {rows:,} summary rows re-keyed; published counts of "
+          "people change once (see docs/disclosure.md)")
+    return 0
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     return load_paths([Path(p) for p in args.files], kind=args.kind)
 
@@ -143,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--kind", help="force the file kind instead of recognising it from the header")
     p.set_defaults(func=cmd_load)
+    p = sub.add_parser("rekey", help="re-key disclosure control after DISCLOSURE_KEY changed (docs/disclosure.md)")
+    p.set_defaults(func=cmd_rekey)
     p = sub.add_parser("demo", help="load the bundled synthetic sample data")
     p.add_argument("--sample-dir", default=str(SAMPLE_DIR), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)

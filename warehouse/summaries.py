@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, Select, String, and_, case, cast, delete, func, insert, literal, select, union_all
+from sqlalchemy import Connection, Engine, Select, String, and_, case, cast, delete, func, insert, literal, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from analysis.disclosure import KEY_MODULUS, record_key
@@ -56,6 +56,14 @@ def rebuild_all_observation_summaries(conn: Connection) -> None:
         select(o.c.project_code, func.min(o.c.period), func.max(o.c.period)).group_by(o.c.project_code))}
     if ranges:
         refresh_observation_summaries_for(conn, ranges)
+
+
+def rekey_disclosure(engine: Engine) -> int:
+    """Forget the stored code keys and rebuild every summary row with keys from the current secret."""
+    with engine.begin() as conn:
+        conn.execute(delete(_KEYS))
+        rebuild_all_observation_summaries(conn)
+        return int(conn.execute(select(func.count()).select_from(ObservationMonthly.__table__)).scalar() or 0)
 
 
 # Keys are mixed in SQL with integer arithmetic that stays inside 64 bits on both databases: every
