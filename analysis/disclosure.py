@@ -89,13 +89,20 @@ def protect_counts(values: Sequence[float] | np.ndarray, cell_keys: Sequence[int
     People counts are whole numbers; a fractional input is rounded first. The hidden cells' storage
     is zeroed, so no hidden number survives in memory, a cache or a careless ``._data``.
     """
-    v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    keys = np.asarray(pd.to_numeric(pd.Series(cell_keys), errors="coerce").fillna(0), dtype=np.int64)
+    published = published_counts(values, cell_keys, threshold)
+    mask = np.isnan(published)
+    return pd.arrays.IntegerArray(np.where(mask, 0, published).astype(np.int64), mask)
+
+
+def published_counts(values: Sequence[float] | np.ndarray, cell_keys: Sequence[int] | np.ndarray,
+                     threshold: int) -> np.ndarray:
+    """:func:`protect_counts` as plain floats, NaN where hidden (what frames carry; no pandas overhead)."""
+    v = np.asarray(values, dtype=float)
+    keys = np.nan_to_num(np.asarray(cell_keys, dtype=float)).astype(np.int64)
     missing = np.isnan(v)
     counts = np.rint(np.where(missing, 0, v)).astype(np.int64)
-    out = counts.copy()
+    out = counts.astype(float)
     if threshold >= 1:
-        small = (counts >= 1) & (counts <= threshold)
         quantiles = (keys % KEY_MODULUS + 0.5) / KEY_MODULUS
         # The same lookup as ``adjustment``, vectorised: counts far enough above the threshold share the
         # whole table; those within MAX_ADJUSTMENT of it have the table cut at the threshold.
@@ -108,11 +115,9 @@ def protect_counts(values: Sequence[float] | np.ndarray, cell_keys: Sequence[int
                 steps, cumulative = _table(bound)
                 picks = np.minimum(np.searchsorted(cumulative, quantiles[rows]), len(steps) - 1)
                 out[rows] = counts[rows] + steps[picks]
-    else:
-        small = np.zeros(len(counts), dtype=bool)
-    mask = missing | small
-    out[mask] = 0
-    return pd.arrays.IntegerArray(out, mask)
+        out[(counts >= 1) & (counts <= threshold)] = np.nan
+    out[missing] = np.nan
+    return out
 
 
 def protect(frame: pd.DataFrame, value_col: Hashable, key_col: Hashable, threshold: int,
@@ -123,22 +128,32 @@ def protect(frame: pd.DataFrame, value_col: Hashable, key_col: Hashable, thresho
     The column comes back as floats with NaN for hidden cells (the pages, charts and exports all read
     NaN as "[c]" through :func:`is_suppressed`).
     """
-    out = frame.drop(columns=[key_col])
+    return protect_columns(frame, [(value_col, key_col, rows)], threshold)
+
+
+def protect_columns(frame: pd.DataFrame, columns: Sequence[tuple[Hashable, Hashable, np.ndarray | pd.Series | None]],
+                    threshold: int) -> pd.DataFrame:
+    """:func:`protect` for several (value, key, rows) columns of one frame, with one copy of the frame."""
+    out = frame.drop(columns=[key for _value, key, _rows in columns])
     if frame.empty:
         return out
-    which = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
-    column = np.asarray(pd.to_numeric(frame[value_col], errors="coerce"), dtype=float).copy()
-    if which.any():
-        protected = protect_counts(column[which], frame[key_col].to_numpy()[which], threshold)
-        column[which] = protected.to_numpy(dtype=float, na_value=np.nan)
-    out[value_col] = pd.Series(column, index=frame.index)
+    for value_col, key_col, rows in columns:
+        which = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+        raw = frame[value_col].to_numpy()
+        column = (raw.astype(float) if raw.dtype.kind in "fiu"
+                  else np.asarray(pd.to_numeric(frame[value_col], errors="coerce"), dtype=float))
+        if which.any():
+            column[which] = published_counts(column[which], frame[key_col].to_numpy()[which], threshold)
+        out[value_col] = column
     return out
 
 
 def sum_keys(keys: Sequence[int] | np.ndarray | pd.Series) -> int:
     """The cell key of a cell made of records with these keys (or of cells made of disjoint records)."""
-    return int(np.asarray(pd.to_numeric(pd.Series(keys), errors="coerce").fillna(0), dtype=np.int64).sum()
-               % KEY_MODULUS)
+    array = np.asarray(keys)
+    if array.dtype.kind not in "iu":  # from a frame with gaps: missing keys count as 0
+        array = np.nan_to_num(np.asarray(array, dtype=float)).astype(np.int64)
+    return int(array.sum() % KEY_MODULUS) if array.size else 0
 
 
 def footnote(threshold: int) -> str:

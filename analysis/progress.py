@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.disclosure import is_suppressed, sum_keys
+from analysis.disclosure import sum_keys
 from analysis.fiscal import add_months, months_between
 
 ON_TRACK = 0.95  # at least 95% of the pro-rata target
@@ -204,22 +204,23 @@ def derive_kpis(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     if table.empty:
         return table
     out = table.copy()
-    shares, statuses, changes = [], [], []
-    for row in out.itertuples(index=False):
-        value, previous, target = row.value, row.previous, row.target
-        hidden = is_suppressed(value)
-        target_ok = target is not None and not is_suppressed(target) and target
-        shares.append(None if hidden or not target_ok else float(value) / float(target))
-        if hidden:
-            bound = judge(float(threshold), row.expected, bool(row.higher_is_better))
-            statuses.append("off track" if bound == "off track" and row.higher_is_better else "suppressed")
+    value = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float)
+    previous = pd.to_numeric(out["previous"], errors="coerce").to_numpy(dtype=float)
+    target = pd.to_numeric(out["target"], errors="coerce").to_numpy(dtype=float)
+    hidden = np.isnan(value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(~hidden & (target > 0), value / target, np.nan)
+        change = np.where(~hidden & ~np.isnan(previous) & (previous != 0), (value - previous) / previous * 100, np.nan)
+    statuses = []
+    for v, expected, better, is_hidden in zip(value, out["expected"], out["higher_is_better"], hidden, strict=True):
+        if is_hidden:
+            bound = judge(float(threshold), expected, bool(better))
+            statuses.append("off track" if bound == "off track" and better else "suppressed")
         else:
-            statuses.append(judge(float(value), row.expected, bool(row.higher_is_better)))
-        prev_ok = previous is not None and not is_suppressed(previous) and float(previous) != 0
-        changes.append((float(value) - float(previous)) / float(previous) * 100.0 if prev_ok and not hidden else None)
-    out["share"] = pd.Series(shares, index=out.index, dtype=object)
+            statuses.append(judge(float(v), expected, bool(better)))
+    out["share"] = pd.Series([None if np.isnan(x) else float(x) for x in share], index=out.index, dtype=object)
     out["status"] = statuses
-    out["change_pct"] = pd.Series(changes, index=out.index, dtype=object)
+    out["change_pct"] = pd.Series([None if np.isnan(x) else float(x) for x in change], index=out.index, dtype=object)
     return out
 
 

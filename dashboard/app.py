@@ -71,11 +71,13 @@ def create_app() -> Dash:
     api.register(server)
     def layout() -> object:
         """Built per visit, so the project list in it is the current one."""
+        from analysis.disclosure import footnote
         from dashboard.engine import engine
+        from service.gate import threshold
         from service.options import filter_options
 
         return shell(dash.page_container, production=settings.production,
-                     project_choices=filter_options(engine()).projects)
+                     project_choices=filter_options(engine()).projects, disclosure_rule=footnote(threshold()))
 
     app.layout = layout
     if settings.warm_cache:

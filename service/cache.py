@@ -7,6 +7,7 @@ at once even though each keeps its own in-process cache.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import pickle
 from collections import OrderedDict
@@ -19,6 +20,9 @@ from settings import load_settings
 from warehouse.queries import data_version
 
 T = TypeVar("T")
+# The data version a cached computation is running for, so what it calls can key on it without asking
+# the database again (service.gate's metric list).
+DATA_VERSION: contextvars.ContextVar[tuple[str, int] | None] = contextvars.ContextVar("data_version", default=None)
 _LOCAL: OrderedDict[str, Any] = OrderedDict()
 _LOCAL_MAX = 512
 _REDIS: Any = None
@@ -44,7 +48,8 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(engine: Engine, *args: Any, **kwargs: Any) -> T:
         # The disclosure threshold is part of every key: a page rendered from protected counts under
         # one threshold must never be served under another.
-        key = (f"vvu:{fn.__module__}.{fn.__qualname__}:{engine.url!r}:{data_version(engine)}:"
+        version = data_version(engine)
+        key = (f"vvu:{fn.__module__}.{fn.__qualname__}:{engine.url!r}:{version}:"
                f"t{load_settings().suppression_threshold}:{args!r}:{kwargs!r}")
         if key in _LOCAL:
             _LOCAL.move_to_end(key)
@@ -59,7 +64,11 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
                     return value
             except Exception:  # noqa: BLE001 - a cache outage must not break the page
                 client = None
-        value = fn(engine, *args, **kwargs)
+        token = DATA_VERSION.set((str(engine.url), version))
+        try:
+            value = fn(engine, *args, **kwargs)
+        finally:
+            DATA_VERSION.reset(token)
         _remember(key, value)
         if client is not None:
             with contextlib.suppress(Exception):  # a cache outage must not break the page

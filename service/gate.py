@@ -24,13 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.disclosure import protect
-from service.cache import cached
+from analysis.disclosure import protect_columns
+from service.cache import DATA_VERSION, cached
 from settings import load_settings
 from warehouse import queries
+from warehouse.queries import data_version
 
 T = TypeVar("T")
 PEOPLE_UNIT = "people"
@@ -57,23 +59,38 @@ def threshold() -> int:
     return load_settings().suppression_threshold
 
 
-@cached
+_PEOPLE_CODES: dict[tuple[str, int], frozenset[str]] = {}
+
+
 def people_metric_codes(engine: Engine) -> frozenset[str]:
-    """Codes of the metrics counted in people (unit ``people`` in metrics.csv)."""
-    info = queries.metrics(engine)
-    return frozenset(info.loc[info["unit"] == PEOPLE_UNIT, "metric_code"])
+    """Codes of the metrics counted in people (unit ``people`` in metrics.csv), per data version.
+
+    Inside a cached computation the data version is already known (``service.cache.DATA_VERSION``), so
+    a new view costs no extra query for it."""
+    known = DATA_VERSION.get()
+    key = known if known and known[0] == str(engine.url) else (str(engine.url), data_version(engine))
+    codes = _PEOPLE_CODES.get(key)
+    if codes is None:
+        info = queries.metrics(engine)
+        codes = frozenset(info.loc[info["unit"] == PEOPLE_UNIT, "metric_code"])
+        if len(_PEOPLE_CODES) > 64:
+            _PEOPLE_CODES.clear()
+        _PEOPLE_CODES[key] = codes
+    return codes
 
 
 def protect_frame(frame: pd.DataFrame, columns: list[People] | tuple[People, ...], people_codes: frozenset[str],
                   limit: int) -> pd.DataFrame:
-    """``frame`` with each declared people column protected and its key column gone."""
-    out = frame
+    """``frame`` with each declared people column protected and its key column gone (one copy)."""
+    masks: dict[str | None, np.ndarray | None] = {}
+    spec = []
     for col in columns:
-        if col.key not in out.columns:
+        if col.key not in frame.columns:
             raise KeyError(f"people column {col.value!r} has no key column {col.key!r}")
-        rows = None if col.metric is None else out[col.metric].isin(people_codes).to_numpy()
-        out = protect(out, col.value, col.key, limit, rows)
-    return out
+        if col.metric not in masks:
+            masks[col.metric] = None if col.metric is None else frame[col.metric].isin(people_codes).to_numpy()
+        spec.append((col.value, col.key, masks[col.metric]))
+    return protect_columns(frame, spec, limit)
 
 
 def publish(engine: Engine, frame: pd.DataFrame, limit: int, *people: People) -> pd.DataFrame:

@@ -15,7 +15,9 @@ from typing import Any
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
+from analysis.disclosure import footnote
 from dashboard.engine import engine
+from service.gate import threshold
 from service.kpis import kpi_view
 from service.returns import returns_view
 from warehouse.filters import FILTER_KEYS, FilterError, Filters
@@ -93,7 +95,8 @@ def kpis() -> Response:
     f = request_filters()
     view = kpi_view(engine(), f)
     meta = {"filters": f.to_query(), "first_month": view.first, "last_month": view.last,
-            "financial_year": view.financial_year, "data_runs_to": view.data_to}
+            "financial_year": view.financial_year, "data_runs_to": view.data_to,
+            "suppression": footnote(threshold())}
     return respond(view.table, "kpis", meta)
 
 

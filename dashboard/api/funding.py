@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from analysis.disclosure import footnote
 from dashboard.api import api, error, request_filters, respond
 from dashboard.api.projects import _records
 from dashboard.engine import engine
 from service.funding import funding_view
+from service.gate import threshold
 
 TABLES = ("allocation", "quarterly", "forecast", "costs")
 
@@ -20,7 +22,7 @@ TABLES = ("allocation", "quarterly", "forecast", "costs")
 def funding() -> Response:
     f = request_filters()
     view = funding_view(engine(), f)
-    meta = {"filters": f.to_query(), "financial_year": view.financial_year,
+    meta = {"filters": f.to_query(), "suppression": footnote(threshold()), "financial_year": view.financial_year,
             "quarters_elapsed": view.quarters_elapsed, "spend_profile": view.profile, "totals": view.totals,
             "note": "Money cannot be carried over between financial years (April to March)."}
     table = request.args.get("table", "").strip().lower()

@@ -10,8 +10,10 @@ import re
 import pandas as pd
 from flask import Response, jsonify, request
 
+from analysis.disclosure import footnote
 from dashboard.api import _jsonable, api, error, request_filters, respond
 from dashboard.engine import engine
+from service.gate import threshold
 from service.projects import DEFINITIONS, project_view, projects_table
 from warehouse.filters import Filters
 
@@ -40,8 +42,8 @@ def project(code: str) -> Response:
     if request.args.get("format", "json").lower() == "csv":
         # The metrics table is the tabular part; details and history come with JSON.
         return respond(view.kpis, f"project-{view.code}-metrics", {})
-    meta = {"filters": period.to_query(), "financial_year": view.financial_year, "first_month": view.first,
-            "last_month": view.last, "data_runs_to": view.data_to}
+    meta = {"filters": period.to_query(), "suppression": footnote(threshold()), "financial_year": view.financial_year,
+            "first_month": view.first, "last_month": view.last, "data_runs_to": view.data_to}
     return jsonify({
         "meta": meta,
         "project": {k: _jsonable(v) for k, v in view.detail.items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from analysis.disclosure import SUPPRESSED, SUPPRESSED_TITLE
 from charts.kpi import sparkline
 from charts.theme import format_value
 
@@ -22,7 +23,8 @@ def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - 
     share = row["share"]
     change = row["change_pct"]
     status = row["status"]
-    change_text = "no figure a year earlier" if change is None else (
+    hidden = unit == "people" and _figure(row["value"]) is None  # a small count of people: not shown
+    change_text = "no comparison with a year earlier" if change is None else (
         f"{'up' if change >= 0 else 'down'} {abs(change):.0f}% on the same period last year")
     target_text = "no target set" if row["target"] is None else (
         f"target {format_value(row['target'], unit)} · {share * 100:.0f}% reached" if share is not None
@@ -32,7 +34,8 @@ def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - 
                   if len(trend) else "No monthly data.")
     return html.Article([
         html.H3(row["name"], className="kpi-title"),
-        html.P(format_value(row["value"], unit), className="kpi-value"),
+        html.P(html.Abbr(SUPPRESSED, title=SUPPRESSED_TITLE) if hidden else format_value(row["value"], unit),
+               className="kpi-value"),
         html.P(target_text, className="kpi-target"),
         html.P(html.Span(status, className=f"status {STATUS_CLASS.get(status, '')}"), className="kpi-status"),
         html.P(change_text, className="kpi-change"),

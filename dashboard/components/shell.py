@@ -25,7 +25,8 @@ def nav_links() -> list:
     return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV if path in known]
 
 
-def shell(content: object, production: bool = False, project_choices: list | None = None) -> html.Div:
+def shell(content: object, production: bool = False, project_choices: list | None = None,
+          disclosure_rule: str = "") -> html.Div:
     """``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
     filter bar's project select is filled from them in the browser (components.filters), so the list
     of every project is not resent with each page."""
@@ -45,7 +46,7 @@ def shell(content: object, production: bool = False, project_choices: list | Non
                 "not real people, partners or outcomes."], className="synthetic-banner", id="synthetic-banner"),
         html.Main(content, id="main", tabIndex="-1"),
         html.Footer([
-            html.P("Counts of people from 1 to the disclosure threshold are suppressed and shown as "
-                   "'[c]'; financial years run April to March. Data API: /api/v1/."),
+            html.P(disclosure_rule, className="disclosure-rule") if disclosure_rule else None,
+            html.P("Years are financial years, April to March. Data API: /api/v1/."),
         ], className="site-footer"),
     ])

@@ -10,6 +10,7 @@ import pandas as pd
 from dash import Output, callback, dcc, html
 from sqlalchemy import Engine
 
+from analysis.disclosure import footnote
 from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES, furthest_from_grant
 from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
 from charts.tables import badge, link
@@ -32,7 +33,7 @@ from dashboard.engine import engine
 from service import warm
 from service.cache import cached
 from service.funding import FundingView, funding_view
-from settings import load_settings
+from service.gate import threshold
 from warehouse.filters import Filters
 
 dash.register_page(__name__, path="/funding", title="Funding - Essex VVU outcomes", name="Funding", order=4)
@@ -204,9 +205,8 @@ def _costs(view: FundingView) -> list:
     parts = head + [html.P(
         f"Spend from April to {upto} ÷ the project's main outcome over the same months (people safeguarded, "
         f"supported, engaged or trained first; otherwise weapons, lines closed or events). Fewer than "
-        f"{MIN_OUTCOMES} outcomes is too few for a reliable cost, so none is shown; people counts of 1 to "
-        f"{load_settings().suppression_threshold} are suppressed as [c]. Projects are grouped by outcome, "
-        "because only like can be compared with like.", className="footnote")]
+        f"{MIN_OUTCOMES} outcomes is too few for a reliable cost, so none is shown. Projects are grouped by "
+        f"outcome, because only like can be compared with like. {footnote(threshold())}", className="footnote")]
     groups = costs.assign(group=costs["outcome_name"].fillna(NO_MEASURE))
     rows = []
     for group, mine in groups.groupby("group", sort=False):

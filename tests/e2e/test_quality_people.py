@@ -19,11 +19,14 @@ def test_people_breakdowns_filters_and_accessibility(page) -> None:  # noqa: ANN
     for table_id in ("people-age-band", "people-sex", "people-ethnicity"):
         assert page.locator(f"#{table_id} table caption").count() == 1
     body = page.locator("#people-body")
-    # Young people engaged in 2024/25 in the sample: 491 people, by any of the three splits.
-    assert page.locator("#people-sex tr.total-row td").last.inner_text() == "491"
+    # Young people engaged in 2024/25 in the sample: 491 people, published with a fixed adjustment of at
+    # most 5, and the same published total under each of the three splits (it is one cell).
+    totals = {int(page.locator(f"#{t} tr.total-row td").last.inner_text().replace(",", ""))
+              for t in ("people-age-band", "people-sex", "people-ethnicity")}
+    assert len(totals) == 1 and abs(totals.pop() - 491) <= 5
     hidden = page.locator("#people-body abbr[title='Suppressed to protect confidentiality']")
-    assert hidden.count() >= 2 and hidden.first.inner_text() == "[c]"
-    assert "counts of 1 to 9 people are not shown" in body.inner_text()
+    assert hidden.count() >= 1 and hidden.first.inner_text() == "[c]"
+    assert "a count of 1 to 9 people, not shown" in body.inner_text()
     check_axe(page)
     screenshot(page, "people")
 
