@@ -133,18 +133,30 @@ def protect(frame: pd.DataFrame, value_col: Hashable, key_col: Hashable, thresho
 
 def protect_columns(frame: pd.DataFrame, columns: Sequence[tuple[Hashable, Hashable, np.ndarray | pd.Series | None]],
                     threshold: int) -> pd.DataFrame:
-    """:func:`protect` for several (value, key, rows) columns of one frame, with one copy of the frame."""
-    out = frame.drop(columns=[key for _value, key, _rows in columns])
+    """:func:`protect` for several (value, key, rows) columns of one frame: one lookup for all of their
+    cells and one new frame (views call this on every new answer, so its overhead matters)."""
+    drop = {key for _value, key, _rows in columns}
     if frame.empty:
-        return out
+        return frame.drop(columns=list(drop))
+    arrays, values, keys, spans = {}, [], [], []
     for value_col, key_col, rows in columns:
-        which = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
         raw = frame[value_col].to_numpy()
-        column = (raw.astype(float) if raw.dtype.kind in "fiu"
-                  else np.asarray(pd.to_numeric(frame[value_col], errors="coerce"), dtype=float))
-        if which.any():
-            column[which] = published_counts(column[which], frame[key_col].to_numpy()[which], threshold)
-        out[value_col] = column
+        column = (raw.astype(float, copy=True) if raw.dtype.kind in "fiu"  # a writable copy, both ways
+                  else np.array(pd.to_numeric(frame[value_col], errors="coerce"), dtype=float))
+        which = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+        values.append(column[which])
+        keys.append(frame[key_col].to_numpy()[which])
+        spans.append((value_col, column, which))
+    published = published_counts(np.concatenate(values), np.concatenate(keys), threshold)
+    start = 0
+    for value_col, column, which in spans:
+        n = int(which.sum())
+        column[which] = published[start:start + n]
+        start += n
+        arrays[value_col] = column
+    out = frame.drop(columns=list(drop))  # a copy of the other columns, dtypes kept (cheaper than rebuilding)
+    for name, column in arrays.items():
+        out.isetitem(out.columns.get_loc(name), column)
     return out
 
 
