@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.disclosure import sum_keys
 from analysis.fiscal import add_months, months_between
+from analysis.stocks import COMPLETE_ENOUGH, STOCK_AGGREGATIONS
 
 ON_TRACK = 0.95  # at least 95% of the pro-rata target
 AT_RISK = 0.80  # 80-95%; below that, off track
@@ -114,7 +115,7 @@ def aggregate(values: pd.DataFrame | MetricMonths, aggregation: str) -> float:
     months = MetricMonths.of_frame(values) if isinstance(values, pd.DataFrame) else values
     if months.empty:
         return 0.0
-    if aggregation == "latest":
+    if aggregation in STOCK_AGGREGATIONS:
         last = months.periods[-1] if months.in_order else max(months.periods)
         at_last = months.values[[i for i, p in enumerate(months.periods) if p == last]]
         if len(at_last) > 1:
@@ -133,7 +134,7 @@ def aggregate_key(months: MetricMonths, aggregation: str) -> int:
     """The disclosure cell key of ``aggregate``'s figure: the sum of the keys of the rows it counts."""
     if months.empty or months.keys is None:
         return 0
-    if aggregation == "latest":
+    if aggregation in STOCK_AGGREGATIONS:
         last = months.periods[-1] if months.in_order else max(months.periods)
         chosen = [k for k, p in zip(months.keys, months.periods, strict=True) if p == last]
         return sum_keys(chosen)
@@ -168,7 +169,7 @@ def period_target(annual: float | None, first: str, last: str, fy_months: list[s
     """
     if annual is None or (isinstance(annual, float) and math.isnan(annual)):
         return None
-    if aggregation == "latest":
+    if aggregation in STOCK_AGGREGATIONS:
         return float(annual) if last in fy_months else None
     in_year = [mo for mo in months_between(first, last) if mo in fy_months]
     return annual * len(in_year) / 12.0
@@ -212,8 +213,13 @@ def derive_kpis(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
         share = np.where(~hidden & (target > 0), value / target, np.nan)
         change = np.where(~hidden & ~np.isnan(previous) & (previous != 0), (value - previous) / previous * 100, np.nan)
     statuses = []
-    for v, expected, better, is_hidden in zip(value, out["expected"], out["higher_is_better"], hidden, strict=True):
-        if is_hidden:
+    complete = (pd.to_numeric(out["completeness"], errors="coerce").fillna(1.0).to_numpy() >= COMPLETE_ENOUGH
+                if "completeness" in out else np.ones(len(out), dtype=bool))
+    for v, expected, better, is_hidden, enough in zip(value, out["expected"], out["higher_is_better"], hidden,
+                                                      complete, strict=True):
+        if not enough:  # a stock too few of whose series reported in the month: no status
+            statuses.append("incomplete")
+        elif is_hidden:
             bound = judge(float(threshold), expected, bool(better))
             statuses.append("off track" if bound == "off track" and better else "suppressed")
         else:
@@ -263,7 +269,7 @@ class KpiPeriod:
             previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
             since = mine.between(SINCE)
             target = self.target(targets.get(metric.metric_code), metric.aggregation)
-            if metric.aggregation == "latest":
+            if metric.aggregation in STOCK_AGGREGATIONS:
                 expected = target
             elif target is not None and period_months:
                 expected = target * len(elapsed) / len(period_months)

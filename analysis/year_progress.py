@@ -17,6 +17,7 @@ import pandas as pd
 from analysis.fiscal import Quarter, fy_months, parse_period
 from analysis.progress import judge
 from analysis.projection import DEFAULT_LEVEL, Projection, project_year_end
+from analysis.stocks import STOCK_AGGREGATIONS
 
 COUNT_UNITS = {"people", "sessions", "events", "items", "lines", "organisations", "offences"}
 PERIOD_COLUMNS = ["key", "label", "months", "value", "target", "partial", "in_view", "suppressed"]
@@ -67,7 +68,7 @@ def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.
     """
     months = fy_months(fy)
     elapsed = [mo for mo in months if mo <= data_to] if data_to else []
-    latest = info["aggregation"] == "latest"
+    latest = info["aggregation"] in STOCK_AGGREGATIONS
     by_month = dict(zip(monthly["month"], monthly["value"].astype(float), strict=True))
     reported = [mo for mo in elapsed if mo in by_month]
     last_month = reported[-1] if reported else ""

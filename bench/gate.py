@@ -131,8 +131,9 @@ def draw_requests(engine, rng: random.Random, n: int) -> list[str]:  # noqa: ANN
                  "project": rng.choice([""] * 6 + projects)}
         text = "&".join(f"{k}={v}" for k, v in query.items() if v)
         route = rng.choice(["/api/v1/kpis", "/api/v1/observations?group_by=month", "/api/v1/observations?group_by=area",
-                            "/api/v1/observations?group_by=project,quarter", "/api/v1/breakdowns?dimension=age_band&metric=IND_SUPPORTED",
-                            "/api/v1/projects", "/api/v1/funding"])
+                            "/api/v1/observations?group_by=project,quarter",
+                            "/api/v1/breakdowns?dimension=age_band&metric=IND_SUPPORTED", "/api/v1/projects",
+                            "/api/v1/funding"])
         out.append(route + ("&" if "?" in route else "?") + text)
     return out
 

@@ -12,6 +12,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.stocks import STOCK_AGGREGATIONS
 from charts.theme import LEAN, PALETTE, TARGET_COLOUR, TEXT_COLOUR, unit_label
 
 ACTUAL_COLOUR = PALETTE[0]  # blue
@@ -52,7 +53,7 @@ def progress_figure(periods: pd.DataFrame, progress: pd.DataFrame, *, title: str
     Built as one dict and validated once: plotly's incremental ``make_subplots``/``add_trace``/``update_*``
     calls cost ~0.2 s a figure, ten times this, and the priorities page draws thirteen.
     """
-    latest = aggregation == "latest"
+    latest = aggregation in STOCK_AGGREGATIONS
     per = "quarter" if grain == "quarter" else "month"
     u = unit_label(unit)
     if latest:

@@ -12,6 +12,7 @@ import pandas as pd
 from analysis.disclosure import SUPPRESSED
 from analysis.fiscal import parse_period
 from analysis.projection import Projection
+from analysis.stocks import STOCK_AGGREGATIONS
 from analysis.year_progress import MetricProgress
 from charts.theme import format_value
 
@@ -33,7 +34,7 @@ def headline(fy: str, info: dict, so_far: float, annual: float | None, projectio
              last_month: str, hidden: bool = False) -> str:
     """'2025/26: 250 so far · target 410 · projected 500 (433–567)': a title that says the result."""
     unit = info["unit"]
-    latest = info["aggregation"] == "latest"
+    latest = info["aggregation"] in STOCK_AGGREGATIONS
     value = SUPPRESSED if hidden else format_value(so_far, unit)
     if not last_month:
         parts = [f"{fy}: no data yet"]
@@ -57,7 +58,7 @@ def describe(code: str, info: dict, fy: str, so_far: float, annual: float | None
     """The chart's text alternative: the same numbers in one or two sentences."""
     unit = info["unit"]
     fmt = lambda v: format_value(v, unit)  # noqa: E731
-    latest = info["aggregation"] == "latest"
+    latest = info["aggregation"] in STOCK_AGGREGATIONS
     value = SUPPRESSED if hidden else fmt(so_far)
     if not last_month:
         head = f"{info['name']} ({code}) {fy}: no data reported yet"

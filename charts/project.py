@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.progress import cumulative_by_month
+from analysis.stocks import STOCK_AGGREGATIONS
 from charts.theme import PALETTE, TARGET_COLOUR, base_figure, empty_figure, unit_label
 
 LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
@@ -45,7 +46,7 @@ def metric_by_year_chart(yearly: pd.DataFrame, name: str, unit: str, aggregation
     ``yearly``: financial_year, value, months, target_value (one metric). ``current_year`` (not
     finished yet) is hatched so a part-year total does not read as a shortfall.
     """
-    how = "value at each year's last month" if aggregation == "latest" else "total per financial year"
+    how = "value at each year's last month" if aggregation in STOCK_AGGREGATIONS else "total per financial year"
     title = f"{name}<br><sup>{how} against the project's target</sup>"
     if yearly.empty:
         return empty_figure(title, "No figures or targets for this measure.")
@@ -78,7 +79,7 @@ def metric_in_year_chart(monthly: pd.DataFrame, fy_months: list[str], target: fl
 
     ``monthly``: period, value (one metric, any months; those of the year are used).
     """
-    latest = aggregation == "latest"
+    latest = aggregation in STOCK_AGGREGATIONS
     how = "each month" if latest else "running total"
     title = f"{name}<br><sup>{financial_year}, {how} against the target{'' if latest else ' pro rata'}</sup>"
     mine = monthly[monthly["period"].isin(fy_months)]

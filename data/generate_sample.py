@@ -120,7 +120,7 @@ class MetricDef:
     code: str
     name: str
     unit: str
-    aggregation: str  # sum | latest
+    aggregation: str  # sum | latest (a level) | cumulative (a running total)
     priority: str  # blank for outcome measures
     source: str  # partner | police | health | finance
     higher_is_better: bool
@@ -142,11 +142,11 @@ METRICS: tuple[MetricDef, ...] = (
     MetricDef("CL_LINES_CLOSED", "County Lines closed", "lines", "sum", "P1", "police", True,
               "County Lines (deal lines) closed down in the month through arrests, charges or "
               "disruption, counted once when closed."),
-    MetricDef("ORGS_FUNDED", "Partner organisations funded", "organisations", "latest", "P2",
+    MetricDef("ORGS_FUNDED", "Partner organisations funded", "organisations", "cumulative", "P2",
               "finance", True,
               "Cumulative number of local organisations that have received a grant from the "
-              "project's grants fund, as at the end of the month (a stock: use the latest "
-              "value, never a sum)."),
+              "project's grants fund, as at the end of the month (a running total: it never falls "
+              "when a fund closes; never summed over months)."),
     MetricDef("GRANTS_GBP", "Grant funding given to local groups", "gbp", "sum", "P2", "finance",
               True,
               "Pounds awarded in the month to local community groups and charities from the "
@@ -820,7 +820,7 @@ def _fy_actual(values: np.ndarray, fy: int, aggregation: str) -> tuple[float, in
     seen = seg[~np.isnan(seg)]
     if not len(seen):
         return 0.0, 0
-    return (float(seen[-1]) if aggregation == "latest" else float(seen.sum())), len(seen)
+    return (float(seen[-1]) if aggregation in ("latest", "cumulative") else float(seen.sum())), len(seen)
 
 
 def _nice(x: float, unit: str) -> str:

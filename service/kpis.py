@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import fy_months
 from analysis.progress import KPI_COLUMNS, SINCE, derive_kpis, kpi_table
+from analysis.stocks import STOCK_NOTES, apply_levels
 from service.gate import People, view
+from service.stocks import stock_levels
 from warehouse import queries
 from warehouse.filters import Filters
 
@@ -24,13 +26,13 @@ class KpiView:
     last: str
     financial_year: str
     data_to: str
-    table: pd.DataFrame  # analysis.progress.KPI_COLUMNS
+    table: pd.DataFrame  # analysis.progress.KPI_COLUMNS, then analysis.stocks.STOCK_NOTES
     monthly: pd.DataFrame  # metric_code, period, value: every month since 2019 in the slicers
 
 
 def _derive(result: KpiView, threshold: int) -> KpiView:
     table = derive_kpis(result.table, threshold)
-    return dataclasses.replace(result, table=table[KPI_COLUMNS] if not table.empty else table)
+    return dataclasses.replace(result, table=table[[*KPI_COLUMNS, *STOCK_NOTES]] if not table.empty else table)
 
 
 @view(People("table", "value", "value_key"), People("table", "previous", "previous_key"),
@@ -47,4 +49,6 @@ def kpi_view(engine: Engine, f: Filters) -> KpiView:
     info = queries.metrics(engine)
     targets = queries.targets(engine, f, fy)
     table = kpi_table(monthly, info, targets, first, last, data_to, fy_months(fy))
+    levels = {code: pair for (code, _g), pair in stock_levels(engine, f, info, min(last, data_to)).items()}
+    table = pd.DataFrame(apply_levels(table.to_dict("records"), levels), columns=[*table.columns, *STOCK_NOTES])
     return KpiView(f, first, last, fy, data_to, table, monthly)

@@ -25,8 +25,10 @@ from sqlalchemy import Engine
 from analysis.fiscal import fy_months
 from analysis.funding import delivery_of_rows, delivery_summary, totals_by_project, yearly_values
 from analysis.progress import KPI_COLUMNS, KpiPeriod, by_key_and_metric, kpi_table
+from analysis.stocks import STOCK_NOTES, apply_levels
 from service.gate import People, publish_kpis, view
 from service.returns import returns_view
+from service.stocks import stock_levels
 from warehouse import finance_queries, project_queries, queries
 from warehouse.filters import Filters
 
@@ -85,10 +87,13 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str, 
     targets = _targets_by_project(project_queries.project_targets(engine, fy), codes)
     view = KpiPeriod(first, last, data_to, fy_months(fy))
     months = by_key_and_metric(_view_monthly(engine, f, data_to), "project_code")
+    levels = stock_levels(engine, _time_only(f), queries.metrics(engine), min(last, data_to), by="project_code")
     rows = []
     for code, annual in targets.items():
         mine = [metric for metric in metrics if metric.metric_code in annual]
-        rows += [{**row, "project_code": code} for row in view.rows(months.get(code, {}), mine, annual)]
+        own = {metric: pair for (metric, project), pair in levels.items() if project == code}
+        rows += [{**row, "project_code": code} for row in apply_levels(view.rows(months.get(code, {}), mine, annual),
+                                                                       own)]
     if not rows:
         return {}
     # One published table for the whole grid: each project's counts of people through the gate.
@@ -210,8 +215,10 @@ def project_view(engine: Engine, code: str, f: Filters, limit: int = 0) -> Proje
         first, last = only.months(data_to)
         fy = only.year(data_to)
         year_targets = targets[targets["financial_year"] == fy][["metric_code", "target_value"]]
-        kpis = publish_kpis(engine, kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy)),
-                            limit)[KPI_COLUMNS]
+        raw = kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy))
+        own = {metric: pair for (metric, _g), pair in stock_levels(engine, only, info, min(last, data_to)).items()}
+        raw = pd.DataFrame(apply_levels(raw.to_dict("records"), own), columns=[*raw.columns, *STOCK_NOTES])
+        kpis = publish_kpis(engine, raw, limit)[[*KPI_COLUMNS, *STOCK_NOTES]]
         delivery = delivery_summary(kpis[kpis["metric_code"].isin(year_targets["metric_code"])])
     grants = finance_queries.project_grants(engine, only)[["funding_stream", "financial_year", "awarded_gbp"]]
     spend = finance_queries.project_spend(engine, only)[["financial_year", "quarter", "spend_gbp"]]

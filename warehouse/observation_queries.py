@@ -4,11 +4,10 @@ Reads the summary table ``observation_monthly`` (joined with ``project`` for the
 ``metric`` for how a metric aggregates). One statement serves every grouping, on SQLite and
 PostgreSQL alike.
 
-Sum and latest metrics. Most metrics are flows (people started, hours delivered): a period's value
-is the sum of its months. ``latest`` metrics (ORGS_FUNDED, ACTIVE_CASELOAD) are stocks: summing
-their months would count the same organisations or cases once per month, so a group's value is the
-value of the **last month with data in that group** (summed over the projects and areas in it), as
-``analysis.progress.aggregate`` does for the headline cards. Grouped by month the two rules agree.
+Flows and stocks. Most metrics are flows (people started, hours delivered): a period's value is the
+sum of its months, added up here in SQL (``grouped_values``). Stocks (aggregation ``latest``: a
+level such as ACTIVE_CASELOAD; ``cumulative``: a running total such as ORGS_FUNDED) are not sums:
+``stock_series`` reads the project x area rows that ``analysis.stocks`` carries forward.
 """
 
 from __future__ import annotations
@@ -16,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, String, and_, case, cast, func, literal_column, select
+from sqlalchemy import Engine, String, and_, cast, func, literal_column, select
 
 from analysis.disclosure import KEY_MODULUS
+from analysis.fiscal import add_months
 from warehouse import models as m
 from warehouse.filters import Filters
-from warehouse.queries import OM, PRJ, scope_conditions
+from warehouse.queries import OM, PRJ, _frame, scope_conditions
 
 MET = m.Metric.__table__
 
@@ -83,28 +83,17 @@ def grouped_values(engine: Engine, f: Filters, first: str, last: str, group_by: 
         conds.append(OM.c.period <= last)
     if metric:
         conds.append(OM.c.metric_code == metric)
+    # Flows only: stocks (levels, running totals) are not sums over months; analysis.stocks carries
+    # them forward per project x area (service.observations adds their groups).
+    conds.append(OM.c.metric_code.in_(select(MET.c.metric_code).where(MET.c.aggregation == "sum")))
     source = OM.join(PRJ, PRJ.c.project_code == OM.c.project_code) if "priority" in words else OM
-
-    # Per group and month first; the window finds each group's last month with data.
-    partition = [_dimension(w) for w in words]
-    monthly = (
-        select(*dims, OM.c.period.label("period_"), func.sum(OM.c.value).label("value_"),
-               func.sum(OM.c.cell_key).label("key_"),
-               func.max(OM.c.period).over(partition_by=partition).label("last_period_"))
+    group = [_dimension(w) for w in words]
+    stmt = (
+        select(*dims, func.sum(OM.c.value), func.sum(OM.c.cell_key))
         .select_from(source)
         .where(*conds)
-        .group_by(*partition, OM.c.period)
-        .subquery("monthly")
-    )
-    not_counted = and_(MET.c.aggregation == "latest", monthly.c.period_ != monthly.c.last_period_)
-    keep = case((not_counted, None), else_=monthly.c.value_)
-    keep_key = case((not_counted, None), else_=monthly.c.key_)
-    out_cols = [monthly.c[n] for n in names]
-    stmt = (
-        select(*out_cols, func.sum(keep), func.sum(keep_key))
-        .select_from(monthly.join(MET, MET.c.metric_code == monthly.c.metric_code))
-        .group_by(*out_cols)
-        .order_by(*out_cols)
+        .group_by(*group)
+        .order_by(*group)
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
@@ -112,3 +101,44 @@ def grouped_values(engine: Engine, f: Filters, first: str, last: str, group_by: 
     frame["value"] = frame["value"].astype(float)
     frame["value_key"] = frame["value_key"].fillna(0).astype("int64") % KEY_MODULUS
     return frame
+
+
+STOCK_COLUMNS = ["metric_code", "project_code", "area_code", "period", "value", "value_key"]
+
+
+def stock_series(engine: Engine, f: Filters, metrics: Sequence[str], first: str, last: str,
+                 carry_months: int, running: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows ``analysis.stocks`` needs for stock metrics at months from ``first`` to ``last``.
+
+    Every project x area row of ``metrics`` from ``carry_months`` before ``first`` to ``last`` (a level
+    is carried at most that far), and for the ``running`` totals (carried for ever) also each series'
+    last row before that. Columns: STOCK_COLUMNS (value_key: the row's disclosure cell key).
+    """
+    if not metrics or not last:
+        return pd.DataFrame(columns=STOCK_COLUMNS)
+    start = add_months(first, -carry_months)
+    conds = scope_conditions(engine, f)
+    cols = [OM.c.metric_code, OM.c.project_code, OM.c.area_code, OM.c.period, OM.c.value, OM.c.cell_key]
+    recent = select(*cols).where(OM.c.metric_code.in_(list(metrics)), OM.c.period.between(start, last), *conds)
+    parts = [recent]
+    if running:
+        before = (select(OM.c.metric_code, OM.c.project_code, OM.c.area_code, func.max(OM.c.period).label("period"))
+                  .where(OM.c.metric_code.in_(list(running)), OM.c.period < start, *conds)
+                  .group_by(OM.c.metric_code, OM.c.project_code, OM.c.area_code).subquery("before"))
+        b = before.c
+        parts.append(select(*cols).select_from(OM.join(before, and_(
+            OM.c.metric_code == b.metric_code, OM.c.project_code == b.project_code, OM.c.area_code == b.area_code,
+            OM.c.period == b.period))))
+    frames = [_frame(engine, stmt, STOCK_COLUMNS) for stmt in parts]
+    frame = pd.concat([fr for fr in frames if not fr.empty], ignore_index=True) if any(
+        not fr.empty for fr in frames) else frames[0]
+    frame["value"] = frame["value"].astype(float)
+    frame["value_key"] = frame["value_key"].fillna(0).astype("int64") % KEY_MODULUS
+    return frame
+
+
+def project_end_months(engine: Engine) -> dict[str, str]:
+    """project_code -> the month its project ends ('YYYY-MM'); ongoing projects are absent."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(PRJ.c.project_code, PRJ.c.end_date).where(PRJ.c.end_date.is_not(None))).all()
+    return {code: end.strftime("%Y-%m") for code, end in rows if end is not None}

@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from analysis.disclosure import footnote
+from analysis.stocks import STOCK_AGGREGATIONS
 from dashboard.api import api, error, request_filters, respond
 from dashboard.engine import engine
 from service.gate import people_metric_codes, threshold
@@ -43,7 +44,7 @@ def observations() -> Response:
         "first_month": totals.first,
         "last_month": totals.last,
         "data_runs_to": totals.data_to,
-        "latest_metrics": sorted(info.loc[info["aggregation"] == "latest", "metric_code"]),
+        "latest_metrics": sorted(info.loc[info["aggregation"].isin(STOCK_AGGREGATIONS), "metric_code"]),
         "note": "latest metrics: value of the last month with data in each group; other metrics: sum of months",
         "suppression": footnote(threshold()),
     }

@@ -18,6 +18,7 @@ from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 
 from analysis.disclosure import SUPPRESSED, SUPPRESSED_TITLE, footnote
 from analysis.fiscal import parse_period
+from analysis.stocks import STOCK_AGGREGATIONS
 from charts.maps import map_skeleton, map_values
 from charts.theme import unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
@@ -168,7 +169,7 @@ def render(values: list, metric: str | None, measure: str | None, ids: list) -> 
             target = target[key]
         target[path[-1]] = value
     notes = [html.P(footnote(threshold()), className="footnote")] if view.people else []
-    if view.aggregation == "latest":
+    if view.aggregation in STOCK_AGGREGATIONS:
         notes.append(html.P("This measure is a level (a stock), so each area shows its value in the last month "
                             "with data in the period, not a sum over months.", className="footnote"))
     return patch, [_table(view, period), *notes], _summary(view, measure, period)

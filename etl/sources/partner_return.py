@@ -364,7 +364,7 @@ def _write_instructions(ws: Worksheet, spec: TemplateSpec) -> None:
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), _FILL_HEAD
     for m in spec.metrics:
         row += 1
-        measured = "latest (end of month)" if m.aggregation == "latest" else "sum (new in the month)"
+        measured = "latest (end of month)" if m.aggregation in ("latest", "cumulative") else "sum (new in the month)"
         for col, text in enumerate((m.code, m.name, m.unit, measured, m.definition), start=1):
             ws.cell(row, col, text).alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDE", (24, 40, 12, 22, 90), strict=True):

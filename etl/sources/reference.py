@@ -80,7 +80,7 @@ class Metrics(ReferenceSource):
         Code("metric_code"),
         Text("name"),
         Code("unit", pattern=r"^[A-Z_]{1,20}$"),
-        Choice("aggregation", choices=("sum", "latest")),
+        Choice("aggregation", choices=("sum", "latest", "cumulative")),
         Code("priority_code", required=False, lookup="priority"),
         Choice("source", choices=("partner", "police", "health", "finance")),
         Flag("higher_is_better"),

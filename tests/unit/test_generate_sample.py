@@ -162,7 +162,7 @@ def test_metric_codes_others_rely_on(tables: dict[str, list[dict[str, str]]]) ->
         "YP_ENGAGED": ("P3", "sum"), "DYW_HOURS": ("P3", "sum"), "IND_SUPPORTED": ("P3", "sum"),
         "BESPOKE_PACKAGES": ("P3", "sum"), "PROF_TRAINED": ("P3", "sum"),
         "TRAINING_SESSIONS": ("P3", "sum"), "SAFEGUARDED": ("P1", "sum"),
-        "ORGS_FUNDED": ("P2", "latest"), "GRANTS_GBP": ("P2", "sum"),
+        "ORGS_FUNDED": ("P2", "cumulative"), "GRANTS_GBP": ("P2", "sum"),
         "CL_LINES_CLOSED": ("P1", "sum"), "WEAPONS_SURRENDERED": ("P2", "sum"),
         "COMMUNITY_EVENTS": ("P2", "sum"), "ACTIVE_CASELOAD": ("P3", "latest"),
     }
