@@ -48,11 +48,15 @@ def test_totals_since_2019_match_the_sample_file(client) -> None:  # noqa: ANN00
     assert frame["YP_ENGAGED"] == 2763
     assert frame["DYW_HOURS"] == 6385.5
     assert frame["IND_SUPPORTED"] == 12029
-    # ACTIVE_CASELOAD is a stock: its value is the last month's, never the 78-month sum (27,140).
+    # ACTIVE_CASELOAD is a level: never the 78-month sum (27,140), and not only the rows of the last month
+    # (428): each open project x area's last level is carried forward, so two series whose August and
+    # September returns are late still count with their July level: 513 (analysis.stocks).
     caseload = OBS[OBS["metric_code"] == "ACTIVE_CASELOAD"]
     last = caseload[caseload["period"] == caseload["period"].max()]["value"].sum()
     assert last == 428
-    assert frame["ACTIVE_CASELOAD"] == 428
+    assert frame["ACTIVE_CASELOAD"] == 513
+    full = _data(client, "month_from=2019-04&group_by=metric").set_index("metric_code")
+    assert full.loc["ACTIVE_CASELOAD", "carried"] == 2 and full.loc["ACTIVE_CASELOAD", "carried_from"] == "2025-07"
     assert "SV_OFFENCES" not in frame.index  # no data in the sample
 
 
@@ -61,7 +65,8 @@ def test_default_view_is_the_latest_financial_year(client) -> None:  # noqa: ANN
     assert body["meta"]["first_month"] == "2025-04" and body["meta"]["data_runs_to"] == "2025-09"
     in_year = OBS[(OBS["metric_code"] == "YP_ENGAGED") & (OBS["period"] >= "2025-04")]["value"].sum()
     assert in_year == 250
-    assert body["data"] == [{"metric_code": "YP_ENGAGED", "value": 250.0, "suppressed": False}]
+    assert body["data"] == [{"metric_code": "YP_ENGAGED", "value": 250.0, "suppressed": False, "carried": None,
+                             "carried_from": None, "completeness": None}]  # a flow: nothing carried
     assert body["meta"]["latest_metrics"] == ["ACTIVE_CASELOAD", "ORGS_FUNDED"]
 
 
@@ -74,7 +79,8 @@ def test_group_by_quarter_and_area_add_up(client) -> None:  # noqa: ANN001
     assert by_quarter.set_index("quarter").loc["2024/25 Q3", "value"] == pytest.approx(q3)
 
     by_area = _data(client, "fy=2024/25&metric=DYW_HOURS&group_by=area,metric")
-    assert set(by_area.columns) == {"area_code", "metric_code", "value", "suppressed"}  # JSON keys are sorted
+    assert set(by_area.columns) == {"area_code", "metric_code", "value", "suppressed", "carried", "carried_from",
+                                    "completeness"}
     assert by_area["value"].sum() == pytest.approx(fy["value"].sum())
     expected = fy.groupby("area_code")["value"].sum()
     assert by_area.set_index("area_code")["value"].to_dict() == pytest.approx(expected.to_dict())
@@ -106,16 +112,21 @@ def test_latest_metric_by_quarter_takes_the_quarters_last_month(client) -> None:
     got = _data(client, "fy=2025/26&metric=ACTIVE_CASELOAD&group_by=quarter").set_index("quarter")["value"]
     caseload = OBS[OBS["metric_code"] == "ACTIVE_CASELOAD"]
     assert got["2025/26 Q1"] == caseload[caseload["period"] == "2025-06"]["value"].sum()  # June, not Apr+May+Jun
-    assert got["2025/26 Q2"] == caseload[caseload["period"] == "2025-09"]["value"].sum()
+    # September: 428 reported, plus the July levels of the two series whose returns are late (85 more).
+    assert caseload[caseload["period"] == "2025-09"]["value"].sum() == 428 and got["2025/26 Q2"] == 513
     monthly = _data(client, "fy=2025/26&metric=ACTIVE_CASELOAD&group_by=month").set_index("month")["value"]
-    assert monthly["2025-06"] == got["2025/26 Q1"]
+    assert monthly["2025-06"] == got["2025/26 Q1"] and monthly["2025-09"] == got["2025/26 Q2"]
+    by_area = _data(client, "fy=2025/26&quarter=Q2&metric=ACTIVE_CASELOAD&group_by=area")["value"].sum()
+    by_project = _data(client, "fy=2025/26&quarter=Q2&metric=ACTIVE_CASELOAD&group_by=project")["value"].sum()
+    assert by_area == by_project == 513  # one rule: areas and projects add up to the total
 
 
 def test_csv_format(client) -> None:  # noqa: ANN001
     response = client.get("/api/v1/observations?fy=2024/25&group_by=financial_year,metric&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert list(rows[0]) == ["financial_year", "metric_code", "value", "suppressed"]  # columns in the order asked
+    assert list(rows[0]) == ["financial_year", "metric_code", "value", "carried", "carried_from", "completeness",
+                             "suppressed"]  # grouping columns in the order asked
     assert {r["financial_year"] for r in rows} == {"2024/25"}
     assert len(rows) == 13  # every metric with data
 

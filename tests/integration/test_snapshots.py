@@ -235,6 +235,13 @@ def test_approved_snapshot_survives_a_revision(backend: str, tmp_path: Path, exa
             assert after[fmt].data == before[fmt].data and after[fmt].sha256 == before[fmt].sha256, fmt
         doc = snapshots.get_snapshot(engine, info.id)
         assert doc.content_sha256 == info.content_sha256
+        # One rule for a stock: the KPI table, the areas and the projects give the same caseload.
+        caseload = _rows(doc.content, "kpis_quarter")["ACTIVE_CASELOAD"]["value"]
+        for key in ("by_area", "by_project"):
+            sec = doc.section(key)
+            parts = sum(r["ACTIVE_CASELOAD"] for r in sec["rows"] if r[sec["columns"][1]["key"]] != "Total")
+            total = next(r for r in sec["rows"] if r[sec["columns"][1]["key"]] == "Total")["ACTIVE_CASELOAD"]
+            assert parts == total == caseload, key
         assert _rows(doc.content, "kpis_quarter")["SAFEGUARDED"]["value"] == 59
 
         changes = snapshots.changes_since(engine, info.id)
