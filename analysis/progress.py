@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure import sum_keys
-from analysis.fiscal import add_months, months_between
+from analysis.fiscal import add_months, fy_of_period, months_between
 from analysis.stocks import COMPLETE_ENOUGH, STOCK_AGGREGATIONS
 
 ON_TRACK = 0.95  # at least 95% of the pro-rata target
@@ -25,7 +25,7 @@ SINCE = "2019-04"
 
 KPI_COLUMNS = [
     "metric_code", "name", "unit", "aggregation", "priority_code", "higher_is_better", "value", "target",
-    "share", "expected", "status", "previous", "change_pct", "total_since_2019", "months_elapsed",
+    "share", "share_to_date", "expected", "status", "previous", "change_pct", "total_since_2019", "months_elapsed",
     "months_in_period",
 ]
 # Cell keys of value, previous and total_since_2019 (analysis.disclosure): consumed by service.gate.
@@ -153,26 +153,15 @@ def judge(value: float, expected: float | None, higher_is_better: bool = True) -
     return "off track"
 
 
-def period_target(annual: float | None, first: str, last: str, fy_months: list[str],
-                  aggregation: str = "sum") -> float | None:
-    """The target for the view [first, last], given the annual target of the year ``fy_months``.
-
-    A ``sum`` metric (a flow: people engaged, hours) has the share of its annual target that falls in
-    the view: annual x (months of the view inside the year) / 12, so a quarter gets a quarter of it
-    and the whole year all of it. A ``latest`` metric (a stock: a caseload, organisations funded) has a
-    target that is a level to stand at whenever it is looked at, so any view within the year gets the
-    whole annual target (a quarter of a caseload target would be meaningless). A stock's value is its
-    level in the view's last month, so for a view that runs across years it is judged against the
-    target of the year the view ends in: the annual target given here if ``last`` falls in that year,
-    otherwise None (the given target belongs to another year, and comparing a level with it would
-    mislead; the view shows "no target").
-    """
-    if annual is None or (isinstance(annual, float) and math.isnan(annual)):
-        return None
-    if aggregation in STOCK_AGGREGATIONS:
-        return float(annual) if last in fy_months else None
-    in_year = [mo for mo in months_between(first, last) if mo in fy_months]
-    return annual * len(in_year) / 12.0
+def annual_by_year(annual_targets: pd.DataFrame, view_fy: str) -> dict[str, dict[str, float]]:
+    """metric_code -> {financial_year: annual target} from target rows (metric_code, target_value[,
+    financial_year])."""
+    out: dict[str, dict[str, float]] = {}
+    years = annual_targets["financial_year"] if "financial_year" in annual_targets else [view_fy] * len(annual_targets)
+    for code, fy, value in zip(annual_targets["metric_code"], years, annual_targets["target_value"], strict=True):
+        if value is not None and value == value:
+            out.setdefault(code, {})[fy] = float(value)
+    return out
 
 
 def kpi_table(
@@ -187,9 +176,10 @@ def kpi_table(
     """One row per metric for the view [first, last].
 
     ``monthly``: metric_code, period, value (all months since 2019, within the slicers).
-    ``annual_targets``: metric_code, target_value for the view's financial year.
+    ``annual_targets``: metric_code, target_value, and financial_year when the view may cross 31 March
+    (without it, every target is taken as the view's own year's).
     """
-    targets = dict(zip(annual_targets["metric_code"], annual_targets["target_value"], strict=True))
+    targets = annual_by_year(annual_targets, fy_of_period(fy_months[0]) if fy_months else "")
     view = KpiPeriod(first, last, data_to, fy_months)
     return pd.DataFrame(view.rows(by_metric(monthly), metric_info.itertuples(index=False), targets),
                         columns=[*KPI_COLUMNS, *KPI_KEY_COLUMNS])
@@ -224,7 +214,12 @@ def derive_kpis(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
             statuses.append("off track" if bound == "off track" and better else "suppressed")
         else:
             statuses.append(judge(float(v), expected, bool(better)))
+    expected = pd.to_numeric(out["expected"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_date = np.where(~hidden & (expected > 0), value / expected, np.nan)
     out["share"] = pd.Series([None if np.isnan(x) else float(x) for x in share], index=out.index, dtype=object)
+    out["share_to_date"] = pd.Series([None if np.isnan(x) else float(x) for x in to_date], index=out.index,
+                                     dtype=object)
     out["status"] = statuses
     out["change_pct"] = pd.Series([None if np.isnan(x) else float(x) for x in change], index=out.index, dtype=object)
     return out
@@ -242,14 +237,34 @@ class KpiPeriod:
         self.first, self.last, self.fy_months = first, last, fy_months
         self.period_months = months_between(first, last)
         self.elapsed = [mo for mo in self.period_months if mo <= data_to] if data_to else []
+        self.level_month = min(last, data_to) if data_to else last
         self.prev_first, self.prev_last = add_months(first, -12), add_months(min(last, data_to or last), -12)
-        self._targets: dict[tuple[object, str], float | None] = {}
+        self.view_fy = fy_of_period(fy_months[0]) if fy_months else ""
+        self._fy = {mo: fy_of_period(mo) for mo in self.period_months}
+        self._targets: dict[tuple[object, str], tuple[float | None, float | None]] = {}
 
-    def target(self, annual: float | None, aggregation: str) -> float | None:
-        """``period_target`` for this view, remembered per annual target and aggregation."""
-        key = (annual, aggregation)
+    def targets(self, annual: float | Mapping[str, float] | None, aggregation: str) -> tuple[float | None,
+                                                                                               float | None]:
+        """(target for the whole view, target for its months so far), each month against its own year.
+
+        ``annual``: the annual target by financial year ({'2024/25': 400, '2025/26': 410}), or one number
+        for the view's own year. A flow's month counts a twelfth of its own year's target, so a view
+        from October to September takes half of each year's; without a target for every year the view
+        touches there is none. A stock's target is the level set for the year of the month it is read at.
+        """
+        by_year = annual if isinstance(annual, Mapping) else (
+            {} if annual is None or annual != annual else {self.view_fy: float(annual)})
+        key = (tuple(sorted(by_year.items())), aggregation)
         if key not in self._targets:
-            self._targets[key] = period_target(annual, self.first, self.last, self.fy_months, aggregation)
+            if aggregation in STOCK_AGGREGATIONS:
+                level = by_year.get(fy_of_period(self.level_month)) if self.level_month else None
+                self._targets[key] = (level, level)
+            elif not self.period_months or any(self._fy[mo] not in by_year for mo in self.period_months):
+                self._targets[key] = (None, None)
+            else:
+                whole = sum(by_year[self._fy[mo]] for mo in self.period_months) / 12.0
+                so_far = sum(by_year[self._fy[mo]] for mo in self.elapsed) / 12.0
+                self._targets[key] = (whole, so_far)
         return self._targets[key]
 
     def rows(self, months: Mapping[str, MetricMonths], metrics: Iterable, targets: Mapping[str, float]) -> list[dict]:
@@ -257,7 +272,7 @@ class KpiPeriod:
 
         ``months``: ``by_metric`` of the monthly rows; ``metrics``: rows with metric_code, name, unit,
         aggregation, priority_code, higher_is_better (``itertuples`` of ``queries.metrics``);
-        ``targets``: annual target per metric_code for the view's financial year.
+        ``targets``: per metric_code, the annual target by financial year (or one number: the view's year).
         """
         first, last, period_months, elapsed = self.first, self.last, self.period_months, self.elapsed
         rows = []
@@ -268,13 +283,7 @@ class KpiPeriod:
             prev_rows = mine.between(self.prev_first, self.prev_last)
             previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
             since = mine.between(SINCE)
-            target = self.target(targets.get(metric.metric_code), metric.aggregation)
-            if metric.aggregation in STOCK_AGGREGATIONS:
-                expected = target
-            elif target is not None and period_months:
-                expected = target * len(elapsed) / len(period_months)
-            else:
-                expected = None
+            target, expected = self.targets(targets.get(metric.metric_code), metric.aggregation)
             rows.append({
                 "metric_code": metric.metric_code,
                 "name": metric.name,
@@ -285,6 +294,7 @@ class KpiPeriod:
                 "value": value,
                 "target": target,
                 "share": (value / target) if target else None,
+                "share_to_date": (value / expected) if expected else None,
                 "expected": expected,
                 "status": judge(value, expected, bool(metric.higher_is_better)),
                 "previous": previous,

@@ -37,6 +37,7 @@ from analysis.fiscal import Quarter, add_months, fy_months, months_between
 from analysis.numbers import finite_or_none
 from analysis.progress import AT_RISK, ON_TRACK, SINCE
 from analysis.returns import DUE_DAYS, return_status
+from charts.kpi_text import SHARE_LABEL, SHARE_TO_DATE_LABEL
 from service.kpis import kpi_view
 from service.observations import observation_totals
 from warehouse import queries, reporting_models
@@ -171,7 +172,8 @@ def _people(info: pd.DataFrame) -> set[str]:
 KPI_COLUMNS = [
     column("priority_code", "Priority"), column("metric_code", "Code"), column("name", "Measure"),
     column("unit", "Unit"), column("value", "Value", "value"), column("target", "Target", "value"),
-    column("share_pct", "% of target", "pct"), column("expected", "Expected by now", "value"),
+    column("share_pct", SHARE_LABEL, "pct"), column("share_to_date_pct", SHARE_TO_DATE_LABEL, "pct"),
+    column("expected", "Target for the months so far", "value"),
     column("status", "Status"), column("previous", "Same period last year", "value"),
     column("change_pct", "Change on last year (%)", "pct"),
     column("total_since_2019", "April 2019 to period end", "value"),
@@ -183,17 +185,21 @@ def kpi_section(key: str, title: str, description: str, table: pd.DataFrame) -> 
     rows = []
     for r in table.to_dict("records"):
         share, change = finite_or_none(r["share"]), finite_or_none(r["change_pct"])
+        to_date = finite_or_none(r.get("share_to_date"))
         people = r["unit"] == "people"
         count = (lambda v: _published(v)) if people else finite_or_none  # noqa: E731
         row = {
             "priority_code": r["priority_code"] or "", "metric_code": r["metric_code"], "name": r["name"],
             "unit": r["unit"], "value": count(r["value"]), "target": finite_or_none(r["target"]),
-            "share_pct": None if share is None else share * 100.0, "expected": finite_or_none(r["expected"]),
+            "share_pct": None if share is None else share * 100.0,
+            "share_to_date_pct": None if to_date is None else to_date * 100.0,
+            "expected": finite_or_none(r["expected"]),
             "status": r["status"], "previous": None if r["previous"] is None else count(r["previous"]),
             "change_pct": change, "total_since_2019": count(r["total_since_2019"]),
         }
         if row["value"] == SUPPRESSED:
             row["share_pct"] = SUPPRESSED if finite_or_none(r["target"]) else None
+            row["share_to_date_pct"] = SUPPRESSED if finite_or_none(r["expected"]) else None
             row["change_pct"] = SUPPRESSED if row["previous"] is not None else None
         elif row["previous"] == SUPPRESSED:
             row["change_pct"] = SUPPRESSED

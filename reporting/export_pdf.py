@@ -174,7 +174,7 @@ def _headline(doc: SnapshotDoc) -> list:
     year = doc.section("kpis_fytd")["rows"]
     names = {p["priority_code"]: p["name"] for p in meta["priorities"]}
     header = [[_p("<b>Measure</b>", "cell"), "Quarter", "", "", f"{meta['financial_year']} to date", "", "", ""],
-              ["", "Value", "Target", "Status", "Value", "Target", "% target", "Status"]]
+              ["", "Value", "Target", "Status", "Value", "Target", "% of target so far", "Status"]]
     data, extra = header, [("SPAN", (1, 0), (3, 0)), ("SPAN", (4, 0), (7, 0)), ("SPAN", (0, 0), (0, 1)),
                            ("ALIGN", (1, 0), (-1, 1), "CENTER")]
     current = None
@@ -191,7 +191,7 @@ def _headline(doc: SnapshotDoc) -> list:
             _p(_text(r["name"]), "cell"), display(q.get("value"), "value", unit),
             display(q.get("target"), "value", unit),
             _status_cell(q.get("status", "")), display(r["value"], "value", unit), display(r["target"], "value", unit),
-            display(r["share_pct"], "pct"), _status_cell(r["status"]),
+            display(r["share_to_date_pct"], "pct"), _status_cell(r["status"]),
         ])
     widths = [62 * mm, 17 * mm, 17 * mm, 17 * mm, 17 * mm, 17 * mm, 15 * mm]
     widths.append(CONTENT_WIDTH - sum(widths))

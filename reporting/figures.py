@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.disclosure import SUPPRESSED
+from charts.kpi_text import SHARE_TO_DATE_LABEL
 from charts.theme import PALETTE, STATUS_COLOURS, TARGET_COLOUR, base_figure, empty_figure
 
 WIDTH, HEIGHT = 900, 420
@@ -27,10 +28,11 @@ def _wrap(text: str, width: int = 34) -> str:
 
 
 def priority_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:
-    """Each measure of a priority as % of its target to date, coloured and labelled by status."""
-    shown = [r for r in rows if isinstance(r.get("share_pct"), int | float)]
-    no_target = [r["name"] for r in rows if r.get("share_pct") is None]
-    hidden = [r["name"] for r in rows if r.get("share_pct") == SUPPRESSED]
+    """Each measure of a priority as % of its target for the months so far, coloured and labelled by status."""
+    key = "share_to_date_pct"
+    shown = [r for r in rows if isinstance(r.get(key), int | float)]
+    no_target = [r["name"] for r in rows if r.get(key) is None]
+    hidden = [r["name"] for r in rows if r.get(key) == SUPPRESSED]
     extra = []
     if no_target:
         extra.append("No target: " + ", ".join(no_target) + ".")
@@ -42,13 +44,14 @@ def priority_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:
         return fig, " ".join(["No measure in this priority has a target to compare with.", *extra])
     shown = sorted(shown, key=lambda r: r["name"])
     height = 150 + 62 * len(shown)
-    fig = base_figure(title, "Value as % of the target to date (100% = on target)", "", height=height)
-    top = max(125.0, max(float(r["share_pct"]) for r in shown) * 1.18)
+    fig = base_figure(title, f"Value as {SHARE_TO_DATE_LABEL} (100% = on target)", "", height=height)
+    top = max(125.0, max(float(r[key]) for r in shown) * 1.18)
     fig.add_bar(
-        x=[float(r["share_pct"]) for r in shown], y=[_wrap(r["name"]) for r in shown], orientation="h",
+        x=[float(r[key]) for r in shown], y=[_wrap(r["name"]) for r in shown], orientation="h",
         marker_color=[STATUS_COLOURS.get(r["status"], PALETTE[0]) for r in shown],
-        text=[f"{float(r['share_pct']):.0f}% · {r['status']}" for r in shown], textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}: %{x:.0f}% of target<extra></extra>", showlegend=False,
+        text=[f"{float(r[key]):.0f}% · {r['status']}" for r in shown], textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}: %{x:.0f}" + SHARE_TO_DATE_LABEL[1:] + "<extra></extra>",
+        showlegend=False,
     )
     fig.add_vline(x=100, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
                   annotation_text="target to date", annotation_position="top",
@@ -56,7 +59,7 @@ def priority_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:
     fig.update_layout(xaxis={"range": [0, top], "ticksuffix": "%"},
                       yaxis={"autorange": "reversed", "rangemode": "normal", "ticklabelstandoff": 8},
                       margin={"l": 250, "r": 30, "t": 60, "b": 60}, width=WIDTH, bargap=0.35)
-    alt = "; ".join(f"{r['name']}: {float(r['share_pct']):.0f}% of target to date ({r['status']})" for r in shown)
+    alt = "; ".join(f"{r['name']}: {float(r[key]):.0f}{SHARE_TO_DATE_LABEL[1:]} ({r['status']})" for r in shown)
     return fig, " ".join([alt + ".", *extra])
 
 

@@ -47,7 +47,7 @@ def kpi_view(engine: Engine, f: Filters) -> KpiView:
     fy = f.year(data_to)
     monthly = queries.monthly_totals(engine, f, first=SINCE)[["metric_code", "period", "value", "value_key"]]
     info = queries.metrics(engine)
-    targets = queries.targets(engine, f, fy)
+    targets = queries.targets(engine, f)  # every year's: a view across 31 March takes each month's own year
     table = kpi_table(monthly, info, targets, first, last, data_to, fy_months(fy))
     levels = {code: pair for (code, _g), pair in stock_levels(engine, f, info, min(last, data_to)).items()}
     table = pd.DataFrame(apply_levels(table.to_dict("records"), levels), columns=[*table.columns, *STOCK_NOTES])

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.fiscal import fy_months
+from analysis.fiscal import fy_months, fy_of_period, months_between
 from analysis.funding import delivery_of_rows, delivery_summary, totals_by_project, yearly_values
 from analysis.progress import KPI_COLUMNS, KpiPeriod, by_key_and_metric, kpi_table
 from analysis.stocks import STOCK_NOTES, apply_levels
@@ -58,13 +58,15 @@ def _time_only(f: Filters) -> Filters:
     return Filters(fy=f.fy, quarter=f.quarter, month_from=f.month_from, month_to=f.month_to)
 
 
-def _targets_by_project(targets: pd.DataFrame, codes: Collection[str]) -> dict[str, dict[str, float]]:
-    """Annual target per metric for each of ``codes`` (project_targets rows; a repeated metric: the last)."""
-    out: dict[str, dict[str, float]] = {}
-    for code, metric, value in zip(targets["project_code"].tolist(), targets["metric_code"].tolist(),
-                                   targets["target_value"].tolist(), strict=True):
+def _targets_by_project(targets: pd.DataFrame, codes: Collection[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """Annual targets by metric and financial year for each of ``codes`` (project_targets rows), so a
+    view across 31 March judges each month against its own year's target."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for code, metric, fy, value in zip(targets["project_code"].tolist(), targets["metric_code"].tolist(),
+                                       targets["financial_year"].tolist(), targets["target_value"].tolist(),
+                                       strict=True):
         if code in codes:
-            out.setdefault(code, {})[metric] = value
+            out.setdefault(code, {}).setdefault(metric, {})[fy] = value
     return out
 
 
@@ -84,7 +86,9 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str, 
     first, last = f.months(data_to)
     fy = f.year(data_to)
     metrics = list(queries.metrics(engine).itertuples(index=False))
-    targets = _targets_by_project(project_queries.project_targets(engine, fy), codes)
+    years = sorted({fy_of_period(mo) for mo in months_between(first, last)})
+    targets = _targets_by_project(project_queries.project_targets(engine), codes)
+    targets = {code: mine for code, mine in targets.items() if any(y in by for by in mine.values() for y in years)}
     view = KpiPeriod(first, last, data_to, fy_months(fy))
     months = by_key_and_metric(_view_monthly(engine, f, data_to), "project_code")
     levels = stock_levels(engine, _time_only(f), queries.metrics(engine), min(last, data_to), by="project_code")
@@ -214,7 +218,7 @@ def project_view(engine: Engine, code: str, f: Filters, limit: int = 0) -> Proje
     if data_to:
         first, last = only.months(data_to)
         fy = only.year(data_to)
-        year_targets = targets[targets["financial_year"] == fy][["metric_code", "target_value"]]
+        year_targets = targets[targets["financial_year"] == fy][["metric_code", "financial_year", "target_value"]]
         raw = kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy))
         own = {metric: pair for (metric, _g), pair in stock_levels(engine, only, info, min(last, data_to)).items()}
         raw = pd.DataFrame(apply_levels(raw.to_dict("records"), own), columns=[*raw.columns, *STOCK_NOTES])

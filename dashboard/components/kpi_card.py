@@ -5,7 +5,9 @@ from __future__ import annotations
 from dash import dcc, html
 
 from analysis.disclosure import SUPPRESSED, SUPPRESSED_TITLE
+from analysis.stocks import STOCK_AGGREGATIONS
 from charts.kpi import sparkline
+from charts.kpi_text import shares_text
 from charts.theme import format_value
 
 STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
@@ -26,8 +28,10 @@ def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - 
     hidden = unit == "people" and _figure(row["value"]) is None  # a small count of people: not shown
     change_text = "no comparison with a year earlier" if change is None else (
         f"{'up' if change >= 0 else 'down'} {abs(change):.0f}% on the same period last year")
+    shares = shares_text(share, row.get("share_to_date"), row.get("months_in_period") == 12,
+                         row.get("aggregation") in STOCK_AGGREGATIONS)
     target_text = "no target set" if row["target"] is None else (
-        f"target {format_value(row['target'], unit)} · {share * 100:.0f}% reached" if share is not None
+        f"target {format_value(row['target'], unit)} · {shares}" if shares
         else f"target {format_value(row['target'], unit)}")
     trend_desc = (f"Monthly trend of {row['name']} over the last {len(trend)} months, from "
                   f"{format_value(trend['value'].iloc[0], unit)} to {format_value(trend['value'].iloc[-1], unit)}."

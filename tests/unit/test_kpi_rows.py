@@ -20,7 +20,6 @@ from analysis.progress import (
     by_key_and_metric,
     by_metric,
     kpi_table,
-    period_target,
 )
 
 YEAR = fy_months("2024/25")
@@ -129,16 +128,12 @@ def test_kpi_period_rows_known_answers_and_equal_to_kpi_table() -> None:
     pd.testing.assert_frame_equal(table[KPI_COLUMNS], pd.DataFrame(list(rows.values()), columns=KPI_COLUMNS))
 
 
-def test_kpi_period_target_is_period_target() -> None:
+def test_kpi_period_targets_are_remembered() -> None:
     view = KpiPeriod("2024-04", "2024-06", "2024-09", YEAR)
-    for annual in (120.0, 7.0, None):
-        for aggregation in ("sum", "latest"):
-            expected = period_target(annual, "2024-04", "2024-06", YEAR, aggregation)
-            assert view.target(annual, aggregation) == expected
-            assert view.target(annual, aggregation) == expected  # remembered, same answer
-    assert view.target(120.0, "sum") == 30.0  # a quarter of the year
-    assert view.target(120.0, "latest") == 120.0  # a level, whatever the view
-    assert view.target(math.nan, "sum") is None
+    assert view.targets(120.0, "sum") == (30.0, 30.0)  # a quarter of the year, all of it elapsed
+    assert view.targets(120.0, "sum") == (30.0, 30.0)  # remembered, same answer
+    assert view.targets(120.0, "latest") == (120.0, 120.0)  # a level, whatever the view
+    assert view.targets(math.nan, "sum") == (None, None)
 
 
 def test_delivery_of_rows_is_delivery_summary() -> None:

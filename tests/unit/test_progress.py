@@ -14,9 +14,13 @@ import pandas as pd
 import pytest
 
 from analysis.fiscal import fy_months
-from analysis.progress import kpi_table, period_target
+from analysis.progress import KpiPeriod, kpi_table
 
 YEAR = fy_months("2025/26")  # 2025-04 .. 2026-03
+
+
+def _targets(first: str, last: str, annual: object, aggregation: str = "sum", data_to: str = "2026-03") -> tuple:
+    return KpiPeriod(first, last, data_to, YEAR).targets(annual, aggregation)
 
 
 @pytest.mark.parametrize(("first", "last", "expected"), [
@@ -24,14 +28,23 @@ YEAR = fy_months("2025/26")  # 2025-04 .. 2026-03
     ("2025-10", "2025-12", 25.0),  # Q3
     ("2025-04", "2026-03", 100.0),  # the whole year
     ("2025-04", "2025-04", 100 / 12),  # one month
-    ("2024-10", "2025-06", 25.0),  # across years: only the months in this target's year count
 ])
-def test_sum_metric_target_is_pro_rata_by_months(first: str, last: str, expected: float) -> None:
-    assert period_target(100.0, first, last, YEAR, "sum") == pytest.approx(expected)
+def test_flow_target_is_pro_rata_by_months(first: str, last: str, expected: float) -> None:
+    assert _targets(first, last, 100.0)[0] == pytest.approx(expected)
 
 
-def test_sum_is_the_default_aggregation() -> None:
-    assert period_target(120.0, "2025-04", "2025-06", YEAR) == pytest.approx(30.0)
+def test_a_view_across_31_march_counts_each_month_against_its_own_year() -> None:
+    # October 2024 to September 2025: six months of 2024/25 (target 200) and six of 2025/26 (target 400):
+    # 200 x 6/12 + 400 x 6/12 = 300, not the first year's 200 (the earlier rule) nor 400.
+    whole, to_date = _targets("2024-10", "2025-09", {"2024/25": 200.0, "2025/26": 400.0}, data_to="2025-06")
+    assert whole == pytest.approx(300.0)
+    assert to_date == pytest.approx(200 * 6 / 12 + 400 * 3 / 12)  # data run to June 2025: 100 + 100 = 200
+    # Without a target for one of the years, the view has none (half a target would mislead).
+    assert _targets("2024-10", "2025-09", {"2025/26": 400.0}) == (None, None)
+
+
+def test_targets_so_far_follow_the_months_with_data() -> None:
+    assert _targets("2025-04", "2026-03", 120.0, data_to="2025-09") == pytest.approx((120.0, 60.0))
 
 
 @pytest.mark.parametrize(("first", "last"), [
@@ -39,21 +52,22 @@ def test_sum_is_the_default_aggregation() -> None:
     ("2026-01", "2026-03"),  # Q4
     ("2025-04", "2026-03"),  # the whole year
     ("2025-09", "2025-09"),  # one month
-    ("2024-10", "2025-06"),  # across years, ending in this target's year
 ])
-def test_latest_metric_target_is_the_annual_level_for_any_view_in_the_year(first: str, last: str) -> None:
-    assert period_target(100.0, first, last, YEAR, "latest") == 100.0
+def test_stock_target_is_the_annual_level_for_any_view_in_the_year(first: str, last: str) -> None:
+    assert _targets(first, last, 100.0, "latest") == (100.0, 100.0)
+    assert _targets(first, last, 100.0, "cumulative") == (100.0, 100.0)
 
 
-def test_latest_metric_view_ending_in_another_year_has_no_target() -> None:
-    # The level at 2026-06 belongs to 2026/27; the 2025/26 target does not apply to it.
-    assert period_target(100.0, "2025-10", "2026-06", YEAR, "latest") is None
+def test_a_stock_is_judged_against_the_level_of_the_year_it_is_read_in() -> None:
+    # Read at June 2026 (2026/27): the 2025/26 level does not apply; the 2026/27 one does.
+    assert _targets("2025-10", "2026-06", {"2025/26": 100.0}, "latest", "2026-06") == (None, None)
+    assert _targets("2025-10", "2026-06", {"2025/26": 100.0, "2026/27": 80.0}, "latest", "2026-06") == (80.0, 80.0)
 
 
 @pytest.mark.parametrize("aggregation", ["sum", "latest"])
 def test_no_annual_target_gives_no_target(aggregation: str) -> None:
-    assert period_target(None, "2025-04", "2025-06", YEAR, aggregation) is None
-    assert period_target(math.nan, "2025-04", "2025-06", YEAR, aggregation) is None
+    assert _targets("2025-04", "2025-06", None, aggregation) == (None, None)
+    assert _targets("2025-04", "2025-06", math.nan, aggregation) == (None, None)
 
 
 def _info() -> pd.DataFrame:

@@ -1,0 +1,31 @@
+"""What a measure's figures mean, in the words every surface uses (cards, tables, the board pack).
+
+One function says "% of target" so the page, the export and the pack cannot mean different things by
+it: the share of the target for the whole period (the annual target, for a financial year) and the
+share of the target for the months so far, both labelled.
+"""
+
+from __future__ import annotations
+
+from analysis.numbers import finite_or_none
+
+SHARE_LABEL = "% of the target for the period"
+SHARE_TO_DATE_LABEL = "% of the target for the months so far"
+
+
+def period_words(whole_year: bool) -> str:
+    """'the annual target' for a financial year, else 'the target for the period'."""
+    return "the annual target" if whole_year else "the target for the period"
+
+
+def shares_text(share: object, share_to_date: object, whole_year: bool, stock: bool = False) -> str:
+    """'61% of the annual target; 122% of the target for the months so far' (either part may be absent).
+
+    A stock (a level) has one target whatever the months, so only its share is given."""
+    whole, so_far = finite_or_none(share), finite_or_none(share_to_date)
+    parts = []
+    if whole is not None:
+        parts.append(f"{whole * 100:.0f}% of {period_words(whole_year) if not stock else 'the target level'}")
+    if so_far is not None and not stock and (whole is None or abs(so_far - whole) > 1e-9):
+        parts.append(f"{so_far * 100:.0f}% of the target for the months so far")
+    return "; ".join(parts)
