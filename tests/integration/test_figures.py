@@ -1,0 +1,49 @@
+"""Known answers for the rules behind the headline figures (issue: figures a statistician would sign),
+on the whole sample, on SQLite and PostgreSQL, with exact figures (disclosure control is tested apart).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from charts.kpi_text import shares_text
+from service.kpis import kpi_view
+from warehouse.filters import Filters
+
+
+def _row(engine: Engine, f: Filters, code: str) -> dict:
+    table = kpi_view(engine, f).table
+    return table[table["metric_code"] == code].iloc[0].to_dict()
+
+
+def test_a_late_return_does_not_lose_the_caseload(sample_engine: Engine, exact_figures: None) -> None:
+    # September 2025: 428 reported; two project x area series whose August and September returns are
+    # late are carried at their July levels (85 more): 513, on track against the level of 460 (the rows of
+    # the last month alone gave 428, "at risk").
+    row = _row(sample_engine, Filters(), "ACTIVE_CASELOAD")
+    assert row["value"] == 513 and row["target"] == 460 and row["status"] == "on track"
+    assert (row["carried"], row["carried_from"], row["completeness"]) == (2, "2025-07", 0.75)
+
+
+def test_a_running_total_never_falls_when_a_fund_closes(sample_engine: Engine, exact_figures: None) -> None:
+    # Organisations funded since 2019: 56, including the organisations of funds that have closed (the
+    # last month's rows alone gave 50; counting closed funds as gone gave 34).
+    assert _row(sample_engine, Filters(), "ORGS_FUNDED")["value"] == 56
+
+
+def test_a_view_across_31_march_judges_each_month_by_its_own_year(sample_engine: Engine,
+                                                                   exact_figures: None) -> None:
+    # October 2024 to September 2025: 2,549 individuals supported against 2,100 x 6/12 + 2,200 x 6/12 =
+    # 2,150: 119% (the first year's target alone, pro-rated wrongly, gave 243%).
+    row = _row(sample_engine, Filters(month_from="2024-10", month_to="2025-09"), "IND_SUPPORTED")
+    assert row["value"] == 2549 and row["target"] == 2150 and row["share"] == pytest.approx(2549 / 2150)
+
+
+def test_percent_of_target_is_given_both_ways_and_labelled(sample_engine: Engine, exact_figures: None) -> None:
+    # 2025/26 to September: 250 young people engaged against an annual target of 410 (61%) and a target
+    # of 205 for the six months so far (122%). One function words it for every surface.
+    row = _row(sample_engine, Filters(), "YP_ENGAGED")
+    assert (row["value"], row["target"], row["expected"]) == (250, 410, 205)
+    assert shares_text(row["share"], row["share_to_date"], whole_year=True) == (
+        "61% of the annual target; 122% of the target for the months so far")
