@@ -9,11 +9,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analysis.fiscal import fy_months
+from analysis.outcomes import CRIME_DEFINED, crime_defined_monthly
 from analysis.progress import KPI_COLUMNS, SINCE, derive_kpis, kpi_table
 from analysis.stocks import STOCK_NOTES, apply_levels
 from service.gate import People, view
 from service.stocks import stock_levels
-from warehouse import queries
+from warehouse import crime_queries, queries
 from warehouse.filters import Filters
 
 
@@ -35,6 +36,23 @@ def _derive(result: KpiView, threshold: int) -> KpiView:
     return dataclasses.replace(result, table=table[[*KPI_COLUMNS, *STOCK_NOTES]] if not table.empty else table)
 
 
+def crime_measures(engine: Engine, f: Filters, info: pd.DataFrame, reported: set[str]) -> pd.DataFrame:
+    """Monthly values of outcome measures defined on police recorded crime (``analysis.outcomes``) for
+    the view's areas, when no project reports them. Crime is not recorded by project, priority or funding
+    stream, so a view sliced by those has none."""
+    wanted = set(info["metric_code"]) & set(CRIME_DEFINED) - reported
+    if not wanted or f.project or f.priority or f.stream:
+        return crime_defined_monthly(pd.DataFrame(columns=["month", "crime_type", "count"]), set())
+    areas = queries.areas(engine)
+    if f.area:
+        kids = areas.loc[areas["parent_code"] == f.area, "area_code"].tolist()
+        codes = kids or [f.area]
+    else:  # the partnership's own areas: not the "outside" and "no location" buckets
+        codes = areas.loc[areas["area_type"].isin(["district", "unitary"]), "area_code"].tolist()
+    counts = crime_queries.crime_counts(engine, ("month", "crime_type"), first=SINCE, areas=codes)
+    return crime_defined_monthly(counts, wanted)
+
+
 @view(People("table", "value", "value_key"), People("table", "previous", "previous_key"),
       People("table", "total_since_2019", "total_key"), People("monthly"), derive=_derive)
 def kpi_view(engine: Engine, f: Filters) -> KpiView:
@@ -47,6 +65,7 @@ def kpi_view(engine: Engine, f: Filters) -> KpiView:
     fy = f.year(data_to)
     monthly = queries.monthly_totals(engine, f, first=SINCE)[["metric_code", "period", "value", "value_key"]]
     info = queries.metrics(engine)
+    monthly = pd.concat([monthly, crime_measures(engine, f, info, set(monthly["metric_code"]))], ignore_index=True)
     targets = queries.targets(engine, f)  # every year's: a view across 31 March takes each month's own year
     table = kpi_table(monthly, info, targets, first, last, data_to, fy_months(fy))
     levels = {code: pair for (code, _g), pair in stock_levels(engine, f, info, min(last, data_to)).items()}

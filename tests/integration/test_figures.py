@@ -4,11 +4,17 @@ on the whole sample, on SQLite and PostgreSQL, with exact figures (disclosure co
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
 from charts.kpi_text import shares_text
-from service.kpis import kpi_view
+from etl.loader import load_file
+from service.kpis import crime_measures, kpi_view
+from tests.conftest import SAMPLE, SHARED
+from warehouse import queries
 from warehouse.filters import Filters
 
 
@@ -47,3 +53,29 @@ def test_percent_of_target_is_given_both_ways_and_labelled(sample_engine: Engine
     assert (row["value"], row["target"], row["expected"]) == (250, 410, 205)
     assert shares_text(row["share"], row["share_to_date"], whole_year=True) == (
         "61% of the annual target; 122% of the target for the months so far")
+
+
+def test_serious_violence_is_computed_from_the_crime_data(engine: Engine, tmp_path: Path,
+                                                         exact_figures: None) -> None:
+    """Known answer from a real police.uk file (April 2018's rows, dated November 2021 as the snapshot
+    tests do, inside the programme's years): the crimes of the three types in the partnership's 14
+    authorities (the LSOA name begins with the authority's name), counted independently here with
+    pandas, are the measure's value; it was 0 before (no project reports it)."""
+    source = SHARED / "police-uk" / "2018-04-essex-street.csv"
+    if not source.exists():
+        pytest.skip("../shared/data/police-uk is not beside the project")
+    for name in ("areas.csv", "priorities.csv", "metrics.csv"):
+        assert load_file(engine, SAMPLE / name).ok
+    moved = tmp_path / "2021-11-essex-street.csv"
+    moved.write_bytes(source.read_bytes().replace(b",2018-04,", b",2021-11,"))
+    assert load_file(engine, moved).ok
+    rows = pd.read_csv(moved)
+    areas = pd.read_csv(SAMPLE / "areas.csv")
+    names = areas.loc[areas["area_type"].isin(["district", "unitary"]), "area_name"].tolist()
+    in_area = rows["LSOA name"].fillna("").map(lambda n: any(n.startswith(a + " ") for a in names))
+    wanted = rows["Crime type"].isin(["Violence and sexual offences", "Robbery", "Possession of weapons"])
+    expected = int((in_area & wanted).sum())
+    got = crime_measures(engine, Filters(), queries.metrics(engine), set())
+    assert got.set_index("period").loc["2021-11", "value"] == expected > 1000
+    # A view sliced by project has no crime measure: crime is not recorded by project.
+    assert crime_measures(engine, Filters(project="PRJ001"), queries.metrics(engine), set()).empty
