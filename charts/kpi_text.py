@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from analysis.numbers import finite_or_none
 
+STARTS_NOTE = ("Counts of people are starts: a person is counted each time they start with a project, so someone "
+               "helped by two projects is counted twice (case-level records would be needed to count people once).")
 SHARE_LABEL = "% of the target for the period"
 SHARE_TO_DATE_LABEL = "% of the target for the months so far"
 
@@ -29,3 +31,18 @@ def shares_text(share: object, share_to_date: object, whole_year: bool, stock: b
     if so_far is not None and not stock and (whole is None or abs(so_far - whole) > 1e-9):
         parts.append(f"{so_far * 100:.0f}% of the target for the months so far")
     return "; ".join(parts)
+
+
+def counted_as(unit: str, aggregation: str) -> str:
+    """How a measure counts: 'starts' (people summed over months), 'level', 'running total' or ''."""
+    if aggregation == "latest":
+        return "level"
+    if aggregation == "cumulative":
+        return "running total"
+    return "starts" if unit == "people" else ""
+
+
+def measure_label(name: str, unit: str, aggregation: str) -> str:
+    """The measure's name as every surface shows it: 'Individuals supported (starts)'."""
+    kind = counted_as(unit, aggregation)
+    return f"{name} (starts)" if kind == "starts" else name

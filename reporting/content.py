@@ -37,7 +37,7 @@ from analysis.fiscal import Quarter, add_months, fy_months, months_between
 from analysis.numbers import finite_or_none
 from analysis.progress import AT_RISK, ON_TRACK, SINCE
 from analysis.returns import DUE_DAYS, return_status
-from charts.kpi_text import SHARE_LABEL, SHARE_TO_DATE_LABEL
+from charts.kpi_text import SHARE_LABEL, SHARE_TO_DATE_LABEL, STARTS_NOTE, measure_label
 from service.kpis import kpi_view
 from service.observations import observation_totals
 from warehouse import queries, reporting_models
@@ -189,8 +189,9 @@ def kpi_section(key: str, title: str, description: str, table: pd.DataFrame) -> 
         people = r["unit"] == "people"
         count = (lambda v: _published(v)) if people else finite_or_none  # noqa: E731
         row = {
-            "priority_code": r["priority_code"] or "", "metric_code": r["metric_code"], "name": r["name"],
-            "unit": r["unit"], "value": count(r["value"]), "target": finite_or_none(r["target"]),
+            "priority_code": r["priority_code"] or "", "metric_code": r["metric_code"],
+            "name": measure_label(r["name"], r["unit"], r["aggregation"]), "unit": r["unit"],
+            "value": count(r["value"]), "target": finite_or_none(r["target"]),
             "share_pct": None if share is None else share * 100.0,
             "share_to_date_pct": None if to_date is None else to_date * 100.0,
             "expected": finite_or_none(r["expected"]),
@@ -464,8 +465,9 @@ def rules(threshold: int) -> list[str]:
         "Quarter targets are the annual partnership target x 3/12; year-to-date targets are the annual target x "
         "months elapsed/12. A stock's target (aggregation 'latest', e.g. active caseload) is a level, so it is "
         "the annual target in every period.",
-        "People measures count new people in the month they start, so months add up without counting anyone "
-        "twice. Stocks (aggregation 'latest', e.g. active caseload) show the last month, never a sum.",
+        STARTS_NOTE + " Months add up without counting anyone twice within one project. Levels (e.g. active "
+        "caseload) carry each open project's last reported level forward for up to three months; running totals "
+        "(organisations funded since 2019) never fall when a fund closes.",
         "Financial years run April to March; quarters are Q1 April-June to Q4 January-March.",
         "Disclosure control: " + footnote(threshold),
     ]

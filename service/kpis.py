@@ -12,6 +12,7 @@ from analysis.fiscal import fy_months
 from analysis.outcomes import CRIME_DEFINED, crime_defined_monthly
 from analysis.progress import KPI_COLUMNS, SINCE, derive_kpis, kpi_table
 from analysis.stocks import STOCK_NOTES, apply_levels
+from charts.kpi_text import counted_as
 from service.gate import People, view
 from service.stocks import stock_levels
 from warehouse import crime_queries, queries
@@ -33,7 +34,10 @@ class KpiView:
 
 def _derive(result: KpiView, threshold: int) -> KpiView:
     table = derive_kpis(result.table, threshold)
-    return dataclasses.replace(result, table=table[[*KPI_COLUMNS, *STOCK_NOTES]] if not table.empty else table)
+    if table.empty:
+        return dataclasses.replace(result, table=table)
+    table["counted_as"] = [counted_as(u, a) for u, a in zip(table["unit"], table["aggregation"], strict=True)]
+    return dataclasses.replace(result, table=table[[*KPI_COLUMNS, *STOCK_NOTES, "counted_as"]])
 
 
 def crime_measures(engine: Engine, f: Filters, info: pd.DataFrame, reported: set[str]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
 from analysis.disclosure import footnote
+from charts.kpi_text import STARTS_NOTE
 from dashboard.engine import engine
 from service.gate import threshold
 from service.kpis import kpi_view
@@ -96,7 +97,7 @@ def kpis() -> Response:
     view = kpi_view(engine(), f)
     meta = {"filters": f.to_query(), "first_month": view.first, "last_month": view.last,
             "financial_year": view.financial_year, "data_runs_to": view.data_to,
-            "suppression": footnote(threshold())}
+            "suppression": footnote(threshold()), "counted_as": STARTS_NOTE}
     return respond(view.table, "kpis", meta)
 
 

@@ -7,7 +7,7 @@ from dash import dcc, html
 from analysis.disclosure import SUPPRESSED, SUPPRESSED_TITLE
 from analysis.stocks import STOCK_AGGREGATIONS
 from charts.kpi import sparkline
-from charts.kpi_text import shares_text
+from charts.kpi_text import STARTS_NOTE, counted_as, measure_label, shares_text
 from charts.theme import format_value
 
 STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
@@ -37,7 +37,8 @@ def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - 
                   f"{format_value(trend['value'].iloc[0], unit)} to {format_value(trend['value'].iloc[-1], unit)}."
                   if len(trend) else "No monthly data.")
     return html.Article([
-        html.H3(row["name"], className="kpi-title"),
+        html.H3(measure_label(row["name"], unit, row.get("aggregation", "sum")), className="kpi-title",
+                title=STARTS_NOTE if counted_as(unit, row.get("aggregation", "sum")) == "starts" else None),
         html.P(html.Abbr(SUPPRESSED, title=SUPPRESSED_TITLE) if hidden else format_value(row["value"], unit),
                className="kpi-value"),
         html.P(target_text, className="kpi-target"),

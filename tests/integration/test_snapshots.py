@@ -163,6 +163,8 @@ def test_exports_agree_with_the_api(sample_db, client) -> None:  # noqa: ANN001
     # The headline table, cell by cell: quarter value, target, status, then the year to date, as in the API.
     cells = reader.pages[1].extract_text().splitlines()
     at = cells.index("People safeguarded after police identification")
+    if cells[at + 1] == "(starts)":  # the measure is labelled as starts; the label wraps in its cell
+        at += 1
     api_y = _rows(body["content"], "kpis_fytd")["SAFEGUARDED"]
     q_row = api_q["SAFEGUARDED"]
     assert cells[at + 1:at + 8] == [f"{q_row['value']:.0f}", "52.5", q_row["status"], f"{api_y['value']:.0f}", "157.5",
