@@ -26,6 +26,7 @@ from analysis.numbers import finite_or_none
 from analysis.progress import MetricMonths, aggregate, aggregate_key, judge
 
 VARIANCE_THRESHOLD = 0.10  # forecast more than 10% away from the grant is flagged
+RATIO_CAP = 5.0  # one measure far above its target must not hide the others: each counts at most 500%
 MIN_OUTCOMES = 10  # fewer outcomes than this: cost per outcome is unreliable and not shown
 QUARTERS = (1, 2, 3, 4)
 
@@ -323,8 +324,9 @@ def cost_per_outcome(projects: pd.DataFrame, grants: pd.DataFrame, spend: pd.Dat
 def delivery_summary(kpis: pd.DataFrame) -> dict[str, object]:
     """Delivery against target for one project, from its ``analysis.progress.kpi_table`` rows.
 
-    delivery_pct: mean over the metrics that have a target of value ÷ target for the period × 100.
-    delivery_status: ``judge`` of the mean of value ÷ pro-rata expected value (on track at 95%).
+    delivery_pct: mean over the metrics that have a target of value ÷ the target for the months so far
+    (each ratio capped at 500%), × 100. delivery_status: ``judge`` of that same mean (on track from 95%,
+    at risk from 80%, off track below), so the two always agree.
     """
     return delivery_of_rows(kpis.to_dict("records") if not kpis.empty else [])
 
@@ -337,18 +339,22 @@ def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
                    and finite_or_none(row["value"]) is not None]
     if not with_target:
         return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0}
-    shares = [float(row["value"]) / float(row["target"]) for row in with_target]
     ratios = []
     for row in with_target:
         expected = finite_or_none(row["expected"])
         if not expected:
             continue
         value = float(row["value"])
-        ratios.append(value / expected if row["higher_is_better"] else (expected / value if value else math.inf))
-    mean_ratio = sum(ratios) / len(ratios) if ratios else None
+        ratio = value / expected if row["higher_is_better"] else (expected / value if value else RATIO_CAP)
+        ratios.append(min(ratio, RATIO_CAP))
+    if not ratios:
+        return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": len(with_target)}
+    mean_ratio = sum(ratios) / len(ratios)
+    # One number decides both: the percentage shown is the one judged, so sorting by delivery gives the
+    # status order (on track from 95%, at risk from 80%).
     return {
-        "delivery_pct": round(sum(shares) / len(shares) * 100.0, 1),
-        "delivery_status": judge(mean_ratio, 1.0) if mean_ratio is not None else "no target",
+        "delivery_pct": round(mean_ratio * 100.0, 1),
+        "delivery_status": judge(mean_ratio, 1.0),
         "metrics_with_target": len(with_target),
     }
 

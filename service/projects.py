@@ -4,14 +4,15 @@ Delivery against target uses ``analysis.progress.kpi_table`` per project, exactl
 does for a project filter, so the grid, the project page and the API agree.
 
 Definitions (shown in the grid's header tooltips and the API's meta):
-- delivery_pct: mean, over the project's metrics with a project target for the year, of the value
-  for the view ÷ the target for the view (the annual target, or its share for a quarter) × 100.
-  Half-way through a year about 50% is on track.
-- delivery_status: on track / at risk / off track, judging the mean of value ÷ target pro-rata for
-  the months elapsed (on track from 95%, at risk from 80%).
+- delivery_pct: mean, over the project's metrics with a project target, of the value for the view ÷
+  the target for its months so far (each month against its own year's target; a level against its
+  target level), × 100, each measure counting at most 500%.
+- delivery_status: on track from 95%, at risk from 80%, off track below: the same number judged, so
+  sorting by delivery gives the status order.
+- Only projects active in the view's period are listed, unless ended ones are asked for.
 - grant_gbp / spend_gbp: awarded (all streams) and spent so far in the view's financial year.
-- latest_return / returns_missing: status of the latest quarter a return was due for, and how many
-  due returns never arrived (all quarters to date).
+- latest_return / returns_missing: status of the latest quarter in the view a return was due for,
+  and how many returns due in the view's quarters never arrived (as on the data quality page).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from analysis.funding import delivery_of_rows, delivery_summary, totals_by_proje
 from analysis.progress import KPI_COLUMNS, KpiPeriod, by_key_and_metric, kpi_table
 from analysis.stocks import STOCK_NOTES, apply_levels
 from service.gate import People, publish_kpis, view
-from service.returns import returns_view
+from service.returns import returns_in_view, returns_view
 from service.stocks import stock_levels
 from warehouse import finance_queries, project_queries, queries
 from warehouse.filters import Filters
@@ -39,17 +40,17 @@ GRID_COLUMNS = [
 ]
 
 DEFINITIONS = {
-    "delivery_pct": "Mean, over the project's metrics with a project target for the year, of value for the period "
-                    "÷ target for the period (annual target, or its quarter share) × 100. Half-way through a year "
-                    "about 50% is on track.",
-    "delivery_status": "Mean of value ÷ target pro rata for the months elapsed (a level such as a caseload: ÷ its "
-                       "target as it stands): on track from 95%, at risk from "
-                       "80%, off track below.",
+    "delivery_pct": "Mean, over the project's metrics with a project target, of value ÷ the target for the months "
+                    "so far (each month against its own year's target; a level such as a caseload against its "
+                    "target level) × 100, each measure counting at most 500%. 100% is on target.",
+    "delivery_status": "The delivery % judged: on track from 95%, at risk from 80%, off track below, so sorting by "
+                       "delivery gives the status order.",
     "grant_gbp": "Grants awarded to the project for the financial year, all funding streams, in pounds.",
     "spend_gbp": "Spend the project reported so far in the financial year, in pounds.",
     "spend_pct": "Spend so far ÷ grant × 100.",
     "latest_return": "The latest quarter a return was due for, and its status (on time, late, missing).",
-    "returns_missing": "Quarterly returns due that never arrived, all quarters to date.",
+    "returns_missing": "Quarterly returns due in the view's quarters that never arrived (as on the data quality "
+                       "page and the overview).",
 }
 
 
@@ -133,15 +134,28 @@ def _returns_summary(returns: pd.DataFrame, codes: Collection[str]) -> dict[str,
     return out
 
 
+def active_in(projects: pd.DataFrame, first: str, last: str) -> pd.Series:
+    """Which projects (start_date, end_date; blank end: ongoing) were active in any month [first, last]."""
+    start = projects["start_date"].map(lambda d: d.strftime("%Y-%m") if d is not None and d == d else "0000-00")
+    end = projects["end_date"].map(lambda d: d.strftime("%Y-%m") if d is not None and d == d else "9999-12")
+    return (start <= last) & (end >= first)
+
+
 @view()
-def projects_table(engine: Engine, f: Filters, limit: int = 0) -> pd.DataFrame:
-    """One row per project within the slicers (GRID_COLUMNS), for the view's financial year."""
+def projects_table(engine: Engine, f: Filters, include_ended: bool = False, limit: int = 0) -> pd.DataFrame:
+    """One row per project within the slicers (GRID_COLUMNS), for the view's period.
+
+    Only projects active at some point of the view's months, unless ``include_ended``: a project that
+    ended years ago is not "no target" this year, it is not in this year at all.
+    """
     scope = queries.project_scope(engine, f)
+    data_to = queries.data_runs_to(engine)
+    if not include_ended and data_to:
+        scope = scope[active_in(scope, *f.months(data_to))]
     if scope.empty:
         return pd.DataFrame(columns=GRID_COLUMNS)
     names = queries.projects(engine)
     org_names = dict(zip(names["project_code"].tolist(), names["org_name"].tolist(), strict=True))
-    data_to = queries.data_runs_to(engine)
     rows = {code: {"project_code": code} for code in scope["project_code"].tolist()}
     for code, name, priority, stream in zip(scope["project_code"].tolist(), scope["project_name"].tolist(),
                                             scope["priority_code"].tolist(), scope["funding_stream"].tolist(),
@@ -149,7 +163,7 @@ def projects_table(engine: Engine, f: Filters, limit: int = 0) -> pd.DataFrame:
         rows[code].update(project_name=name, org_name=org_names.get(code), priority_code=priority,
                           funding_stream=stream)
 
-    for code, summary in _returns_summary(returns_view(engine, f), rows).items():
+    for code, summary in _returns_summary(returns_in_view(engine, f), rows).items():
         rows[code].update(summary)
     if data_to:
         fy = f.year(data_to)

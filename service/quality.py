@@ -20,9 +20,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.fiscal import Quarter, parse_period
 from service.cache import cached
-from service.returns import returns_view
+from service.returns import returns_view, view_quarters
 from settings import load_settings
 from warehouse import quality_queries, queries
 from warehouse.filters import Filters
@@ -78,13 +77,7 @@ def returns_grid(engine: Engine, f: Filters) -> ReturnsGrid:
         return ReturnsGrid([], pd.DataFrame(columns=["project_code", "project_name"]), table.iloc[0:0],
                            pd.DataFrame(columns=["quarter", "due", "on_time", "late", "missing", "received_pct",
                                                  "on_time_pct"]))
-    first, last = f.months(data_to)
-    lo, hi = Quarter.of(parse_period(first)), Quarter.of(parse_period(last))
-    order = {}
-    q = lo
-    while q <= hi:
-        order[q.label] = len(order)
-        q = Quarter(q.fy_start + (q.number == 4), q.number % 4 + 1)
+    order = {label: i for i, label in enumerate(view_quarters(f, data_to))}
     inside = table[table["label"].isin(order)].copy()
     quarters = [label for label in order if label in set(inside["label"])]
     projects = (inside[["project_code", "project_name"]].drop_duplicates().sort_values("project_code")

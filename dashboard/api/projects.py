@@ -27,7 +27,11 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 @api.get("/projects")
 def projects() -> Response:
     f = request_filters()
-    return respond(projects_table(engine(), f), "projects", {"filters": f.to_query(), "definitions": DEFINITIONS})
+    ended = request.args.get("ended", "").strip().lower()
+    if ended not in ("", "include", "exclude"):
+        return error("ended must be include or exclude")
+    return respond(projects_table(engine(), f, ended == "include"), "projects",
+                   {"filters": f.to_query(), "ended": ended or "exclude", "definitions": DEFINITIONS})
 
 
 @api.get("/projects/<code>")

@@ -14,7 +14,7 @@ from dashboard.engine import engine
 from service import warm
 from service.cache import cached
 from service.kpis import kpi_view
-from service.returns import returns_view
+from service.returns import returns_in_view
 from warehouse.filters import Filters
 
 dash.register_page(__name__, path="/", title="Overview - Essex VVU outcomes", name="Overview", order=0)
@@ -45,7 +45,7 @@ def overview_body(eng: Engine, f: Filters) -> list:
     view = kpi_view(eng, f)
     if view.table.empty:
         return [html.P("No observations have been loaded yet.")]
-    returns = returns_view(eng, f)
+    returns = returns_in_view(eng, f)  # the view's quarters: the same count as the data quality page
     missing = int((returns["status"] == "missing").sum())
     late = int((returns["status"] == "late").sum())
     cards = []
@@ -63,8 +63,9 @@ def overview_body(eng: Engine, f: Filters) -> list:
         html.Section([
             html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to)})"]),
             html.P([html.Strong("Data run to: "), view.data_to]),
-            html.P([html.Strong("Returns: "), f"{missing} expected returns missing, {late} arrived late ",
-                    dash.dcc.Link("(see data quality)", href="/data-quality")]),
+            html.P([html.Strong("Returns: "), f"{missing} expected returns missing, {late} arrived late in this "
+                    "period ", dash.dcc.Link("(see data quality)", href="/data-quality" + (
+                        "?" + f.to_query() if f.to_query() else ""))]),
         ], className="overview-facts", **{"aria-label": "About these figures"}),
         html.H2("Headline measures"),
         html.Div(cards, className="kpi-grid"),

@@ -113,6 +113,9 @@ def render(values: list, ids: list) -> str:
     missing = int(table["returns_missing"].sum()) if not table.empty else 0
     data_to = filter_options(engine()).data_to
     period = f.describe(data_to) if data_to else "no data loaded"
-    summary = (f"{len(table)} projects ({period}). Quarterly returns missing across them: {missing}."
-               if not table.empty else f"No projects match these filters ({period}).")
+    ended = len(projects_table(engine(), f, True)) - len(table)
+    note = (f" {ended} projects that were not active in this period are not listed "
+            "(/api/v1/projects?ended=include lists them)." if ended else "")
+    summary = (f"{len(table)} projects active in this period ({period}). Quarterly returns missing across them in "
+               f"this period: {missing}.{note}" if not table.empty else f"No projects match these filters ({period}).")
     return summary

@@ -79,3 +79,35 @@ def test_serious_violence_is_computed_from_the_crime_data(engine: Engine, tmp_pa
     assert got.set_index("period").loc["2021-11", "value"] == expected > 1000
     # A view sliced by project has no crime measure: crime is not recorded by project.
     assert crime_measures(engine, Filters(project="PRJ001"), queries.metrics(engine), set()).empty
+
+
+def test_projects_grid_lists_active_projects_and_its_delivery_agrees_with_status(sample_engine: Engine,
+                                                                               exact_figures: None) -> None:
+    from service.projects import projects_table
+
+    listed = projects_table(sample_engine, Filters(fy="2025/26"))
+    every = projects_table(sample_engine, Filters(fy="2025/26"), True)
+    projects = pd.read_csv(SAMPLE / "projects.csv", dtype=str).fillna("")
+    ended = set(projects.loc[(projects["end_date"] != "") & (projects["end_date"] < "2025-04-01"), "project_code"])
+    # Projects that ended before April 2025 are not in 2025/26 at all: not listed (not "no target").
+    assert ended and not ended & set(listed["project_code"]) and ended <= set(every["project_code"])
+    order = {"on track": 0, "at risk": 1, "off track": 2}
+    for f in (Filters(fy="2025/26"), Filters(fy="2024/25")):
+        grid = projects_table(sample_engine, f)
+        judged = grid[grid["delivery_pct"].notna()].sort_values("delivery_pct", ascending=False)
+        ranks = [order[s] for s in judged["delivery_status"]]
+        assert ranks == sorted(ranks)  # sorting by delivery gives the status order
+        assert ((judged["delivery_pct"] >= 95) == (judged["delivery_status"] == "on track")).all()
+    # "Off track" appears where it is true: 2024/25 has projects far below their targets.
+    assert (projects_table(sample_engine, Filters(fy="2024/25"))["delivery_status"] == "off track").sum() == 2
+
+
+def test_returns_missing_is_one_figure_everywhere(sample_engine: Engine) -> None:
+    from service.projects import projects_table
+    from service.quality import returns_grid
+    from service.returns import returns_in_view
+
+    for f in (Filters(fy="2024/25"), Filters(fy="2024/25", quarter="Q3"), Filters(fy="2025/26", priority="P3")):
+        missing = int((returns_in_view(sample_engine, f)["status"] == "missing").sum())
+        assert missing == int(returns_grid(sample_engine, f).summary["missing"].sum())
+        assert missing == int(projects_table(sample_engine, f)["returns_missing"].sum())

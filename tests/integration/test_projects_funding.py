@@ -126,9 +126,12 @@ def test_cost_per_outcome_for_a_finished_year(sample_engine, exact_figures) -> N
 def test_projects_grid_rows_money_and_delivery(sample_engine, exact_figures) -> None:  # noqa: ANN001
     table = projects_table.uncached(sample_engine, Filters(fy="2024/25"))
     assert list(table.columns) == GRID_COLUMNS
-    assert len(table) == len(rows("projects.csv")) == 70
+    # Projects active at some point of 2024/25 (started by March 2025, not ended before April 2024).
+    active = [r for r in rows("projects.csv") if r["start_date"] <= "2025-03-31"
+              and (not r["end_date"] or r["end_date"] >= "2024-04-01")]
+    assert len(table) == len(active) < len(rows("projects.csv")) == 70
     hovru = projects_table.uncached(sample_engine, Filters(fy="2024/25", stream="HO_VRU"))
-    assert len(hovru) == sum(1 for r in rows("projects.csv") if r["funding_stream"] == "HO_VRU")
+    assert len(hovru) == sum(1 for r in active if r["funding_stream"] == "HO_VRU")
 
     t = table.set_index("project_code")
     metrics = {r["metric_code"]: r["aggregation"] for r in rows("metrics.csv")}
@@ -200,11 +203,14 @@ def client(sample_engine, monkeypatch):  # noqa: ANN001, ANN201
 
 
 def test_api_projects_funding_and_one_project(client) -> None:  # noqa: ANN001
-    got = client.get("/api/v1/projects?fy=2024/25&priority=P1").get_json()
+    got = client.get("/api/v1/projects?fy=2024/25&priority=P1&ended=include").get_json()
     p1 = sum(1 for r in rows("projects.csv") if r["priority_code"] == "P1")
     assert len(got["data"]) == p1 and "delivery_pct" in got["meta"]["definitions"]
+    active = client.get("/api/v1/projects?fy=2024/25&priority=P1").get_json()  # by default: active ones only
+    assert len(active["data"]) < p1 and active["meta"]["ended"] == "exclude"
+    assert client.get("/api/v1/projects?ended=maybe").status_code == 400
 
-    csv_text = client.get("/api/v1/projects?fy=2024/25&format=csv").get_data(as_text=True)
+    csv_text = client.get("/api/v1/projects?fy=2024/25&format=csv&ended=include").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("project_code,project_name")
     assert len(csv_text.strip().splitlines()) == 71
 

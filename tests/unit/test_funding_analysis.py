@@ -171,8 +171,13 @@ def test_delivery_summary_mean_share_and_pro_rata_status() -> None:
         "expected": [50.0, 50.0, None], "higher_is_better": [True, True, True],
     })
     out = delivery_summary(kpis)
-    # Shares 50% and 30% (Z has no target): mean 40%. Against expected: 1.0 and 0.6, mean 0.8: at risk.
-    assert out == {"delivery_pct": 40.0, "delivery_status": "at risk", "metrics_with_target": 2}
+    # Against the targets for the months so far (Z has no target): 50/50 = 1.0 and 30/50 = 0.6, mean 0.8:
+    # 80%, at risk. The percentage shown is the one judged, so they cannot disagree.
+    assert out == {"delivery_pct": 80.0, "delivery_status": "at risk", "metrics_with_target": 2}
+    off = delivery_summary(kpis.assign(value=[30.0, 30.0, 7.0]))
+    assert off == {"delivery_pct": 60.0, "delivery_status": "off track", "metrics_with_target": 2}
+    capped = delivery_summary(kpis.assign(value=[5000.0, 0.0, 7.0]))  # 10,000% counts as 500%: mean 250%
+    assert capped["delivery_pct"] == 250.0
     assert delivery_summary(kpis.iloc[2:])["delivery_status"] == "no target"
 
 
