@@ -35,6 +35,8 @@ class Settings:
     suppression_threshold: int = 9
     max_upload_bytes: int = 20 * 1024 * 1024
     warm_cache: bool = True  # compute the common views ahead of visitors after each load (service.warm)
+    grip_ring_inner_m: float = 100.0  # Grip displacement ring: from this many metres beyond a hotspot's radius
+    grip_ring_outer_m: float = 250.0  # ... to this many
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +66,16 @@ def _int(name: str, default: int) -> int:
         raise UnsafeConfiguration(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise UnsafeConfiguration(f"{name} must be a number, got {raw!r}") from exc
+
+
 def load_settings() -> Settings:
     """Read the environment now (not at import) so tests and tools can set variables first."""
     return Settings(
@@ -76,4 +88,6 @@ def load_settings() -> Settings:
         suppression_threshold=_int("SUPPRESSION_THRESHOLD", 9),
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         warm_cache=os.environ.get("WARM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
+        grip_ring_inner_m=_float("GRIP_RING_INNER_M", 100.0),
+        grip_ring_outer_m=_float("GRIP_RING_OUTER_M", 250.0),
     )

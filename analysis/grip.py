@@ -472,7 +472,8 @@ def _row(hotspot: str, part: pd.DataFrame, outcome: str, x: np.ndarray, j: int, 
     }
 
 
-def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = None) -> pd.DataFrame:
+def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = None,
+                  periods: pd.DataFrame | None = None) -> pd.DataFrame:
     """The whole effect table (TABLE_COLUMNS): every operation ("all" and each one) x offence group
     ("all" and each group) x comparison (patrol, next day, and intention to treat when a plan is
     loaded), crime counts; crime harm and displacement-ring crimes for all offences.
@@ -480,7 +481,8 @@ def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = No
     Per-hotspot rows are the same whichever operation is chosen (a hotspot belongs to one), so they
     are fitted once and repeated; each operation gets its own pooled fit. Harm weighting only
     changes the answer when groups are mixed (within a group every crime has the same weight, which
-    cancels from the ratio), so harm is for all offences only.
+    cancels from the ratio), so harm is for all offences only. Hotspots in ``periods`` without a
+    period (no rows in the panel) get an empty row with the reason under operation "all".
     """
     itt = bool(panel["assigned"].notna().any()) if itt is None else itt
     jobs = [(g, "count", outcome_column(g, "count")) for g in (ALL_GROUPS, *OFFENCE_GROUPS)]
@@ -493,7 +495,7 @@ def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = No
         for design in ("delivered", "itt") if itt else ("delivered",):
             whole = estimate(panel, outcome, design)
             for comparison, table in whole.items():
-                frames.append(_label(table, ALL_OPERATIONS, group, measure, comparison))
+                frames.append(_label(_with_unstudied(table, periods), ALL_OPERATIONS, group, measure, comparison))
             if len(ops) < 2:
                 if ops:  # one operation: the same numbers as "all"
                     for comparison, table in whole.items():
@@ -510,6 +512,23 @@ def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = No
     if not frames:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+
+
+def _with_unstudied(table: pd.DataFrame, periods: pd.DataFrame | None) -> pd.DataFrame:
+    """The table with a row (no days, no estimate, the reason) for each hotspot that has no period."""
+    if periods is None:
+        return table
+    missing = periods[(periods["operation"] == "") & ~periods["hotspot_id"].isin(table["hotspot_id"])]
+    if missing.empty:
+        return table
+    empty = pd.DataFrame({"hotspot_id": missing["hotspot_id"], "exposed_days": 0, "reference_days": 0,
+                          "exposed_total": 0.0, "reference_total": 0.0, "exposed_mean": np.nan,
+                          "reference_mean": np.nan, "rate_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                          "p_value": np.nan, "pct_change": np.nan, "dispersion": np.nan, "patrol_minutes": 0.0,
+                          "note": missing["note"], "in_model": False, "days_modelled": 0, "hotspots_modelled": 0,
+                          "df": 0.0, "exposed_patrolled": 0, "reference_patrolled": 0})
+    spots, pooled = table[table["hotspot_id"] != POOLED], table[table["hotspot_id"] == POOLED]
+    return pd.concat([spots, empty, pooled], ignore_index=True)
 
 
 def _label(table: pd.DataFrame, operation: str, group: str, measure: str, comparison: str) -> pd.DataFrame:

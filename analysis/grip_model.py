@@ -363,7 +363,9 @@ def fit_by_block(y: np.ndarray, x: np.ndarray, block: np.ndarray, n_blocks: int,
         mu = _block_mu(eta, s, ysum, wk)
         grad, info, _m = _block_grad_info(xm, yk, mu, block, n_blocks, s, n_s, sblock, ysum, k)
         info = info + np.eye(k)[None] * (~use)[:, :, None]  # pinned columns: identity keeps the solve regular
-        step = np.linalg.solve(info, grad[..., None])[..., 0]
+        # pinv, not solve: a block whose two terms cannot be told apart (every day without a patrol
+        # follows one) has a singular information matrix; it is reported as not estimable below.
+        step = (np.linalg.pinv(info, hermitian=True) @ grad[..., None])[..., 0]
         step = np.clip(step, -5, 5) * use
         beta += step
         if np.max(np.abs(step), initial=0.0) < 1e-9:
@@ -372,7 +374,10 @@ def fit_by_block(y: np.ndarray, x: np.ndarray, block: np.ndarray, n_blocks: int,
     mu = _block_mu(eta, s, ysum, wk)
     _g, info, m_s = _block_grad_info(xm, yk, mu, block, n_blocks, s, n_s, sblock, ysum, k)
     info = info + np.eye(k)[None] * (~use)[:, :, None]
-    inv = np.linalg.inv(info)
+    inv = np.linalg.pinv(info, hermitian=True)
+    scale = np.maximum(np.abs(np.diagonal(info, axis1=1, axis2=2)).max(axis=1), 1e-300)
+    singular = np.abs(np.linalg.det(info)) < 1e-10 * scale ** k
+    use &= ~singular[:, None]
     zc = xm - m_s[s] / np.maximum(ysum, 1e-300)[s][:, None]  # stratum-centred design
     resid = (yk - mu) * wk
     c, n_c = _codes(clusters)
