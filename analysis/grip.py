@@ -433,7 +433,7 @@ def _row(hotspot: str, part: pd.DataFrame, outcome: str, x: np.ndarray, j: int, 
     d1, d0 = int(exposed.sum()), int(reference.sum())
     t1, t0 = float(y[exposed].sum()), float(y[reference].sum())
     ratio, low, high, p = coef.interval()
-    note = reason if hotspot != POOLED else ""
+    note = reason if hotspot != POOLED else ("" if len(part) else coef.note)
     exp_label, ref_label = LABELS[comparison]
     if not note:
         if d1 == 0:

@@ -317,12 +317,13 @@ class BlockFit:
 
 
 def fit_by_block(y: np.ndarray, x: np.ndarray, block: np.ndarray, n_blocks: int, strata: np.ndarray,
-                 clusters: np.ndarray) -> BlockFit:
+                 clusters: np.ndarray, correct: bool = True) -> BlockFit:
     """log E[y] = x @ beta[block] + a[stratum], strata nested in blocks; all blocks at once.
 
     ``block``: 0..n_blocks-1. Returns NaN for a block (or a column of it) that cannot be estimated:
     the caller decides the reason (it knows which days and crimes the block has). A nuisance column
     k > 0 with no outcome on its exposed rows is handled by dropping those rows in that block.
+    ``correct=False`` gives the plain (CR0) cluster sandwich, for comparison with statsmodels.
     """
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(y), -1)
@@ -392,7 +393,7 @@ def fit_by_block(y: np.ndarray, x: np.ndarray, block: np.ndarray, n_blocks: int,
         lev = np.bincount(c, weights=mu * xt ** 2 * wk, minlength=n_c)
         total = np.bincount(cblock, weights=lev, minlength=n_blocks)
         h = np.clip(lev / np.maximum(total[cblock], 1e-300), 0.0, 0.99)
-        var = np.bincount(cblock, weights=score ** 2 / (1 - h), minlength=n_blocks)
+        var = np.bincount(cblock, weights=score ** 2 / (1 - h if correct else 1.0), minlength=n_blocks)
         se[:, col] = np.sqrt(var)
         sq = np.bincount(cblock, weights=lev ** 2, minlength=n_blocks)
         df[:, col] = np.minimum(total ** 2 / np.maximum(sq, 1e-300), n_clusters - 1.0)

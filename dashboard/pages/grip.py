@@ -150,7 +150,7 @@ def _body(eng: Engine, group: str, measure: str, operation: str = ALL_OPERATIONS
         return [html.P("No Grip hotspot, patrol and incident data have been loaded yet (files hotspots.csv, "
                        "patrols.csv and incidents.csv; see the data formats)." if operation == ALL_OPERATIONS else
                        f"There is no operation {operation} in the loaded data: choose another operation.")]
-    return [*_headline(view), *_itt(view), *_charts(view), *_table(view), *_displacement(view), *_dosage(view),
+    return [*_headline(view), *_charts(view), *_table(view), *_displacement(view), *_dosage(view),
             _reference()]
 
 
@@ -206,8 +206,8 @@ def _design(view: GripView) -> html.P:
     if view.randomised:
         return html.P([html.Strong("Design: randomised assignment. "),
                        "A patrol plan is loaded: each hotspot-day was assigned a patrol or not by the plan. The "
-                       "comparison of assigned with unassigned days (intention to treat) is the fair test; the "
-                       "comparison of days that were actually patrolled follows it, with compliance."],
+                       "comparison of assigned with unassigned days (intention to treat), first below, is the fair "
+                       "test; the comparison of days that were actually patrolled follows it."],
                       className="grip-design", id="grip-design", role="note")
     return html.P([html.Strong("Design: patrols were not allocated at random. "),
                    "These numbers compare days that happened to be patrolled with days that were not, in the same "
@@ -270,6 +270,7 @@ def _headline(view: GripView) -> list:
             html.H2(f"{GROUP_LABELS[view.offence_group]}: {heading}"),
             _design(view),
             *notes,
+            *_itt(view),
             html.P(sentence, className="grip-headline", id="grip-headline"),
             facts,
             html.P(carry, id="grip-next-day"),
@@ -288,17 +289,16 @@ def _itt(view: GripView) -> list:
     off = c.get("unassigned_patrolled", 0) / max(c.get("unassigned_days", 0), 1)
     sentence = _ratio_sentence(view.pooled_itt, "On days the plan assigned a patrol", subject, _verb(view, harm),
                                "on days it did not, whatever was delivered")
-    return [html.Section([
-        html.H2("The randomised comparison: assigned against unassigned days"),
-        html.P(sentence, id="grip-itt"),
+    return [html.Div([
+        html.P(sentence, id="grip-itt", className="grip-headline"),
         html.P([html.Strong("Compliance: "),
                 f"{c.get('assigned_patrolled', 0):,} of {c.get('assigned_days', 0):,} assigned days were patrolled "
                 f"({share:.0%}); {c.get('unassigned_patrolled', 0):,} of {c.get('unassigned_days', 0):,} unassigned "
                 f"days were patrolled anyway ({off:.0%}). Missed and extra patrols pull the assigned-day comparison "
                 "towards no difference, so it understates the effect of a patrol that happens; in exchange it "
                 "keeps the protection of random assignment, which the delivered-patrol comparison above does "
-                "not have."], id="grip-compliance"),
-    ], className="grip-itt", **{"aria-label": "Intention to treat"})]
+                "not have. The comparison of days actually patrolled follows."], id="grip-compliance"),
+    ], className="grip-itt")]
 
 
 def _displacement(view: GripView) -> list:
@@ -340,7 +340,8 @@ def _reference() -> html.Section:
                 "none for 90 days, and the assigned days were compared (a randomised trial). The Home Office's "
                 "announcement of the national roll-out reported 73% less violent crime and 31% less street crime on "
                 "patrol days than on days without (Home Office press release 'Forces given funding boost to "
-                "increase roll out of hotspot policing', 17 September 2021). The trial's own paper reports crime harm rather than counts (Basford and others, ",
+                "increase roll out of hotspot policing', 17 September 2021). The trial's own paper reports crime "
+                "harm rather than counts (Basford and others, ",
                 html.A("Cambridge Journal of Evidence-Based Policing, 2021", href=SOUTHEND_PAPER), ")."]),
         html.P("These are another programme's published results from random assignment. They are not computed from "
                "the data on this page, and a comparison of patrols that were not randomised is weaker evidence: "
@@ -385,7 +386,8 @@ def _period(row: dict) -> str:
     start, end = row.get("period_start"), row.get("period_end")
     if not hasattr(start, "strftime") or not hasattr(end, "strftime"):
         return "–"
-    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+    nb = "\u00a0"  # each date stays on one line; the cell breaks only at "to"
+    return f"{start:%-d{nb}%b{nb}%Y} to {end:%-d{nb}%b{nb}%Y}"
 
 
 def _table(view: GripView) -> list:
@@ -416,7 +418,8 @@ def _table(view: GripView) -> list:
                 f"would show p < 0.05 by chance alone (about {n / 20:.0f} of {n} here), so a single hotspot with a "
                 "small p-value is not evidence on its own. Judge the programme by the pooled estimate."],
                className="footnote", id="grip-many", role="note"),
-        html.Div(dcc.Markdown(table_html(caption, headers, rows, first_numeric=2), dangerously_allow_html=True, id="grip-table"),
+        html.Div(dcc.Markdown(table_html(caption, headers, rows, first_numeric=2), dangerously_allow_html=True,
+                              id="grip-table"),
                  className="table-scroll", tabIndex=0, role="region", **{"aria-label": "Effect by hotspot"}),
     ]
 
