@@ -60,7 +60,7 @@ EPOCH = date(1970, 1, 1)
 PERIOD_COLUMNS = ["hotspot_id", "period_start", "period_end", "period_source", "operation", "note"]
 PANEL_COLUMNS = ["hotspot_id", "date", "operation", "patrolled", "after_patrol", "assigned", "patrols",
                  "patrol_minutes", "officer_minutes", "crimes", *[f"crimes:{g}" for g in OFFENCE_GROUPS], "harm",
-                 RING]
+                 RING, "daynum"]
 EFFECT_COLUMNS = ["hotspot_id", "exposed_days", "reference_days", "exposed_total", "reference_total",
                   "exposed_mean", "reference_mean", "rate_ratio", "ci_low", "ci_high", "p_value", "pct_change",
                   "dispersion", "patrol_minutes", "note", "in_model", "days_modelled", "hotspots_modelled", "df",
@@ -261,6 +261,7 @@ def build_panel(
     patrol day; the day before a period starts counts for ``after_patrol``). ``crimes_daily`` and
     ``ring``: hotspot_id, date, offence_group, crimes. ``plan``: hotspot_id, date, assigned (bool);
     ``assigned`` is NaN on days the plan does not cover. ``harm`` is NaN without ``weights``.
+    ``daynum``: days since 1970-01-01.
     """
     per = periods[periods["period_start"].notna()].sort_values("hotspot_id")
     ids = per["hotspot_id"].to_numpy(dtype=object)
@@ -325,6 +326,7 @@ def build_panel(
         panel[f"crimes:{g}"] = counts(crimes_daily, g)
     panel["harm"] = counts(crimes_daily, None, weights) if weights is not None else np.nan
     panel[RING] = counts(ring, None)
+    panel["daynum"] = day  # days since 1970-01-01, for the calendar effects without re-parsing dates
     return panel[PANEL_COLUMNS]
 
 
@@ -341,9 +343,9 @@ def outcome_column(offence_group: str, measure: str) -> str:
 # The estimates
 # ------------------------------------------------------------------------------------------------
 
-def _calendar(dates: pd.Series) -> np.ndarray:
+def _calendar(rows: pd.DataFrame) -> np.ndarray:
     """Day of week and calendar week (Monday-based) of each day, as the pooled model's calendar factors."""
-    dn = _daynum(dates)
+    dn = rows["daynum"].to_numpy(dtype=np.int64) if "daynum" in rows else _daynum(rows["date"])
     return np.column_stack([(dn + 3) % 7, (dn + 3) // 7])  # 1970-01-01 was a Thursday (weekday 3)
 
 
@@ -365,9 +367,15 @@ def estimate(panel: pd.DataFrame, outcome: str = "crimes", design: str = "delive
     comparisons = ("patrol", "next_day") if design == "delivered" else ("itt",)
     counts = outcome != "harm"
     y = rows[outcome].to_numpy(dtype=float)
-    hid = rows["hotspot_id"].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(hid, sort=True)
-    n_h = len(uniques)
+    if "hcode" in rows:  # integer hotspot codes added once per panel by effect_tables (factorising is slow)
+        codes, n_h = gm._codes(rows["hcode"].to_numpy(dtype=np.int64))
+        first = np.zeros(n_h, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        uniques = rows["hotspot_id"].to_numpy(dtype=object)[first]
+    else:
+        codes, uniques = pd.factorize(rows["hotspot_id"].to_numpy(dtype=object), sort=True)
+        codes = codes.astype(np.int64)
+        n_h = len(uniques)
     exposure = x[:, 0] > 0
     # Which hotspots the pooled model can use, and why the others are left out.
     tot = np.bincount(codes, weights=y, minlength=n_h)
@@ -382,34 +390,33 @@ def estimate(panel: pd.DataFrame, outcome: str = "crimes", design: str = "delive
     reason[exp_days == 0] = f"no {exp_label} in its period"
     in_model = reason == ""
     keep = in_model[codes]
+    cal = _calendar(rows)
+    patrolled = rows["patrolled"].to_numpy(dtype=bool)
+    minutes = rows["patrol_minutes"].to_numpy(dtype=float)
     out: dict[str, list[dict]] = {c: [] for c in comparisons}
-    block = gm.fit_by_block(y, x, codes, n_h, codes * 7 + _calendar(rows["date"])[:, 0],
-                            codes * 100_000 + _calendar(rows["date"])[:, 1]) if per_hotspot and n_h else None
-    groups = dict(tuple(rows.groupby("hotspot_id", sort=True))) if per_hotspot else {}
-    for j, comparison in enumerate(comparisons):
-        if not per_hotspot:
-            break
-        for i, h in enumerate(uniques):
-            part = groups[h]
-            coef = gm.Coef()
-            if block is not None and np.isfinite(block.beta[i, j]):
+    if per_hotspot and n_h:
+        block = gm.fit_by_block(y, x, codes, n_h, codes * 7 + cal[:, 0], codes * 100_000 + cal[:, 1])
+        for j, comparison in enumerate(comparisons):
+            sums = _sums(codes, n_h, y, x, j, patrolled, minutes)
+            ivals = gm.intervals(block.beta[:, j], block.se[:, j], block.df[:, j])
+            for i, h in enumerate(uniques):
                 coef = gm.Coef(beta=float(block.beta[i, j]), se=float(block.se[i, j]), df=float(block.df[i, j]),
                                clusters=int(block.clusters[i]))
-            out[comparison].append(_row(h, part, outcome, x[codes == i], j, coef, counts, comparison,
-                                        bool(in_model[i]), reason[i], design))
+                stats = {k: v[i] for k, v in sums.items()}
+                out[comparison].append(_row(h, stats, coef, counts, comparison, bool(in_model[i]), reason[i],
+                                            design, tuple(float(v[i]) for v in ivals)))
+    fit = None
     if keep.any():
-        sub = rows[keep]
-        fit = gm.fit_pooled(y[keep], x[keep], codes[keep], _calendar(sub["date"]), codes[keep], names)
-    else:
-        fit = None
-        sub = rows.iloc[0:0]
+        fit = gm.fit_pooled(y[keep], x[keep], codes[keep], cal[keep], codes[keep], names)
+    zero = np.zeros(int(keep.sum()), dtype=np.int64)
     for j, comparison in enumerate(comparisons):
         if fit is None:
             coef = gm.Coef(note=f"no hotspot has crimes and both {exp_label} and days to compare with"
                            if len(rows) else "no hotspot-days in the study period")
         else:
             coef = fit.coefs[j]
-        row = _row(POOLED, sub, outcome, x[keep], j, coef, counts, comparison, True, "", design)
+        sums = _sums(zero, 1, y[keep], x[keep], j, patrolled[keep], minutes[keep])
+        row = _row(POOLED, {k: v[0] for k, v in sums.items()}, coef, counts, comparison, True, "", design)
         row.update(dispersion=fit.dispersion if fit is not None else np.nan,
                    hotspots_modelled=int(in_model.sum()), days_modelled=int(keep.sum()))
         out[comparison].append(row)
@@ -423,17 +430,34 @@ def estimate_effect(panel: pd.DataFrame, outcome: str = "crimes", comparison: st
     return estimate(panel, outcome, "itt" if comparison == "itt" else "delivered")[comparison]
 
 
-def _row(hotspot: str, part: pd.DataFrame, outcome: str, x: np.ndarray, j: int, coef: gm.Coef, counts: bool,
-         comparison: str, in_model: bool, reason: str, design: str) -> dict:
-    """One effect row: the days and totals the ratio compares, the estimate, and a note saying why
-    a number is missing or weak."""
-    y = part[outcome].to_numpy(dtype=float)
+def _sums(codes: np.ndarray, n: int, y: np.ndarray, x: np.ndarray, j: int, patrolled: np.ndarray,
+          minutes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group: the exposed and reference days and totals a ratio compares, patrol minutes, all days,
+    and the patrolled days among exposed and reference days (compliance, for the plan)."""
     exposed = x[:, j] > 0
     reference = ~(x > 0).any(axis=1)  # no exposure of any kind: the model's reference days
-    d1, d0 = int(exposed.sum()), int(reference.sum())
-    t1, t0 = float(y[exposed].sum()), float(y[reference].sum())
-    ratio, low, high, p = coef.interval()
-    note = reason if hotspot != POOLED else ("" if len(part) else coef.note)
+    names = ("d1", "d0", "t1", "t0", "minutes", "days", "ex_patrolled", "ref_patrolled")
+    cols = np.column_stack([exposed, reference, y * exposed, y * reference, minutes, np.ones(len(y)),
+                            patrolled & exposed, patrolled & ~exposed]).astype(float)
+    if not len(y):
+        return {k: np.zeros(n) for k in names}
+    if np.all(codes[1:] >= codes[:-1]):  # the panel is sorted by hotspot: one pass over contiguous runs
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        out = np.zeros((n, len(names)))
+        out[codes[starts]] = np.add.reduceat(cols, starts, axis=0)
+    else:
+        out = np.column_stack([np.bincount(codes, weights=cols[:, i], minlength=n) for i in range(len(names))])
+    return {k: out[:, i] for i, k in enumerate(names)}
+
+
+def _row(hotspot: str, s: dict, coef: gm.Coef, counts: bool, comparison: str, in_model: bool, reason: str,
+         design: str, interval: tuple[float, float, float, float] | None = None) -> dict:
+    """One effect row: the days and totals the ratio compares, the estimate (``interval``: the
+    coefficient's ratio, low, high, p when already computed), and a note saying why a number is
+    missing or weak."""
+    d1, d0, t1, t0 = int(s["d1"]), int(s["d0"]), float(s["t1"]), float(s["t0"])
+    ratio, low, high, p = interval if interval is not None else coef.interval()
+    note = reason if hotspot != POOLED else ("" if s["days"] else coef.note)
     exp_label, ref_label = LABELS[comparison]
     if not note:
         if d1 == 0:
@@ -455,20 +479,17 @@ def _row(hotspot: str, part: pd.DataFrame, outcome: str, x: np.ndarray, j: int, 
             note = "too few weeks with crimes for an interval"
         elif counts and hotspot != POOLED and t1 + t0 < FEW_CRIMES:
             note = f"fewer than {FEW_CRIMES} crimes: the interval is wide"
-    if hotspot != POOLED and reason and not math.isnan(ratio) and reason not in note:
-        note = f"{note}; left out of the pooled model: {reason}" if note != reason else note
-    patrolled = part["patrolled"].to_numpy(dtype=bool)
     return {
         "hotspot_id": hotspot, "exposed_days": d1, "reference_days": d0,
         "exposed_total": t1, "reference_total": t0,
         "exposed_mean": t1 / d1 if d1 else np.nan, "reference_mean": t0 / d0 if d0 else np.nan,
         "rate_ratio": ratio, "ci_low": low, "ci_high": high, "p_value": p,
         "pct_change": 100.0 * (ratio - 1.0), "dispersion": np.nan,
-        "patrol_minutes": float(part["patrol_minutes"].sum()), "note": note,
-        "in_model": in_model, "days_modelled": len(part) if in_model else 0,
+        "patrol_minutes": float(s["minutes"]), "note": note,
+        "in_model": in_model, "days_modelled": int(s["days"]) if in_model else 0,
         "hotspots_modelled": int(in_model), "df": float(coef.df),
-        "exposed_patrolled": int((patrolled & exposed).sum()),
-        "reference_patrolled": int((patrolled & ~exposed).sum()) if design == "itt" else 0,
+        "exposed_patrolled": int(s["ex_patrolled"]),
+        "reference_patrolled": int(s["ref_patrolled"]) if design == "itt" else 0,
     }
 
 
@@ -490,6 +511,8 @@ def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = No
         jobs.append((ALL_GROUPS, "harm", "harm"))
     jobs.append((ALL_GROUPS, RING, RING))
     ops = sorted((o for o in panel["operation"].unique() if o), key=int)
+    panel = panel.assign(hcode=pd.factorize(panel["hotspot_id"], sort=True)[0].astype(np.int64))
+    parts = {op: panel[panel["operation"] == op] for op in ops} if len(ops) > 1 else {}
     frames = []
     for group, measure, outcome in jobs:
         for design in ("delivered", "itt") if itt else ("delivered",):
@@ -502,7 +525,7 @@ def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = No
                         frames.append(_label(table, ops[0], group, measure, comparison))
                 continue
             for op in ops:
-                part = panel[panel["operation"] == op]
+                part = parts[op]
                 pooled = estimate(part, outcome, design, per_hotspot=False)
                 spots = set(part["hotspot_id"])
                 for comparison, table in whole.items():
