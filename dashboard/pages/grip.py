@@ -296,7 +296,7 @@ def _itt(view: GripView) -> list:
                 f"({share:.0%}); {c.get('unassigned_patrolled', 0):,} of {c.get('unassigned_days', 0):,} unassigned "
                 f"days were patrolled anyway ({off:.0%}). Missed and extra patrols pull the assigned-day comparison "
                 "towards no difference, so it understates the effect of a patrol that happens; in exchange it "
-                "keeps the protection of random assignment, which the delivered-patrol comparison above does "
+                "keeps the protection of random assignment, which the delivered-patrol comparison below does "
                 "not have. The comparison of days actually patrolled follows."], id="grip-compliance"),
     ], className="grip-itt")]
 
