@@ -78,6 +78,10 @@ def _float(name: str, default: float) -> float:
 
 def load_settings() -> Settings:
     """Read the environment now (not at import) so tests and tools can set variables first."""
+    inner, outer = _float("GRIP_RING_INNER_M", 100.0), _float("GRIP_RING_OUTER_M", 250.0)
+    if not 0 <= inner < outer:
+        raise UnsafeConfiguration("GRIP_RING_INNER_M must be at least 0 and less than GRIP_RING_OUTER_M, got "
+                                  f"{inner:g} and {outer:g}")
     return Settings(
         database_url=os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
@@ -88,6 +92,6 @@ def load_settings() -> Settings:
         suppression_threshold=_int("SUPPRESSION_THRESHOLD", 9),
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         warm_cache=os.environ.get("WARM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
-        grip_ring_inner_m=_float("GRIP_RING_INNER_M", 100.0),
-        grip_ring_outer_m=_float("GRIP_RING_OUTER_M", 250.0),
+        grip_ring_inner_m=inner,
+        grip_ring_outer_m=outer,
     )

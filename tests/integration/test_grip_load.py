@@ -385,3 +385,16 @@ def test_api_choices_are_validated(client) -> None:  # noqa: ANN001
     csv = client.get("/api/v1/grip/effect?offence_group=theft&format=csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True).splitlines()[0].startswith("hotspot_id,hotspot_name,patrol_days")
+
+
+def test_ring_size_comes_from_the_settings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from settings import UnsafeConfiguration, load_settings
+
+    monkeypatch.setenv("GRIP_RING_INNER_M", "50")
+    monkeypatch.setenv("GRIP_RING_OUTER_M", "120")
+    load_all(engine)
+    pooled = q.effects(engine, "all", "ring").set_index("hotspot_id").loc["ALL"]
+    assert (pooled["ring_inner_m"], pooled["ring_outer_m"]) == (50.0, 120.0)
+    monkeypatch.setenv("GRIP_RING_INNER_M", "300")
+    with pytest.raises(UnsafeConfiguration, match="GRIP_RING_INNER_M"):
+        load_settings()
