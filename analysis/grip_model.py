@@ -129,6 +129,7 @@ def fit_pooled(
     names = names or tuple(f"x{k}" for k in range(k_all))
     keep = np.ones(len(y), dtype=bool)
     active = list(range(k_all))
+    factor_codes = [_codes(ids) for ids in [strata, *calendar.T]]  # once: coding is the slow part
     notes: dict[int, str] = {}
     for _ in range(10):  # dropping rows can empty another level: repeat until stable
         before = keep.sum(), len(active)
@@ -145,8 +146,8 @@ def fit_pooled(
                 keep &= ~exposed
                 active.remove(col)
                 notes[col] = f"no crimes on {names[col]}"
-        for ids in [strata, *calendar.T]:
-            keep &= _has_outcome(ids, y, keep)
+        for codes, n in factor_codes:
+            keep &= np.bincount(codes, weights=y * keep, minlength=n)[codes] > 0
         if (keep.sum(), len(active)) == before:
             break
     if 0 not in active:
