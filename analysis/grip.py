@@ -394,10 +394,11 @@ def estimate(panel: pd.DataFrame, outcome: str = "crimes", design: str = "delive
     patrolled = rows["patrolled"].to_numpy(dtype=bool)
     minutes = rows["patrol_minutes"].to_numpy(dtype=float)
     out: dict[str, list[dict]] = {c: [] for c in comparisons}
+    table = _pattern_table(codes, n_h, y, x, patrolled, minutes)
     if per_hotspot and n_h:
         block = gm.fit_by_block(y, x, codes, n_h, codes * 7 + cal[:, 0], codes * 100_000 + cal[:, 1])
         for j, comparison in enumerate(comparisons):
-            sums = _sums(codes, n_h, y, x, j, patrolled, minutes)
+            sums = _sums(table, j)
             ivals = gm.intervals(block.beta[:, j], block.se[:, j], block.df[:, j])
             for i, h in enumerate(uniques):
                 coef = gm.Coef(beta=float(block.beta[i, j]), se=float(block.se[i, j]), df=float(block.df[i, j]),
@@ -408,14 +409,14 @@ def estimate(panel: pd.DataFrame, outcome: str = "crimes", design: str = "delive
     fit = None
     if keep.any():
         fit = gm.fit_pooled(y[keep], x[keep], codes[keep], cal[keep], codes[keep], names)
-    zero = np.zeros(int(keep.sum()), dtype=np.int64)
+    modelled = table[in_model].sum(axis=0, keepdims=True)  # the pooled model's days and totals
     for j, comparison in enumerate(comparisons):
         if fit is None:
             coef = gm.Coef(note=f"no hotspot has crimes and both {exp_label} and days to compare with"
                            if len(rows) else "no hotspot-days in the study period")
         else:
             coef = fit.coefs[j]
-        sums = _sums(zero, 1, y[keep], x[keep], j, patrolled[keep], minutes[keep])
+        sums = _sums(modelled, j)
         row = _row(POOLED, {k: v[0] for k, v in sums.items()}, coef, counts, comparison, True, "", design)
         row.update(dispersion=fit.dispersion if fit is not None else np.nan,
                    hotspots_modelled=int(in_model.sum()), days_modelled=int(keep.sum()))
@@ -430,24 +431,27 @@ def estimate_effect(panel: pd.DataFrame, outcome: str = "crimes", comparison: st
     return estimate(panel, outcome, "itt" if comparison == "itt" else "delivered")[comparison]
 
 
-def _sums(codes: np.ndarray, n: int, y: np.ndarray, x: np.ndarray, j: int, patrolled: np.ndarray,
-          minutes: np.ndarray) -> dict[str, np.ndarray]:
-    """Per group: the exposed and reference days and totals a ratio compares, patrol minutes, all days,
-    and the patrolled days among exposed and reference days (compliance, for the plan)."""
-    exposed = x[:, j] > 0
-    reference = ~(x > 0).any(axis=1)  # no exposure of any kind: the model's reference days
-    names = ("d1", "d0", "t1", "t0", "minutes", "days", "ex_patrolled", "ref_patrolled")
-    cols = np.column_stack([exposed, reference, y * exposed, y * reference, minutes, np.ones(len(y)),
-                            patrolled & exposed, patrolled & ~exposed]).astype(float)
-    if not len(y):
-        return {k: np.zeros(n) for k in names}
-    if np.all(codes[1:] >= codes[:-1]):  # the panel is sorted by hotspot: one pass over contiguous runs
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        out = np.zeros((n, len(names)))
-        out[codes[starts]] = np.add.reduceat(cols, starts, axis=0)
-    else:
-        out = np.column_stack([np.bincount(codes, weights=cols[:, i], minlength=n) for i in range(len(names))])
-    return {k: out[:, i] for i, k in enumerate(names)}
+def _pattern_table(codes: np.ndarray, n: int, y: np.ndarray, x: np.ndarray, patrolled: np.ndarray,
+                   minutes: np.ndarray) -> np.ndarray:
+    """(n, 2**K, 4): per group and exposure pattern (which of the K exposures a day has), the days,
+    the outcome total, patrol minutes and patrolled days. Every count a row of the table shows
+    comes from this one pass."""
+    k = x.shape[1]
+    pattern = ((x > 0) * (1 << np.arange(k))).sum(axis=1)
+    cell = codes * (1 << k) + pattern
+    size = n * (1 << k)
+    stats = [np.ones(len(y)), y, minutes, patrolled.astype(float)]
+    return np.stack([np.bincount(cell, weights=w, minlength=size) for w in stats], axis=1).reshape(n, 1 << k, 4)
+
+
+def _sums(table: np.ndarray, j: int) -> dict[str, np.ndarray]:
+    """Per group, for exposure ``j``: exposed and reference days (no exposure of any kind) and their
+    totals, patrol minutes, all days, and patrolled days among exposed and other days (compliance)."""
+    has = (np.arange(table.shape[1]) >> j) & 1 == 1
+    exp, ref = table[:, has, :].sum(axis=1), table[:, 0, :]
+    every = table.sum(axis=1)
+    return {"d1": exp[:, 0], "d0": ref[:, 0], "t1": exp[:, 1], "t0": ref[:, 1], "minutes": every[:, 2],
+            "days": every[:, 0], "ex_patrolled": exp[:, 3], "ref_patrolled": every[:, 3] - exp[:, 3]}
 
 
 def _row(hotspot: str, s: dict, coef: gm.Coef, counts: bool, comparison: str, in_model: bool, reason: str,
@@ -515,7 +519,8 @@ def effect_tables(panel: pd.DataFrame, harm: bool = False, itt: bool | None = No
     parts = {op: panel[panel["operation"] == op] for op in ops} if len(ops) > 1 else {}
     frames = []
     for group, measure, outcome in jobs:
-        for design in ("delivered", "itt") if itt else ("delivered",):
+        # The ring is about where crime went on patrol days: the delivered comparison only.
+        for design in ("delivered", "itt") if itt and measure != RING else ("delivered",):
             whole = estimate(panel, outcome, design)
             for comparison, table in whole.items():
                 frames.append(_label(_with_unstudied(table, periods), ALL_OPERATIONS, group, measure, comparison))

@@ -160,32 +160,31 @@ def fit_pooled(
     k = xk.shape[1]
     p = k + n_cal
     theta = np.zeros(p)
-    ll_old = -np.inf
     ysum = np.bincount(s, weights=yk, minlength=n_s)
+    mu, ll = _concentrated(xk @ theta[:k] + _cal_eta(cal_cols, theta[k:]), s, ysum, yk)
     for _ in range(MAX_ITER):
-        eta = xk @ theta[:k] + _cal_eta(cal_cols, theta[k:])
-        mu, ll = _concentrated(eta, s, ysum, yk)
         grad, info, m_s = _grad_info(xk, cal_cols, n_cal, s, n_s, mu, yk, ysum)
         step = _solve(info, grad)
+        if np.max(np.abs(step)) < 1e-8:
+            break  # converged: theta, mu and the information are at the maximum (to 1e-8)
         # Newton on a concave likelihood; halve the step if it overshoots.
         t = 1.0
-        while t > 1e-6:
+        while True:
             cand = theta + t * step
-            eta_c = xk @ cand[:k] + _cal_eta(cal_cols, cand[k:])
-            _, ll_c = _concentrated(eta_c, s, ysum, yk)
-            if ll_c >= ll - 1e-12 * abs(ll):
+            mu_c, ll_c = _concentrated(xk @ cand[:k] + _cal_eta(cal_cols, cand[k:]), s, ysum, yk)
+            if ll_c >= ll - 1e-12 * abs(ll) or t < 1e-6:
                 break
             t /= 2
-        theta = cand
-        if np.max(np.abs(t * step)) < 1e-9 or abs(ll_c - ll_old) < TOL * max(1.0, abs(ll_c)):
+        # The likelihood stops moving before the step does when the calendar block is rank-deficient
+        # (operations that do not overlap in time): beta is identified, the extra direction is not.
+        flat = abs(ll_c - ll) < TOL * max(1.0, abs(ll_c))
+        theta, mu, ll = cand, mu_c, ll_c
+        if flat:
+            _grad, info, m_s = _grad_info(xk, cal_cols, n_cal, s, n_s, mu, yk, ysum)
             break
-        ll_old = ll_c
     else:
         return PooledFit(coefs=tuple(Coef(note="the model did not converge") for _ in range(k_all)),
                          rows=int(keep.sum()), strata=n_s, dispersion=np.nan)
-    eta = xk @ theta[:k] + _cal_eta(cal_cols, theta[k:])
-    mu, _ll = _concentrated(eta, s, ysum, yk)
-    _grad, info, m_s = _grad_info(xk, cal_cols, n_cal, s, n_s, mu, yk, ysum)
     inv = np.linalg.pinv(info, hermitian=True)
     resid = yk - mu
     df_resid = max(len(yk) - n_s - np.linalg.matrix_rank(info), 1)

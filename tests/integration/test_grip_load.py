@@ -84,9 +84,9 @@ def test_sample_loads_recognised_by_header_and_assigned_by_distance(engine: Engi
 
 def test_effect_table_is_fresh_after_load(engine: Engine) -> None:
     load_all(engine)
-    # Operations "all" and "1" (the sample is one operation) x jobs (all + 7 groups counted, harm and the
-    # ring for all offences: 10) x comparisons (patrol, next day, and itt: the plan is loaded) x 21 rows.
-    assert count(engine, GripEffect) == 2 * 10 * 3 * 21
+    # Operations "all" and "1" (the sample is one operation) x [(all + 7 groups counted, and harm: 9) x
+    # (patrol, next day, itt: the plan is loaded) + the ring x (patrol, next day)] x 21 rows.
+    assert count(engine, GripEffect) == 2 * (9 * 3 + 2) * 21
     violence = q.effects(engine, "violence").set_index("hotspot_id")
     pooled = violence.loc["ALL"]
     # SOS05 (Marine Parade) is patrolled every day: no comparison, a reason, left out of the pooled model.
