@@ -205,13 +205,6 @@ def fit_pooled(
     return PooledFit(coefs=tuple(out), rows=int(keep.sum()), strata=n_s, dispersion=phi, mu=mu)
 
 
-def _has_outcome(ids: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Rows whose level of ``ids`` has some outcome among the kept rows."""
-    codes, n = _codes(ids)
-    sums = np.bincount(codes, weights=np.where(keep, y, 0.0), minlength=n)
-    return sums[codes] > 0
-
-
 def _calendar_columns(calendar: np.ndarray) -> tuple[np.ndarray, int]:
     """(n, m) dummy column numbers (-1: the factor's first level, no dummy) and the column count."""
     cols = np.full(calendar.shape, -1, dtype=np.int64)
@@ -326,12 +319,6 @@ def _satterthwaite(lev: np.ndarray, n_g: int | np.ndarray) -> float | np.ndarray
     sq = np.square(lev)
     eff = np.square(lev.sum()) / np.maximum(sq.sum(), 1e-300)
     return np.minimum(eff, np.asarray(n_g) - 1.0)
-
-
-def cluster_variance_cr0(xt: np.ndarray, resid: np.ndarray, g: np.ndarray) -> float:
-    """The uncorrected (CR0) cluster sandwich variance, for comparison with statsmodels in the tests."""
-    codes, n = _codes(g)
-    return float((np.bincount(codes, weights=xt * resid, minlength=n) ** 2).sum())
 
 
 # ------------------------------------------------------------------------------------------------
