@@ -39,6 +39,8 @@ class Settings:
     disclosure_key: str = DEV_DISCLOSURE_KEY
     max_upload_bytes: int = 20 * 1024 * 1024
     warm_cache: bool = True  # compute the common views ahead of visitors after each load (service.warm)
+    grip_ring_inner_m: float = 100.0  # Grip displacement ring: from this many metres beyond a hotspot's radius
+    grip_ring_outer_m: float = 250.0  # ... to this many
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -70,8 +72,22 @@ def _int(name: str, default: int) -> int:
         raise UnsafeConfiguration(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise UnsafeConfiguration(f"{name} must be a number, got {raw!r}") from exc
+
+
 def load_settings() -> Settings:
     """Read the environment now (not at import) so tests and tools can set variables first."""
+    inner, outer = _float("GRIP_RING_INNER_M", 100.0), _float("GRIP_RING_OUTER_M", 250.0)
+    if not 0 <= inner < outer:
+        raise UnsafeConfiguration("GRIP_RING_INNER_M must be at least 0 and less than GRIP_RING_OUTER_M, got "
+                                  f"{inner:g} and {outer:g}")
     return Settings(
         database_url=os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
@@ -83,4 +99,6 @@ def load_settings() -> Settings:
         disclosure_key=os.environ.get("DISCLOSURE_KEY", "").strip() or DEV_DISCLOSURE_KEY,
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         warm_cache=os.environ.get("WARM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
+        grip_ring_inner_m=inner,
+        grip_ring_outer_m=outer,
     )

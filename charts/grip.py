@@ -260,8 +260,9 @@ def describe_dosage(weekly: pd.DataFrame) -> str:
 # Table
 # ------------------------------------------------------------------------------------------------
 
-def table_html(caption: str, headers: list[str], rows: list[tuple[list[str], bool]]) -> str:
-    """The effects table (hotspot rows; the pooled row marked) as escaped HTML: see charts.tables."""
+def table_html(caption: str, headers: list[str], rows: list[tuple[list[str], bool]], first_numeric: int = 1) -> str:
+    """The effects table (hotspot rows; the pooled row marked) as escaped HTML: see charts.tables.
+    Columns from ``first_numeric`` to the one before the last (the note) are right-aligned numbers."""
     width = len(headers)
-    return table_markup(caption, headers, [cells for cells, _pooled in rows], numeric=range(1, width - 1),
+    return table_markup(caption, headers, [cells for cells, _pooled in rows], numeric=range(first_numeric, width - 1),
                         class_name="grip-table", row_classes=["grip-pooled" if pooled else "" for _c, pooled in rows])

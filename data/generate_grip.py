@@ -12,11 +12,17 @@ What the data encode (the "true" answers):
   raise the recorded count).
 - On the day after a patrol day that is not itself patrolled, the count is multiplied by
   ``NEXT_DAY_RR`` (residual deterrence: violence 0.85).
-- Patrol days are drawn at random within each hotspot (busier hotspots are patrolled more often,
-  which hotspot fixed effects absorb), independent of the day of the week; crime has a weekly
-  cycle and extra day-to-day variation (gamma noise), so counts are overdispersed.
+- The Southend design: each hotspot-day is *assigned* a patrol at random (``patrol_plan.csv``;
+  busier hotspots are assigned more often, which hotspot baselines absorb), independent of the day
+  of the week. Compliance is imperfect: ``COMPLIANCE`` of assigned days are patrolled, and
+  ``OFF_PLAN`` of unassigned days get a patrol anyway. Crime has a weekly cycle and extra
+  day-to-day variation (gamma noise), so counts are overdispersed.
+- Displacement ring: crimes 100-250 m beyond each hotspot's radius (outside every hotspot) at
+  ``RING_RATE`` a day, multiplied by ``RING_RR`` = 1.0 on patrol days: no displacement and no
+  diffusion, as the Bedfordshire Operation Rowan trial found.
 - Edge cases on purpose: SOS05 (Marine Parade) is patrolled every day, so it has no comparison
   days; SOS18 (Rayleigh Road, Eastwood) is quiet, so some offence groups have no crimes there.
+- Incident references: ``SOS-`` inside a hotspot, ``SOSB-`` background, ``SOSR-`` ring.
 - About a quarter of the incidents have a blank hotspot_id (to be assigned by distance), about 6%
   lie outside every hotspot (assigned to none), a few give their time in UTC ("Z") or with an
   offset, and a few patrols run past midnight.
@@ -81,6 +87,11 @@ NEXT_DAY_RR = {"violence": 0.85, "robbery": 0.9, "public order": 0.9, "theft": 0
 DAY_OF_WEEK = (0.85, 0.85, 0.9, 0.95, 1.2, 1.45, 1.1)  # Monday .. Sunday
 NOISE_SHAPE = 6.0  # gamma day-to-day variation, mean 1 (variance 1/6): mild overdispersion
 BACKGROUND_INCIDENTS = 140  # nearby but outside every hotspot
+COMPLIANCE = 0.9  # share of assigned days that were patrolled
+OFF_PLAN = 0.05  # share of unassigned days patrolled anyway
+RING_RATE = 0.12  # ring crimes a day at busyness 1 (all offence groups)
+RING_RR = 1.0  # ring crimes on patrol days: 1 = no displacement, no diffusion
+RING_INNER_M, RING_OUTER_M = 100, 250
 
 
 def _offset(lat: float, lon: float, distance_m: float, bearing: float) -> tuple[float, float]:
@@ -106,7 +117,7 @@ def _clock(minutes: int) -> str:
 
 
 def build(seed: int = DEFAULT_SEED) -> dict[str, list[list[str]]]:
-    """The three files as rows (header first)."""
+    """The four files as rows (header first)."""
     rng = np.random.default_rng(seed)
     days = [START + timedelta(days=i) for i in range(DAYS)]
     hotspots = [["hotspot_id", "name", "area_code", "latitude", "longitude", "radius_m"]]
@@ -115,8 +126,15 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, list[list[str]]]:
     busy = np.array([h[5] for h in HOTSPOTS])
     # Busier hotspots are patrolled more often (allocation is not random across hotspots).
     p_patrol = np.clip(0.35 + 0.15 * busy, 0.35, 0.75)
-    patrolled = rng.random((len(HOTSPOTS), DAYS)) < p_patrol[:, None]
-    patrolled[[h[0] for h in HOTSPOTS].index(ALWAYS_PATROLLED)] = True
+    assigned = rng.random((len(HOTSPOTS), DAYS)) < p_patrol[:, None]
+    always = [h[0] for h in HOTSPOTS].index(ALWAYS_PATROLLED)
+    assigned[always] = True
+    draw = rng.random((len(HOTSPOTS), DAYS))
+    patrolled = np.where(assigned, draw < COMPLIANCE, draw < OFF_PLAN)
+    patrolled[always] = True
+    plan = [["hotspot_id", "date", "assigned"]]
+    plan += [[h[0], day.isoformat(), "yes" if assigned[i, d] else "no"]
+             for i, h in enumerate(HOTSPOTS) for d, day in enumerate(days)]
 
     patrols = [["hotspot_id", "date", "start_time", "end_time", "officers"]]
     for i, h in enumerate(HOTSPOTS):
@@ -149,7 +167,20 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, list[list[str]]]:
                     minute = int(np.clip(rng.normal(17.5 * 60, 4 * 60), 0, 24 * 60 - 1))
                     when = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
                     given = h[0] if rng.random() >= 0.25 else ""
-                    incidents.append((when, [f"{lat:.5f}", f"{lon:.5f}", group, given]))
+                    incidents.append((when, ["", f"{lat:.5f}", f"{lon:.5f}", group, given]))
+            ring_rate = RING_RATE * busy[i] * weekday[d] * (RING_RR if patrolled[i, d] else 1.0)
+            for _ in range(int(rng.poisson(ring_rate))):
+                for _try in range(20):  # uniform over the ring, outside every hotspot
+                    r0, r1 = h[4] + RING_INNER_M, h[4] + RING_OUTER_M
+                    distance = math.sqrt(r0 ** 2 + (r1 ** 2 - r0 ** 2) * rng.random())
+                    lat, lon = _offset(h[2], h[3], min(max(distance, r0 + 1), r1 - 1), rng.random() * 2 * math.pi)
+                    if not _inside_any(lat, lon):
+                        break
+                else:
+                    continue
+                when = datetime(day.year, day.month, day.day) + timedelta(minutes=int(rng.integers(12 * 60, 24 * 60)))
+                group = OFFENCE_GROUPS[int(rng.integers(len(OFFENCE_GROUPS)))]
+                incidents.append((when, ["R", f"{lat:.5f}", f"{lon:.5f}", group, ""]))
     for _ in range(BACKGROUND_INCIDENTS):
         h = HOTSPOTS[int(rng.integers(len(HOTSPOTS)))]
         while True:
@@ -159,7 +190,7 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, list[list[str]]]:
         day = days[int(rng.integers(DAYS))]
         when = datetime(day.year, day.month, day.day) + timedelta(minutes=int(rng.integers(0, 24 * 60)))
         group = OFFENCE_GROUPS[int(rng.integers(len(OFFENCE_GROUPS)))]
-        incidents.append((when, [f"{lat:.5f}", f"{lon:.5f}", group, ""]))
+        incidents.append((when, ["B", f"{lat:.5f}", f"{lon:.5f}", group, ""]))
 
     incidents.sort(key=lambda x: (x[0], x[1]))
     rows = [["incident_ref", "occurred_at", "latitude", "longitude", "offence_group", "hotspot_id"]]
@@ -170,8 +201,8 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, list[list[str]]]:
             stamp = when.strftime("%Y-%m-%dT%H:%M:%S+01:00")
         else:
             stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
-        rows.append([f"SOS-{when:%y}-{n:06d}", stamp, *rest])
-    return {"hotspots.csv": hotspots, "patrols.csv": patrols, "incidents.csv": rows}
+        rows.append([f"SOS{rest[0]}-{when:%y}-{n:06d}", stamp, *rest[1:]])
+    return {"hotspots.csv": hotspots, "patrols.csv": patrols, "incidents.csv": rows, "patrol_plan.csv": plan}
 
 
 def write(out: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:

@@ -387,23 +387,30 @@ def grip_section(engine: Engine) -> tuple[dict | None, list[int]]:
         return None, []
     frame = view.effect
     cols = [column("hotspot_id", "Hotspot"), column("hotspot_name", "Name"),
-            column("patrol_days", "Patrol days", "count"), column("non_patrol_days", "Days without patrol", "count"),
+            column("patrol_days", "Patrol days", "count"),
+            column("non_patrol_days", "Days compared with (no patrol that day or the day before)", "count"),
             column("crimes_patrol", "Crimes on patrol days", "count"),
-            column("crimes_non_patrol", "Crimes on other days", "count"),
+            column("crimes_non_patrol", "Crimes on the days compared with", "count"),
             column("rate_ratio", "Rate ratio", "number3"), column("ci_low", "95% CI low", "number3"),
             column("ci_high", "95% CI high", "number3"), column("pct_change", "Change (%)", "pct"),
             column("note", "Note")]
     pooled = view.pooled
     window = f"{view.window_start} to {view.window_end}" if view.window_start else "the loaded days"
-    notes = [f"Study window {window}; {view.incidents.get('total', 0):,} incidents loaded."]
-    if pooled:
+    notes = [f"Each hotspot over its own period, {window} in all; {view.incidents.get('total', 0):,} incidents "
+             f"loaded. Modelled: {view.hotspots_modelled} of {view.hotspots_total} hotspots, "
+             f"{view.days_modelled:,} hotspot-days."]
+    notes += [f"Left out of the pooled model: {name} ({h}): {why}." for h, name, why in view.excluded]
+    notes.append("Design: randomised assignment (a patrol plan is loaded)." if view.randomised else
+                 "Design: patrols not allocated at random (weaker evidence than a randomised trial).")
+    if pooled and pd.notna(pooled.get("ci_low")):
         notes.append(f"Pooled rate ratio {float(pooled['rate_ratio']):.2f} (95% CI {float(pooled['ci_low']):.2f} to "
                      f"{float(pooled['ci_high']):.2f}): below 1 means fewer crimes per day on patrol days.")
     notes += list(view.notes)
     sec = section("grip_effect", "Grip hotspot patrols: crimes on patrol days against days without",
-                  "Crimes per day at each hotspot on days with a Grip patrol against days without, as a rate ratio "
-                  "with its 95% interval (quasi-Poisson, hotspot fixed effects), over the whole study window as the "
-                  "Grip page showed it when the snapshot was made.", cols, frame.to_dict("records"), notes,
+                  "Crimes per day at each hotspot on days with a Grip patrol against days with no patrol that day or "
+                  "the day before, as a rate ratio with its 95% interval (Poisson model with hotspot, day-of-week "
+                  "and week effects; standard errors clustered by hotspot, CR2), all operations, as the Grip page "
+                  "showed it when the snapshot was made.", cols, frame.to_dict("records"), notes,
                   chart={"kind": "forest"})
     return sec, reporting_models.batches_in_tables(engine, GRIP_TABLES)
 

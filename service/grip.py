@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -24,8 +25,10 @@ from warehouse import grip_queries as q
 GROUPS = (ag.ALL_GROUPS, *ag.OFFENCE_GROUPS)
 GROUP_LABELS = {ag.ALL_GROUPS: "All offences", **{g: g.capitalize() for g in ag.OFFENCE_GROUPS}}
 MEASURE_LABELS = {"count": "Crime count", "harm": "Crime harm (weighted)"}
-COMPARISON_LABELS = {"patrol": "patrol days vs days without a patrol",
-                     "next_day": "days after a patrol vs other days without a patrol"}
+COMPARISON_LABELS = {"patrol": "patrol days vs days with no patrol that day or the day before",
+                     "next_day": "days after a patrol vs days with no patrol that day or the day before",
+                     "itt": "days assigned a patrol by the plan vs days not assigned"}
+API_MEASURES = (*ag.MEASURES, ag.RING)  # the API also serves the displacement ring's rows
 DISTRICTS_FILE = DATA_DIR / "geo" / "districts.geojson"
 
 # The API's names for the patrol comparison (analysis.grip names them generically: exposed/reference).
@@ -37,6 +40,13 @@ _RENAME = {"exposed_days": "patrol_days", "reference_days": "non_patrol_days", "
 _NEXT_DAY_RENAME = {"exposed_days": "days_after_patrol", "reference_days": "other_non_patrol_days",
                     "exposed_total": "crimes_after_patrol", "reference_total": "crimes_other_non_patrol",
                     "exposed_mean": "mean_after_patrol", "reference_mean": "mean_other_non_patrol"}
+_ITT_RENAME = {"exposed_days": "assigned_days", "reference_days": "unassigned_days",
+               "exposed_total": "crimes_assigned", "reference_total": "crimes_unassigned",
+               "exposed_mean": "mean_assigned", "reference_mean": "mean_unassigned",
+               "exposed_patrolled": "assigned_days_patrolled", "reference_patrolled": "unassigned_days_patrolled"}
+RENAMES = {"patrol": _RENAME, "next_day": _NEXT_DAY_RENAME, "itt": _ITT_RENAME}
+# Added by issue 13 to every API row (after the original columns, so old readers are unaffected).
+EXTRA_COLUMNS = ["period_start", "period_end", "in_model", "df"]
 SAME_AS_COUNT = ("Harm weighting changes nothing within one offence group (every crime in it has the same weight, "
                  "which cancels from the ratio), so crime counts are shown.")
 
@@ -64,8 +74,37 @@ def parse_measure(value: object) -> str:
     return parse_choice(value, ag.MEASURES, "measure", "count")
 
 
+def parse_api_measure(value: object) -> str:
+    """count, harm, or ring (crimes in the displacement ring, all offences)."""
+    return parse_choice(value, API_MEASURES, "measure", "count")
+
+
 def parse_comparison(value: object) -> str:
     return parse_choice(value, ag.COMPARISONS, "comparison", "patrol")
+
+
+def parse_operation(value: object) -> str:
+    """"all" (blank) or an operation number such as "2"; anything else is refused. Whether that
+    operation exists is for the caller to say (an unknown one has no rows)."""
+    text = str(value or "").strip().lower()
+    if text in ("", ag.ALL_OPERATIONS):
+        return ag.ALL_OPERATIONS
+    if text.isdigit() and len(text) <= 4 and int(text) >= 1:
+        return str(int(text))
+    raise ChoiceError("operation must be all or an operation number such as 1")
+
+
+@cached
+def operations(engine: Engine) -> pd.DataFrame:
+    """operation, first_day, last_day, hotspots, label: the operations in the loaded data."""
+    ops = q.operations(engine)
+    ops["label"] = [f"Operation {r.operation}: {_day(r.first_day)} to {_day(r.last_day)} ({int(r.hotspots)} hotspots)"
+                    for r in ops.itertuples()]
+    return ops
+
+
+def _day(value: object) -> str:
+    return f"{pd.Timestamp(value):%-d %b %Y}" if value is not None and not pd.isna(value) else "–"
 
 
 @dataclass(frozen=True)
@@ -85,6 +124,33 @@ class GripView:
     harm_available: bool = False
     weights: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # Added by issue 13.
+    operation: str = ag.ALL_OPERATIONS
+    operations: pd.DataFrame = field(default_factory=pd.DataFrame)  # see operations()
+    itt: pd.DataFrame = field(default_factory=pd.DataFrame)  # intention to treat (empty without a plan)
+    ring: pd.DataFrame = field(default_factory=pd.DataFrame)  # displacement ring, all offences, patrol comparison
+    excluded: tuple[tuple[str, str, str], ...] = ()  # (hotspot_id, name, reason) left out of the pooled model
+    hotspots_total: int = 0
+    hotspots_modelled: int = 0
+    days_modelled: int = 0
+    compliance: dict[str, int] = field(default_factory=dict)  # assigned_days, assigned_patrolled, unassigned_...
+    ring_inner_m: float = np.nan
+    ring_outer_m: float = np.nan
+
+    @property
+    def randomised(self) -> bool:
+        """A patrol plan is loaded for the hotspots shown: the design is randomised assignment."""
+        return bool(len(self.itt))
+
+    @property
+    def pooled_itt(self) -> dict[str, Any]:
+        rows = self.itt[self.itt["hotspot_id"] == ag.POOLED] if len(self.itt) else self.itt
+        return rows.iloc[0].to_dict() if len(rows) else {}
+
+    @property
+    def pooled_ring(self) -> dict[str, Any]:
+        rows = self.ring[self.ring["hotspot_id"] == ag.POOLED] if len(self.ring) else self.ring
+        return rows.iloc[0].to_dict() if len(rows) else {}
 
     @property
     def pooled(self) -> dict[str, Any]:
@@ -106,27 +172,63 @@ def _named(frame: pd.DataFrame, names: pd.DataFrame, rename: dict[str, str]) -> 
 
 @cached
 def effect_table(engine: Engine, offence_group: str, measure: str = "count",
-                 comparison: str = "patrol") -> pd.DataFrame:
+                 comparison: str = "patrol", operation: str = ag.ALL_OPERATIONS) -> pd.DataFrame:
     """One row per hotspot plus the pooled row ("ALL"), API_COLUMNS for the patrol comparison; for
-    "next_day" the day columns are named days_after_patrol, other_non_patrol_days, and so on."""
-    offence_group, measure = parse_offence_group(offence_group), parse_measure(measure)
-    comparison = parse_comparison(comparison)
+    "next_day" the day columns are named days_after_patrol, other_non_patrol_days, and so on; for
+    "itt" assigned_days, unassigned_days, ..., assigned_days_patrolled, unassigned_days_patrolled.
+    Every comparison ends with EXTRA_COLUMNS (each hotspot's period, whether it is in the pooled
+    model, the t degrees of freedom). measure "ring": crimes in the displacement ring (all offences)."""
+    offence_group, measure = parse_offence_group(offence_group), parse_api_measure(measure)
+    comparison, operation = parse_comparison(comparison), parse_operation(operation)
     if measure == "harm" and offence_group != ag.ALL_GROUPS:
         raise ChoiceError("measure=harm is for offence_group=all only. " + SAME_AS_COUNT)
+    if measure == ag.RING and offence_group != ag.ALL_GROUPS:
+        raise ChoiceError("measure=ring (the displacement ring) is for offence_group=all only")
     names = q.hotspots(engine)[["hotspot_id", "name"]].rename(columns={"name": "hotspot_name"})
-    rename = _RENAME if comparison == "patrol" else _NEXT_DAY_RENAME
-    frame = _named(q.effects(engine, offence_group, measure, comparison), names, rename)
-    cols = ["hotspot_id", "hotspot_name", *rename.values(), "rate_ratio", "ci_low", "ci_high", "p_value", "pct_change",
-            *(["patrol_minutes"] if comparison == "patrol" else []), "note"]
+    rename = RENAMES[comparison]
+    frame = _named(q.effects(engine, offence_group, measure, comparison, operation), names, rename)
+    days = [c for c in rename.values() if "patrolled" not in c]
+    cols = ["hotspot_id", "hotspot_name", *days, "rate_ratio", "ci_low", "ci_high", "p_value", "pct_change",
+            *(["patrol_minutes"] if comparison == "patrol" else []), "note",
+            *(["assigned_days_patrolled", "unassigned_days_patrolled"] if comparison == "itt" else []),
+            *EXTRA_COLUMNS]
     frame = frame[cols]
     if measure == "harm":  # the totals and means are crime harm, not crimes: say so in the names
         frame = frame.rename(columns=lambda c: c.replace("crimes_", "harm_").replace("mean_", "mean_harm_"))
+    if measure == ag.RING:
+        frame = frame.rename(columns=lambda c: c.replace("crimes_", "ring_crimes_").replace("mean_", "mean_ring_"))
     return frame.reset_index(drop=True)
 
 
+def model_summary(engine: Engine, offence_group: str, measure: str, comparison: str,
+                  operation: str = ag.ALL_OPERATIONS) -> dict[str, Any]:
+    """What the pooled model used, for the API's meta: hotspots and hotspot-days modelled, and each
+    hotspot left out with the reason."""
+    rows = q.effects(engine, offence_group, measure, comparison, operation)
+    pooled = rows[rows["hotspot_id"] == ag.POOLED]
+    spots = rows[rows["hotspot_id"] != ag.POOLED]
+    out = spots[~spots["in_model"]]
+    return {
+        "hotspots": len(spots),
+        "hotspots_modelled": int(pooled["hotspots_modelled"].iloc[0]) if len(pooled) else 0,
+        "hotspot_days_modelled": int(pooled["days_modelled"].iloc[0]) if len(pooled) else 0,
+        "left_out": [{"hotspot_id": h, "reason": r} for h, r in zip(out["hotspot_id"], out["note"], strict=True)],
+        "ring_inner_m": _num(rows["ring_inner_m"].iloc[0]) if len(rows) else None,
+        "ring_outer_m": _num(rows["ring_outer_m"].iloc[0]) if len(rows) else None,
+    }
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 @cached
-def grip_view(engine: Engine, offence_group: str, measure: str = "count") -> GripView:
+def grip_view(engine: Engine, offence_group: str, measure: str = "count",
+              operation: str = ag.ALL_OPERATIONS) -> GripView:
+    """Everything the Grip page shows for one offence group, measure and operation ("all" pools
+    every operation; a number picks one)."""
     offence_group, requested = parse_offence_group(offence_group), parse_measure(measure)
+    operation = parse_operation(operation)
     weights = q.harm_weights(engine)
     notes: list[str] = []
     shown = requested
@@ -138,29 +240,51 @@ def grip_view(engine: Engine, offence_group: str, measure: str = "count") -> Gri
         notes.append("No crime harm weights have been loaded (crime_harm_weights.csv), so crime counts are shown.")
     spots = q.hotspots(engine)
     names = spots[["hotspot_id", "name"]].rename(columns={"name": "hotspot_name"})
-    effect = _named(q.effects(engine, offence_group, shown, "patrol"), names, _RENAME)
-    next_day = _named(q.effects(engine, offence_group, shown, "next_day"), names, {})
+    raw = q.effects(engine, offence_group, shown, "patrol", operation)
+    effect = _named(raw, names, _RENAME)
+    next_day = _named(q.effects(engine, offence_group, shown, "next_day", operation), names, {})
+    itt = _named(q.effects(engine, offence_group, shown, "itt", operation), names, {})
+    ring = _named(q.effects(engine, ag.ALL_GROUPS, ag.RING, "patrol", operation), names, {})
     window = (effect["window_start"].iloc[0], effect["window_end"].iloc[0]) if len(effect) else (None, None)
-    counts = q.effects(engine, offence_group, "count", "patrol")
+    counts = q.effects(engine, offence_group, "count", "patrol", operation)
     per_spot = counts[counts["hotspot_id"] != ag.POOLED].assign(
         crimes=lambda f: f["exposed_total"] + f["reference_total"])[
-        ["hotspot_id", "crimes", "exposed_days", "patrol_minutes", "rate_ratio"]].rename(
-        columns={"exposed_days": "patrol_days"})
-    hotspots = spots.merge(per_spot, on="hotspot_id", how="left")
+        ["hotspot_id", "crimes", "exposed_days", "patrol_minutes", "rate_ratio", "period_start", "period_end",
+         "in_model"]].rename(columns={"exposed_days": "patrol_days"})
+    how = "left" if operation == ag.ALL_OPERATIONS else "inner"  # one operation: only its hotspots
+    hotspots = spots.merge(per_spot, on="hotspot_id", how=how)
     hotspots["crimes"] = hotspots["crimes"].fillna(0)
     patrols = q.patrols_daily(engine)
-    if patrols.empty:
+    if patrols.empty or window[0] is None:
         weekly = ag.weekly_dosage(patrols, date(2000, 1, 2), date(2000, 1, 1))
     else:
-        first, last = pd.to_datetime(patrols["date"]).min().date(), pd.to_datetime(patrols["date"]).max().date()
-        weekly = ag.weekly_dosage(patrols, first, last)
+        mine = patrols[patrols["hotspot_id"].isin(hotspots["hotspot_id"])]
+        weekly = ag.weekly_dosage(mine, window[0], window[1])
+    spots_rows = raw[raw["hotspot_id"] != ag.POOLED]
+    left_out = spots_rows[~spots_rows["in_model"]].merge(names, on="hotspot_id", how="left")
+    pooled = raw[raw["hotspot_id"] == ag.POOLED]
+    itt_spots = itt[itt["hotspot_id"] != ag.POOLED]
+    compliance = {}
+    if len(itt_spots):
+        compliance = {"assigned_days": int(itt_spots["exposed_days"].sum()),
+                      "assigned_patrolled": int(itt_spots["exposed_patrolled"].sum()),
+                      "unassigned_days": int(itt_spots["reference_days"].sum()),
+                      "unassigned_patrolled": int(itt_spots["reference_patrolled"].sum())}
     return GripView(
         offence_group=offence_group, measure=shown, requested_measure=requested,
         window_start=window[0], window_end=window[1],
-        effect=effect[[c for c in API_COLUMNS if c in effect.columns]].reset_index(drop=True),
+        effect=effect[[c for c in [*API_COLUMNS, *EXTRA_COLUMNS] if c in effect.columns]].reset_index(drop=True),
         next_day=next_day.reset_index(drop=True), hotspots=hotspots, weekly=weekly,
         incidents=q.incident_counts(engine), harm_available=bool(weights), weights=dict(weights or {}),
-        notes=tuple(notes),
+        notes=tuple(notes), operation=operation, operations=operations(engine), itt=itt.reset_index(drop=True),
+        ring=ring.reset_index(drop=True),
+        excluded=tuple((r.hotspot_id, r.hotspot_name or "", r.note) for r in left_out.itertuples()),
+        hotspots_total=len(spots_rows),
+        hotspots_modelled=int(pooled["hotspots_modelled"].iloc[0]) if len(pooled) else 0,
+        days_modelled=int(pooled["days_modelled"].iloc[0]) if len(pooled) else 0,
+        compliance=compliance,
+        ring_inner_m=float(ring["ring_inner_m"].iloc[0]) if len(ring) else np.nan,
+        ring_outer_m=float(ring["ring_outer_m"].iloc[0]) if len(ring) else np.nan,
     )
 
 

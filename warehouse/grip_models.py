@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import true as sa_true
 
 from warehouse.models import Base
 
 
 class GripHotspot(Base):
-    """A Grip hotspot: a small place (a circle of ``radius_m`` metres) chosen for patrols."""
+    """A Grip hotspot: a small place (a circle of ``radius_m`` metres) chosen for patrols.
+
+    ``active_from`` / ``active_to``: the hotspot's own study period when the file gives it (blank:
+    the span of its own patrol log), so a hotspot of one year's operation is never padded with
+    another year's days.
+    """
 
     __tablename__ = "grip_hotspot"
     hotspot_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -25,7 +31,26 @@ class GripHotspot(Base):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     radius_m: Mapped[float] = mapped_column(Float)
+    active_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"))
+
+
+class GripPatrolPlan(Base):
+    """One planned hotspot-day: assigned a patrol or not (a randomised schedule such as Southend's).
+
+    The plan is what was meant to happen; grip_patrol is what did. Both are kept so the page can
+    give the intention-to-treat estimate beside the delivered one, with compliance.
+    """
+
+    __tablename__ = "grip_patrol_plan"
+    __table_args__ = (UniqueConstraint("hotspot_id", "plan_date", name="uq_grip_plan_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hotspot_id: Mapped[str] = mapped_column(String(40))
+    plan_date: Mapped[date] = mapped_column(Date)
+    assigned: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"))
+    source_row: Mapped[int] = mapped_column(Integer)
 
 
 class GripPatrol(Base):
@@ -85,16 +110,22 @@ class GripHarmWeight(Base):
 class GripEffect(Base):
     """Summary kept fresh at load time: analysis.grip.effect_tables for the data now loaded.
 
-    One row per offence group ('all' or a group), measure ('count' or 'harm'), comparison ('patrol':
-    patrol days vs days without; 'next_day': days after a patrol vs other days without) and hotspot
-    ('ALL' = pooled). "Exposed" days are the patrol days (or days after a patrol), "reference" days
-    the others. NULL estimates come with a ``note`` saying why.
+    One row per operation ('all' or an operation number), offence group ('all' or a group), measure
+    ('count', 'harm', or 'ring': crimes in the displacement ring), comparison ('patrol': patrol days
+    vs days with no patrol that day or the day before; 'next_day': days after a patrol vs the same
+    reference days; 'itt': days assigned a patrol by the plan vs days not assigned) and hotspot
+    ('ALL' = pooled). NULL estimates come with a ``note`` saying why. ``in_model``, ``days_modelled``
+    and ``hotspots_modelled`` say what the pooled model used; ``df`` the degrees of freedom of its
+    t critical value; ``exposed_patrolled`` / ``reference_patrolled`` the delivered patrol days
+    among assigned / unassigned days (compliance, for 'itt'); ``period_start`` / ``period_end`` the
+    hotspot's own period (the operation's span on the pooled row).
     """
 
     __tablename__ = "grip_effect"
-    __table_args__ = (UniqueConstraint("offence_group", "measure", "comparison", "hotspot_id",
+    __table_args__ = (UniqueConstraint("operation", "offence_group", "measure", "comparison", "hotspot_id",
                                        name="uq_grip_effect_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation: Mapped[str] = mapped_column(String(10), default="all", server_default="all")
     offence_group: Mapped[str] = mapped_column(String(20))
     measure: Mapped[str] = mapped_column(String(8))
     comparison: Mapped[str] = mapped_column(String(10))
@@ -115,3 +146,13 @@ class GripEffect(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     window_start: Mapped[date] = mapped_column(Date)
     window_end: Mapped[date] = mapped_column(Date)
+    in_model: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    days_modelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hotspots_modelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    df: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exposed_patrolled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reference_patrolled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ring_inner_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ring_outer_m: Mapped[float | None] = mapped_column(Float, nullable=True)

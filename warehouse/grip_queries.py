@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from analysis import grip as ag
-from warehouse.grip_models import GripEffect, GripHarmWeight, GripHotspot, GripIncident, GripPatrol
+from warehouse.grip_models import GripEffect, GripHarmWeight, GripHotspot, GripIncident, GripPatrol, GripPatrolPlan
 
 Bind = Engine | Connection
 HS = GripHotspot.__table__
@@ -25,6 +25,7 @@ PT = GripPatrol.__table__
 INC = GripIncident.__table__
 HW = GripHarmWeight.__table__
 EF = GripEffect.__table__
+PL = GripPatrolPlan.__table__
 
 
 @contextmanager
@@ -44,9 +45,36 @@ def _frame(bind: Bind, stmt, columns: list[str]) -> pd.DataFrame:  # noqa: ANN00
 
 
 def hotspots(bind: Bind) -> pd.DataFrame:
-    """Columns: hotspot_id, name, area_code, latitude, longitude, radius_m (sorted by id)."""
-    cols = ["hotspot_id", "name", "area_code", "latitude", "longitude", "radius_m"]
+    """Columns: hotspot_id, name, area_code, latitude, longitude, radius_m, active_from, active_to
+    (the last two None when the file left them blank), sorted by id."""
+    cols = ["hotspot_id", "name", "area_code", "latitude", "longitude", "radius_m", "active_from", "active_to"]
     return _frame(bind, select(*[HS.c[c] for c in cols]).order_by(HS.c.hotspot_id), cols)
+
+
+def patrol_plan(bind: Bind) -> pd.DataFrame:
+    """Columns: hotspot_id, date, assigned (bool): the loaded patrol plan, empty when none."""
+    stmt = select(PL.c.hotspot_id, PL.c.plan_date, PL.c.assigned).order_by(PL.c.hotspot_id, PL.c.plan_date)
+    frame = _frame(bind, stmt, ["hotspot_id", "date", "assigned"])
+    return frame.astype({"assigned": bool})
+
+
+def incident_positions(bind: Bind) -> pd.DataFrame:
+    """Columns: latitude, longitude, date, offence_group of every incident with a position (for the
+    displacement ring, which also counts incidents outside every hotspot)."""
+    stmt = (select(INC.c.latitude, INC.c.longitude, INC.c.occurred_on, INC.c.offence_group)
+            .where(INC.c.latitude.is_not(None), INC.c.longitude.is_not(None)))
+    return _frame(bind, stmt, ["latitude", "longitude", "date", "offence_group"])
+
+
+def incident_span(bind: Bind) -> tuple | None:
+    """(first, last) day of the incident data, or None when there are no incidents."""
+    with _connect(bind) as conn:
+        first, last = conn.execute(select(func.min(INC.c.occurred_on), func.max(INC.c.occurred_on))).one()
+    return None if first is None else (_day(first), _day(last))
+
+
+def _day(value: object) -> object:
+    return pd.Timestamp(value).date()
 
 
 def patrols_daily(bind: Bind) -> pd.DataFrame:
@@ -72,15 +100,6 @@ def crimes_daily(bind: Bind) -> pd.DataFrame:
     return frame.astype({"crimes": int})
 
 
-def date_ranges(bind: Bind) -> tuple[pd.Series, pd.Series]:
-    """(first and last patrol date, first and last incident date) as two-value Series (empty if none)."""
-    with _connect(bind) as conn:
-        p = conn.execute(select(func.min(PT.c.patrol_date), func.max(PT.c.patrol_date))).one()
-        i = conn.execute(select(func.min(INC.c.occurred_on), func.max(INC.c.occurred_on))).one()
-    as_series = lambda pair: pd.Series([v for v in pair if v is not None], dtype=object)  # noqa: E731
-    return as_series(p), as_series(i)
-
-
 def harm_weights(bind: Bind) -> dict[str, float] | None:
     """offence_group -> weight, or None when no weights have been loaded."""
     with _connect(bind) as conn:
@@ -88,24 +107,42 @@ def harm_weights(bind: Bind) -> dict[str, float] | None:
     return {g: float(w) for g, w in rows} or None
 
 
-EFFECT_READ_COLUMNS = ["hotspot_id", *ag.EFFECT_COLUMNS[1:], "window_start", "window_end"]
+EFFECT_READ_COLUMNS = ["hotspot_id", *ag.EFFECT_COLUMNS[1:], "window_start", "window_end", "period_start",
+                       "period_end", "ring_inner_m", "ring_outer_m"]
 
 
-def effects(bind: Bind, offence_group: str, measure: str = "count", comparison: str = "patrol") -> pd.DataFrame:
-    """The stored effect rows for one view: analysis.grip.EFFECT_COLUMNS + window_start, window_end.
+def effects(bind: Bind, offence_group: str, measure: str = "count", comparison: str = "patrol",
+            operation: str = ag.ALL_OPERATIONS) -> pd.DataFrame:
+    """The stored effect rows for one view: analysis.grip.EFFECT_COLUMNS + window_start, window_end
+    (the operation's first and last day), period_start, period_end (each hotspot's own period),
+    ring_inner_m, ring_outer_m (the displacement ring the rows were computed with, for measure "ring").
 
     One row per hotspot (sorted by id) and the pooled row ("ALL") last; empty when nothing is loaded.
     """
     stmt = (
         select(*[EF.c[c] for c in EFFECT_READ_COLUMNS])
-        .where(EF.c.offence_group == offence_group, EF.c.measure == measure, EF.c.comparison == comparison)
+        .where(EF.c.offence_group == offence_group, EF.c.measure == measure, EF.c.comparison == comparison,
+               EF.c.operation == operation)
         .order_by((EF.c.hotspot_id == ag.POOLED), EF.c.hotspot_id)
     )
     frame = _frame(bind, stmt, EFFECT_READ_COLUMNS)
     for col in ("exposed_mean", "reference_mean", "rate_ratio", "ci_low", "ci_high", "p_value", "pct_change",
-                "dispersion"):
+                "dispersion", "df", "ring_inner_m", "ring_outer_m"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    frame["in_model"] = frame["in_model"].astype(bool)
     return frame
+
+
+def operations(bind: Bind) -> pd.DataFrame:
+    """operation, first_day, last_day, hotspots: one row per operation in the effect summary."""
+    stmt = (
+        select(EF.c.operation, func.min(EF.c.period_start), func.max(EF.c.period_end), func.count())
+        .where(EF.c.offence_group == ag.ALL_GROUPS, EF.c.measure == "count", EF.c.comparison == "patrol",
+               EF.c.hotspot_id != ag.POOLED, EF.c.operation != ag.ALL_OPERATIONS)
+        .group_by(EF.c.operation)
+    )
+    frame = _frame(bind, stmt, ["operation", "first_day", "last_day", "hotspots"])
+    return frame.sort_values("operation", key=lambda s: s.astype(int)).reset_index(drop=True)
 
 
 def incident_counts(bind: Bind) -> dict[str, int]:
@@ -142,26 +179,50 @@ def reassign_incidents(conn: Connection) -> int:
 
 
 def refresh_effects(conn: Connection) -> int:
-    """Rebuild grip_effect from what is loaded now; returns the number of rows written."""
+    """Rebuild grip_effect from what is loaded now; returns the number of rows written.
+
+    Each hotspot's period comes from its active dates or its own patrol log (analysis.grip.
+    hotspot_periods); the displacement ring's size from the settings (GRIP_RING_INNER_M,
+    GRIP_RING_OUTER_M), stored with the rows so the page says which ring it shows.
+    """
+    from settings import load_settings
+
     conn.execute(delete(EF))
     spots = hotspots(conn)
-    patrol_range, incident_range = date_ranges(conn)
-    window = ag.study_window(patrol_range, incident_range)
-    if spots.empty or window is None:
+    span = incident_span(conn)
+    if spots.empty or span is None:
         return 0
-    start, end = window
-    table = ag.effect_tables(spots["hotspot_id"].tolist(), patrols_daily(conn), crimes_daily(conn), start, end,
-                             harm_weights(conn))
-    records = [
-        {k: _clean(v) for k, v in row.items()} | {"window_start": start, "window_end": end}
-        for row in table.to_dict("records")
-    ]
+    cfg = load_settings()
+    inner, outer = cfg.grip_ring_inner_m, cfg.grip_ring_outer_m
+    patrols, plan, weights = patrols_daily(conn), patrol_plan(conn), harm_weights(conn)
+    periods = ag.hotspot_periods(spots, patrols, span, plan)
+    if not (periods["operation"] != "").any():
+        return 0
+    ring = ag.ring_daily(incident_positions(conn), spots, inner, outer)
+    panel = ag.build_panel(periods, patrols, crimes_daily(conn), weights, plan, ring)
+    table = ag.effect_tables(panel, harm=weights is not None, periods=periods)
+    ops = ag.operations(periods).set_index("operation")
+    per = periods.set_index("hotspot_id")
+    records = []
+    for row in table.to_dict("records"):
+        op = row["operation"]
+        first = ops["first_day"].min() if op == ag.ALL_OPERATIONS else ops.loc[op, "first_day"]
+        last = ops["last_day"].max() if op == ag.ALL_OPERATIONS else ops.loc[op, "last_day"]
+        pooled = row["hotspot_id"] == ag.POOLED
+        extra = {"window_start": first, "window_end": last,
+                 "period_start": first if pooled else _clean(per.loc[row["hotspot_id"], "period_start"]),
+                 "period_end": last if pooled else _clean(per.loc[row["hotspot_id"], "period_end"]),
+                 "ring_inner_m": inner if row["measure"] == ag.RING else None,
+                 "ring_outer_m": outer if row["measure"] == ag.RING else None}
+        records.append({k: _clean(v) for k, v in row.items()} | extra)
     if records:
         conn.execute(insert(EF), records)
     return len(records)
 
 
 def _clean(value: object) -> object:
+    if value is None or value is pd.NaT:
+        return None
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if hasattr(value, "item"):  # numpy scalars

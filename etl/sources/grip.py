@@ -3,7 +3,12 @@
 Each load keeps the effect summary (grip_effect) fresh in the same transaction, so the Grip page and
 API never fit a model per request. What a reload means:
 - hotspots.csv and crime_harm_weights.csv replace the rows with the same keys (hotspot_id,
-  offence_group); changed hotspot circles re-assign the incidents whose hotspot was derived;
+  offence_group); changed hotspot circles re-assign the incidents whose hotspot was derived.
+  Optional active_from / active_to give a hotspot its own study period (blank: the span of its own
+  patrol log);
+- patrol_plan.csv (optional) is the planned, usually randomised, schedule: hotspot_id, date,
+  assigned (yes/no); like the patrol log, its rows replace that hotspot's plan from its first to
+  its last date in the file;
 - patrols.csv is the complete patrol log of each hotspot for the dates it covers: its rows replace
   that hotspot's patrols from its first to its last date in the file (so a corrected log can
   remove a patrol);
@@ -24,11 +29,11 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, delete, insert
 
 from analysis.grip import OFFENCE_GROUPS, assign_hotspots, patrol_minutes
-from etl.columns import Choice, Code, Column, DateCol, Number, Parsed, Schema, Text, _fail
+from etl.columns import Choice, Code, Column, DateCol, Flag, Number, Parsed, Schema, Text, _fail
 from etl.sources.base import Context, Source, clean
 from etl.sources.reference import ReferenceSource
 from warehouse import grip_queries
-from warehouse.grip_models import GripHarmWeight, GripHotspot, GripIncident, GripPatrol
+from warehouse.grip_models import GripHarmWeight, GripHotspot, GripIncident, GripPatrol, GripPatrolPlan
 
 LOCAL_TZ = "Europe/London"
 MAX_RADIUS_M = 2000  # a Grip hotspot is a street or two, not a district
@@ -101,11 +106,16 @@ class Hotspots(ReferenceSource):
         Number("latitude", allow_negative=True),
         Number("longitude", allow_negative=True),
         Number("radius_m"),
+        DateCol("active_from", required=False, header_required=False, default=None),
+        DateCol("active_to", required=False, header_required=False, default=None),
     ])
 
     def check(self, frame: pd.DataFrame, ctx: Context) -> None:
         super().check(frame, ctx)
         _check_position(frame, ctx, required=True)
+        for r, start, end in zip(frame["_row"], frame["active_from"], frame["active_to"], strict=True):
+            if isinstance(start, date) and isinstance(end, date) and end < start:
+                ctx.add(r, "active_to", end, "active_to is before active_from")
         radius = pd.to_numeric(frame["radius_m"], errors="coerce")
         ok = ~frame["_bad_radius_m"]
         ctx.add_mask(frame, ok & (radius <= 0).fillna(False), "radius_m", "the radius must be more than 0 metres")
@@ -117,6 +127,8 @@ class Hotspots(ReferenceSource):
         for r in records:
             for col in ("latitude", "longitude", "radius_m"):
                 r[col] = float(r[col])
+            for col in ("active_from", "active_to"):
+                r[col] = r.get(col) if isinstance(r.get(col), date) else None
         return records
 
     def write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
@@ -177,6 +189,42 @@ class Patrols(Source):
         conn.execute(insert(t), records)
         _refresh(conn)
         return len(records)
+
+
+class PatrolPlan(Source):
+    """patrol_plan.csv: the schedule patrols were meant to follow (randomised, as in Southend)."""
+
+    kind, title = "grip_patrol_plan", "Grip patrol plan"
+    key = ("hotspot_id", "date")
+    schema = Schema([
+        Code("hotspot_id", lookup="hotspot"),
+        DateCol("date"),
+        Flag("assigned"),
+    ])
+
+    def check(self, frame: pd.DataFrame, ctx: Context) -> None:
+        self.check_keys(frame, ctx)
+        dates = ctx.state.setdefault("dates", [])
+        dates.extend(frame.loc[~frame["_bad_date"], "date"].tolist())
+
+    def summary(self, ctx: Context) -> dict[str, Any]:
+        dates = ctx.state.get("dates") or []
+        return {"first_period": f"{min(dates):%Y-%m}", "last_period": f"{max(dates):%Y-%m}"} if dates else {}
+
+    def write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
+        frame = clean(pd.concat(list(frames), ignore_index=True))
+        t = GripPatrolPlan.__table__
+        ranges = frame.groupby("hotspot_id")["date"].agg(["min", "max"])
+        conn.execute(
+            delete(t).where(t.c.hotspot_id == bindparam("h"), t.c.plan_date.between(bindparam("a"), bindparam("b"))),
+            [{"h": h, "a": r["min"], "b": r["max"]} for h, r in ranges.iterrows()],
+        )
+        conn.execute(insert(t), [
+            {"hotspot_id": h, "plan_date": d, "assigned": bool(a), "batch_id": batch_id, "source_row": int(r)}
+            for h, d, a, r in zip(frame["hotspot_id"], frame["date"], frame["assigned"], frame["_row"], strict=True)
+        ])
+        _refresh(conn)
+        return len(frame)
 
 
 class Incidents(Source):
@@ -263,4 +311,4 @@ class HarmWeights(ReferenceSource):
         return n
 
 
-SOURCES: list[Source] = [Hotspots(), Patrols(), Incidents(), HarmWeights()]
+SOURCES: list[Source] = [Hotspots(), Patrols(), PatrolPlan(), Incidents(), HarmWeights()]
