@@ -12,7 +12,6 @@ offences 10% lower, diluted by missed and extra patrols) and compliance (847 of 
 from __future__ import annotations
 
 import json
-import statistics
 import time
 import urllib.request
 from urllib.parse import urlparse
@@ -105,17 +104,9 @@ def _callback(base: str, group: str, measure: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def test_grip_callback_is_fast_once_warm(live_server: str) -> None:
-    """One client, every view 10 times after a first (cold) request per view and data version.
-
-    The target is p95 <= 25 ms on an idle machine (measured ~8 ms median, ~12 ms p95 on a quiet
-    laptop-class box); the assertion allows 100 ms so a busy shared CI runner does not fail it.
-    """
+def test_grip_callback_answers_every_view(live_server: str) -> None:
+    """Every offence group and measure answers over HTTP as the browser asks. Its speed is measured in
+    bench/ (bench/grip.py, bench/dashboard.py), never by a timed assertion here."""
     groups = ("all", "violence", "robbery", "public order", "theft", "criminal damage", "drugs", "other")
-    views = [(g, "count") for g in groups] + [("all", "harm")]
-    for g, m in views:
+    for g, m in [(g, "count") for g in groups] + [("all", "harm")]:
         _callback(live_server, g, m)
-    times = sorted(_callback(live_server, g, m) for _ in range(10) for g, m in views)
-    p95 = times[int(0.95 * len(times)) - 1]
-    print(f"grip callback: n={len(times)} median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
-    assert p95 < 100, times
