@@ -44,11 +44,19 @@ def first_row(page) -> dict:  # noqa: ANN001
     return page.evaluate(f"() => {GRID}.getDisplayedRowAtIndex(0).data")
 
 
+def _active(projects: list[dict], first: str, last: str) -> list[dict]:
+    """The projects active at some point from ``first`` to ``last`` (dates): the grid lists those."""
+    return [p for p in projects if p["start_date"] <= last and (not p["end_date"] or p["end_date"] >= first)]
+
+
 def test_projects_grid_filters_sort_filter_export(page, tmp_path: Path) -> None:  # noqa: ANN001
-    projects = sample("projects.csv")
+    everything = sample("projects.csv")
+    now = _active(everything, "2025-04-01", "2026-03-31")  # the default view: 2025/26
     open_grid(page)
-    assert grid_rows(page) == len(projects) == 70
-    assert page.locator("#projects-summary").inner_text().startswith("70 projects")
+    assert grid_rows(page) == len(now) < len(everything) == 70
+    assert page.locator("#projects-summary").inner_text().startswith(f"{len(now)} projects active in this period")
+    assert "not active in this period are not listed" in page.locator("#projects-summary").inner_text()
+    projects = _active(everything, "2024-04-01", "2025-03-31")  # 2024/25, chosen below
     check_axe(page)
     screenshot(page, "projects")
 
@@ -59,7 +67,8 @@ def test_projects_grid_filters_sort_filter_export(page, tmp_path: Path) -> None:
     wait_for_dash(page)
     assert "priority=P1" in page.url and "fy=2024%2F25" in page.url
     page.wait_for_function(f"() => {GRID}.getDisplayedRowCount() === {p1}")
-    expect(page.locator("#projects-summary")).to_contain_text(f"{p1} projects (2024/25", timeout=30000)
+    expect(page.locator("#projects-summary")).to_contain_text(f"{p1} projects active in this period (2024/25",
+                                                              timeout=30000)
     page.reload()
     open_grid(page, page.url)
     assert select(page, "Priority").input_value() == "P1"
