@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 import dash
+import pandas as pd
 from dash import Output, callback, html
 from sqlalchemy import Engine
 
+from analysis.fiscal import add_months
+from analysis.stocks import STOCK_AGGREGATIONS
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.components.kpi_card import kpi_card
 from dashboard.engine import engine
 from service import warm
 from service.cache import cached
 from service.kpis import kpi_view
+from service.observations import observation_totals
 from service.returns import returns_in_view
 from warehouse.filters import Filters
 
@@ -38,6 +42,14 @@ def render(values: list, ids: list) -> list:
     return overview_body(engine(), filters_from(values, ids))
 
 
+def stock_trend(eng: Engine, f: Filters, code: str, last: str) -> pd.DataFrame:
+    """A level's last 12 months as the card's figure is made: carried forward per series (period, value)."""
+    year = Filters(month_from=add_months(last, -11), month_to=last, area=f.area, priority=f.priority, stream=f.stream,
+                   project=f.project)
+    frame = observation_totals(eng, year, ("metric", "month"), code).frame
+    return frame.rename(columns={"month": "period"})[["period", "value"]]
+
+
 @warm.also
 @cached
 def overview_body(eng: Engine, f: Filters) -> list:
@@ -58,6 +70,8 @@ def overview_body(eng: Engine, f: Filters) -> list:
             continue
         trend = view.monthly[(view.monthly["metric_code"] == row["metric_code"])
                              & (view.monthly["period"] <= view.last)].groupby("period", as_index=False)["value"].sum()
+        if row["aggregation"] in STOCK_AGGREGATIONS:  # a level's trend is its level each month, carried as the card's
+            trend = stock_trend(eng, f, row["metric_code"], min(view.last, view.data_to))
         cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}"))
     return [
         html.Section([
