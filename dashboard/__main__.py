@@ -29,6 +29,10 @@ def prepare_database() -> None:
         from etl.demo import after_demo_load
 
         after_demo_load(engine)
+        if not settings.production:
+            from etl.access_cli import create_demo_users, print_demo_users
+
+            print_demo_users(create_demo_users(engine))
 
 
 def main() -> None:

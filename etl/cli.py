@@ -78,6 +78,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     status = load_paths(demo_files(Path(args.sample_dir)))
     if status == 0:
         after_demo_load(_engine())  # sources generated at demo time (synthetic police.uk months)
+        from etl.access_cli import create_demo_users, print_demo_users
+
+        print_demo_users(create_demo_users(_engine()))
     return status
 
 
@@ -172,7 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("id", metavar="ID")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_snapshot)
+    from etl.access_cli import add_parsers
+
+    add_parsers(sub, cmd_access)
     return parser
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from etl.access_cli import run
+
+    return run(_engine, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
