@@ -165,6 +165,13 @@ def _remember(key: str, value: Any, size: int) -> None:
             _local_bytes -= s
 
 
+def ping() -> None:
+    """Raise when a configured Redis does not answer (the health check); nothing to do without one."""
+    client = _redis()
+    if client is not None:
+        client.ping()
+
+
 def local_bytes() -> int:
     """Encoded bytes held in this process's cache (for tests and the benchmark)."""
     return _local_bytes
