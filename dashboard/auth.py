@@ -232,6 +232,29 @@ class Gate:
             self._callback_pages[output] = access.page_for_callback(module, output, page_paths)
         return self._callback_pages[output]
 
+    # -- audit of data leaving or entering ------------------------------------------------------
+    def audit_after(self, response: Response) -> Response:
+        """Exports (API CSV and files, grid downloads) and uploads, recorded after they are answered."""
+        principal = g.get("principal")
+        if principal is None or response.status_code >= 400:
+            return response
+        path = request.path
+        action = ""
+        if path.startswith("/api/") and ("/export" in path or request.args.get("format", "").lower() == "csv"):
+            action, target = "export", request.full_path.rstrip("?")[:200]
+        elif path == "/_dash-update-component":
+            output = str((request.get_json(silent=True) or {}).get("output", ""))
+            if "-download.data" in output:
+                action, target = "export", output[:200]
+            elif "upload-report" in output:
+                action, target = "upload", output[:200]
+        if action:
+            try:
+                users.audit(self.engine(), action, principal.name, principal.role, target, address=_address())
+            except Exception:  # noqa: BLE001 - never lose the answer over its audit record; say so in the log
+                log.exception("audit record for %s failed", action)
+        return response
+
     # -- sign-in and sign-out -------------------------------------------------------------------
     def login(self) -> Response:
         nxt = _safe_next(request.values.get("next", "/"))
@@ -336,6 +359,7 @@ def install(app: dash.Dash, settings: Settings) -> Gate:
     gate = Gate(app, settings)
     server.extensions["vvu_gate"] = gate
     server.before_request(gate.before)
+    server.after_request(gate.audit_after)
     server.add_url_rule("/login", "login", gate.login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", gate.logout, methods=["GET", "POST"])
     return gate

@@ -55,6 +55,11 @@ def load_paths(paths: Sequence[Path], kind: str | None = None) -> int:
                 bar.close()
         _print_result(result, sys.stdout if result.ok else sys.stderr)
         results.append(result)
+        from warehouse.audit import current_user
+        from warehouse.users import audit
+
+        audit(engine, "load", f"cli:{current_user()}", target=f"{path.name} ({result.kind})"[:200],
+              outcome=result.outcome, detail=f"batch {result.batch_id} rows {result.rows}")
     loaded = sum(r.rows for r in results if r.outcome == "loaded")
     refused = [r for r in results if not r.ok]
     print(f"summary: {len(results)} file(s), {loaded:,} rows loaded, "

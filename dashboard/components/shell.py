@@ -17,6 +17,7 @@ NAV = [
     ("/crime", "Crime"),
     ("/grip", "Grip patrols"),
     ("/reporting", "Reporting"),
+    ("/admin/audit", "Audit log"),
 ]
 
 

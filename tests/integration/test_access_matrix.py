@@ -361,3 +361,44 @@ def test_headers_in_production(site) -> None:  # noqa: ANN001
     assert "unsafe-eval" not in csp and "unsafe-inline" not in script and "sha256-" in script
     assert "Server" not in r.headers or "gunicorn" not in r.headers["Server"].lower()
     assert json.loads(c.get(f"{BASE}/health").data) == {"status": "ok"}
+
+
+def _act(c: FlaskClient, create: int = 0, approve: int | None = None) -> Any:
+    approve_inputs = [] if approve is None else [
+        {"id": {"index": approve, "type": "reporting-approve"}, "property": "submit_n_clicks", "value": 1}]
+    changed = ['{"index":%d,"type":"reporting-approve"}.submit_n_clicks' % approve] if approve is not None \
+        else ["reporting-create.n_clicks"]
+    body = {"output": "..reporting-message.children...reporting-version.data..",
+            "outputs": [{"id": "reporting-message", "property": "children"},
+                        {"id": "reporting-version", "property": "data"}],
+            "inputs": [{"id": "reporting-create", "property": "n_clicks", "value": create}, approve_inputs, []],
+            "state": [{"id": "reporting-quarter", "property": "value", "value": "2022/23 Q1"},
+                      {"id": "reporting-version", "property": "data", "value": 0}],
+            "changedPropIds": changed}
+    r = c.post(f"{BASE}/_dash-update-component", json=body, headers=headers_for(c))
+    assert r.status_code == 200, r.data[:200]
+    return r.get_data(as_text=True)
+
+
+def test_maker_checker_through_the_reporting_page(site) -> None:  # noqa: ANN001
+    manager, _ = sign_in(site, site["names"]["manager"])
+    approver, _ = sign_in(site, site["names"]["approver"])
+    board, _ = sign_in(site, site["names"]["board"])
+    assert "cannot make snapshots" in _act(approver, create=1)
+    assert "cannot make snapshots" in _act(board, create=1)
+    assert "Made draft snapshot" in _act(manager, create=1)
+    sid = max(s.id for s in snapshots.list_snapshots(site["engine"]))
+    assert "cannot approve" in _act(manager, approve=sid)  # a manager is no approver
+    assert "cannot approve" in _act(board, approve=sid)
+    assert "Approved snapshot" in _act(approver, approve=sid)
+    log = users.audit_log(site["engine"], 20, "snapshot")
+    assert {("snapshot.draft", "t-manager"), ("snapshot.approve", "t-approver")} <= set(zip(log["action"],
+                                                                                          log["actor"], strict=True))
+    admin, _ = sign_in(site, site["names"]["admin"])
+    # An admin who made a draft cannot approve it either (maker-checker holds for every role).
+    assert "Made draft snapshot" in _act(admin, create=1)
+    sid = max(s.id for s in snapshots.list_snapshots(site["engine"]))
+    assert "someone else must approve" in _act(admin, approve=sid)
+    page = admin.get(f"{BASE}/admin/audit")
+    assert page.status_code == 200
+    assert manager.get(f"{BASE}/admin/audit").status_code == 403
