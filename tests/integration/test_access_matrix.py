@@ -366,7 +366,7 @@ def test_headers_in_production(site) -> None:  # noqa: ANN001
 def _act(c: FlaskClient, create: int = 0, approve: int | None = None) -> Any:
     approve_inputs = [] if approve is None else [
         {"id": {"index": approve, "type": "reporting-approve"}, "property": "submit_n_clicks", "value": 1}]
-    changed = ['{"index":%d,"type":"reporting-approve"}.submit_n_clicks' % approve] if approve is not None \
+    changed = [f'{{"index":{approve},"type":"reporting-approve"}}.submit_n_clicks'] if approve is not None \
         else ["reporting-create.n_clicks"]
     body = {"output": "..reporting-message.children...reporting-version.data..",
             "outputs": [{"id": "reporting-message", "property": "children"},
