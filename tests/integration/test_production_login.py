@@ -11,6 +11,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import time
@@ -19,8 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import re
-import secrets
 
 from tests.conftest import free_port
 
