@@ -48,7 +48,7 @@ class Settings:
     login_max_failures: int = 5  # per user name and per address, within login_window_seconds
     login_window_seconds: int = 900
     lockout_seconds: int = 900
-    login_concurrency: int = 2  # password hashes computed at once per process: a flood cannot starve other requests
+    login_concurrency: int = 1  # password hashes computed at once per process: a flood cannot starve other requests
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -156,5 +156,5 @@ def load_settings() -> Settings:
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         lockout_seconds=_int("LOCKOUT_SECONDS", 900),
-        login_concurrency=_int("LOGIN_CONCURRENCY", 2),
+        login_concurrency=_int("LOGIN_CONCURRENCY", 1),
     )

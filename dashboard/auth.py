@@ -271,7 +271,7 @@ class Gate:
         if users.locked_until(engine, keys) is not None:
             users.audit(engine, "signin", _loggable(engine, name), outcome="locked", address=_address())
             return self._login_form(LOCKED, nxt, status=429)
-        if not self.hashing.acquire(timeout=5):  # a flood waits here, not in the threads serving pages
+        if not self.hashing.acquire(timeout=0.1):  # a flood is turned away, not queued in threads pages need
             return self._login_form("The service is busy. Please try again in a moment.", nxt, status=503)
         try:
             principal = users.verify_password(engine, name, password)
