@@ -125,10 +125,13 @@ def create_demo_users(engine) -> list[tuple[str, str, str]]:  # noqa: ANN001 - a
     return made
 
 
-def print_demo_users(made: list[tuple[str, str, str]], out=sys.stdout) -> None:  # noqa: ANN001
+def print_demo_users(made: list[tuple[str, str, str]], out=None) -> None:  # noqa: ANN001 - a text stream
     if not made:
         return
+    out = out or sys.stdout  # looked up now: tests and tools swap sys.stdout
     print("\nDemo sign-in (development only; passwords shown once, change with "
           "`python -m etl users set-password NAME`):", file=out)
     for name, role, password in made:
-        print(f"  {role:<11} user {name:<16} password {password}", file=out)
+        org = dict((n, o) for n, _r, o in DEMO_USERS).get(name, "")
+        print(f"  {role:<11} user {name:<16} password {password}{f'   (organisation {org})' if org else ''}",
+              file=out)

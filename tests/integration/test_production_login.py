@@ -134,7 +134,8 @@ def test_a_login_flood_does_not_stop_health(server: int) -> None:
         health = [request(server, "GET", "/health")[0] for _ in range(10)]
         codes = [f.result() for f in flood]
     assert set(health) == {200}
-    assert 429 in codes  # the address was locked out part-way through the flood
+    assert set(codes) <= {200, 429, 503}  # wrong password, locked out, or turned away while busy hashing
+    assert {429, 503} & set(codes)
 
 
 @pytest.mark.parametrize("env", ["prod", "Production", "staging"])
