@@ -53,6 +53,7 @@ LOCKED = "Too many failed attempts. Wait 15 minutes and try again, or ask an adm
 
 LOGIN_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sign in - VVU outcomes</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/assets/style.css">
+<link rel="icon" href="/_favicon.ico">
 </head><body class="signin"><main><h1>Essex VVU outcomes</h1>{dev}
 <form method="post" action="/login"><p class="error" role="alert">{error}</p>
 <input type="hidden" name="next" value="{next}"><input type="hidden" name="csrf_token" value="{csrf}">
@@ -62,11 +63,13 @@ LOGIN_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><t
 <button type="submit">Sign in</button></form></main></body></html>"""
 
 SIGNOUT_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sign out - VVU outcomes</title>
-<link rel="stylesheet" href="/assets/style.css"></head><body class="signin"><main><h1>Sign out</h1>
+<link rel="stylesheet" href="/assets/style.css"><link rel="icon" href="/_favicon.ico"></head>
+<body class="signin"><main><h1>Sign out</h1>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}">
 <p>Signed in as {name} ({role}).</p><button type="submit">Sign out</button></form></main></body></html>"""
 
-REFUSED_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title></head>
+REFUSED_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="icon" href="/_favicon.ico"></head>
 <body><main><h1>{title}</h1><p>{text}</p><p><a href="/">Home</a> · <a href="/logout">Sign out</a></p></main>
 </body></html>"""
 

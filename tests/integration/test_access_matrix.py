@@ -402,3 +402,15 @@ def test_maker_checker_through_the_reporting_page(site) -> None:  # noqa: ANN001
     page = admin.get(f"{BASE}/admin/audit")
     assert page.status_code == 200
     assert manager.get(f"{BASE}/admin/audit").status_code == 403
+
+
+def test_health_checks_the_database_and_the_cache(site, monkeypatch) -> None:  # noqa: ANN001
+    c = client(site)
+    assert c.get(f"{BASE}/health").get_json() == {"status": "ok"}
+    monkeypatch.setenv("CACHE_URL", "redis://:pw@127.0.0.1:1/0")  # nothing listens on port 1
+    r = c.get(f"{BASE}/health")
+    assert r.status_code == 503 and r.get_json() == {"status": "unavailable"}
+    monkeypatch.setenv("CACHE_URL", "")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    r = c.get(f"{BASE}/health")
+    assert r.status_code == 503 and r.get_json() == {"status": "unavailable"}
