@@ -46,8 +46,8 @@ API: Mapping[str, frozenset[str]] = {
     "api.funding": STAFF | {"approver"},
     "api.grip_effect": READERS,
     "api.observations": STAFF | {"approver"},
-    "api.batches": STAFF,
-    "api.rejections": STAFF,
+    "api.batches": PARTNER_PAGES,  # a partner: their own returns' loads only (warehouse.quality_queries)
+    "api.rejections": PARTNER_PAGES,
     "api.snapshot_list": REPORTING,
     "api.snapshot_detail": REPORTING,
     "api.snapshot_export_query": REPORTING,

@@ -53,3 +53,37 @@ def test_a_partner_sees_only_their_projects(sample_engine) -> None:
     assert set(returns["project_code"]) <= mine
     everyone = kpi_view(sample_engine, Filters())
     assert not kpis.table.equals(everyone.table)  # the partner's totals are their own, not the partnership's
+
+
+def test_a_partner_sees_only_their_own_returns_loads_and_rejected_rows(sample_engine) -> None:
+    from sqlalchemy import delete, insert
+
+    from warehouse import models as m
+    from warehouse.audit import utc_now
+    from warehouse.quality_queries import recent_batches, recent_rejections
+
+    projects = queries.projects(sample_engine)
+    mine = projects.loc[projects["org_code"] == "ORG001", "project_code"].iloc[0]
+    theirs = projects.loc[projects["org_code"] != "ORG001", "project_code"].iloc[0]
+    ids = []
+    with sample_engine.begin() as conn:
+        for code in (mine, theirs):
+            bid = conn.execute(insert(m.LoadBatch).values(
+                file_name=f"return-{code}.xlsx", sha256="0" * 64, kind="partner_return", loaded_at=utc_now(),
+                loaded_by="test", rows_loaded=0, rows_rejected=1, outcome="rejected", message="bad",
+                project_code=code)).inserted_primary_key[0]
+            conn.execute(insert(m.RejectedRow).values(batch_id=bid, row_number=3, column_name="value",
+                                                      value="x", reason="not a number"))
+            ids.append(bid)
+    try:
+        with org_scope("ORG001"):
+            batches = recent_batches(sample_engine, 500)
+            rejected = recent_rejections(sample_engine, 50)
+        assert set(batches["file_name"]) == {f"return-{mine}.xlsx"}
+        assert set(rejected["file_name"]) == {f"return-{mine}.xlsx"}
+        everyone = recent_batches(sample_engine, 500)
+        assert {f"return-{mine}.xlsx", f"return-{theirs}.xlsx"} <= set(everyone["file_name"])
+    finally:
+        with sample_engine.begin() as conn:
+            conn.execute(delete(m.RejectedRow).where(m.RejectedRow.batch_id.in_(ids)))
+            conn.execute(delete(m.LoadBatch).where(m.LoadBatch.id.in_(ids)))
