@@ -29,7 +29,7 @@ PAGES: Mapping[str, frozenset[str]] = {
     "/people": STAFF | {"approver"},
     "/projects": PARTNER_PAGES,
     "/projects/<code>": PARTNER_PAGES,
-    "/data-quality": STAFF,  # load history and every file's rejected rows
+    "/data-quality": PARTNER_PAGES,  # a partner: own returns' status, loads, rejected rows; uploads own returns
     "/reporting": REPORTING,
     "/admin/audit": frozenset({"admin"}),
 }

@@ -88,7 +88,7 @@ def test_partner_signs_in_through_the_form_and_sees_only_their_projects(signed_o
     wait_for_dash(pg)
     assert pg.url.endswith("/projects")
     nav = pg.locator("nav[aria-label=Main] a").all_inner_texts()
-    assert nav == ["Projects and partners"]
+    assert nav == ["Projects and partners", "Data quality"]
     pg.wait_for_selector(".ag-row", timeout=60_000)
     import pandas as pd
 
