@@ -7,7 +7,10 @@ they talk to and which disclosure rule is in force. Defaults are safe for a lapt
 
 from __future__ import annotations
 
+import math
 import os
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,9 @@ SAMPLE_DIR = DATA_DIR / "sample"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'vvu.sqlite3'}"
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
 DEV_DISCLOSURE_KEY = "development-only-disclosure-key-change-me"
+APP_ENVS = ("development", "production")
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128  # estimated entropy (per-character Shannon entropy times length)
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -41,6 +47,14 @@ class Settings:
     warm_cache: bool = True  # compute the common views ahead of visitors after each load (service.warm)
     grip_ring_inner_m: float = 100.0  # Grip displacement ring: from this many metres beyond a hotspot's radius
     grip_ring_outer_m: float = 250.0  # ... to this many
+    debug: bool = False
+    allow_sqlite: bool = False  # production: accept a SQLite file other than the bundled default (a trial)
+    allow_insecure_redis: bool = False  # production: accept a Redis URL without password or TLS (a closed network)
+    session_idle_minutes: int = 30
+    login_max_failures: int = 5  # per user name and per address, within login_window_seconds
+    login_window_seconds: int = 900
+    lockout_seconds: int = 900
+    login_concurrency: int = 1  # password hashes computed at once per process: a flood cannot starve other requests
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -48,18 +62,81 @@ class Settings:
         return self.app_env == "production"
 
     def check_safe(self) -> None:
-        """Refuse production mode with development secrets or an embedded database default."""
+        """Refuse production mode with anything that would open it by mistake.
+
+        Why so strict: the data concern vulnerable children. A typo in ``APP_ENV``, a key anyone can
+        guess, the bundled SQLite file, debug pages or a Redis anyone on the network can write (and so
+        poison the cache) must stop the start, not warn.
+        """
+        if self.app_env not in APP_ENVS:
+            raise UnsafeConfiguration(f"APP_ENV must be exactly 'development' or 'production', not {self.app_env!r}")
         if not self.production:
             return
         problems = []
-        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
-            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        key_problem = secret_key_problem(self.secret_key)
+        if key_problem:
+            problems.append(key_problem)
+        if self.database_url == DEFAULT_DATABASE_URL:
+            problems.append("DATABASE_URL must be set (the embedded SQLite default holds the demo data)")
+        elif self.database_url.startswith("sqlite") and not self.allow_sqlite:
+            problems.append("DATABASE_URL names a SQLite file: use PostgreSQL, or set ALLOW_SQLITE=1 for a "
+                            "single-machine trial")
+        if self.debug:
+            problems.append("DEBUG must be off in production")
+        if self.cache_url and not self.allow_insecure_redis:
+            cache_problem = redis_url_problem(self.cache_url)
+            if cache_problem:
+                problems.append(cache_problem)
         if self.suppression_threshold < 1:
             problems.append("SUPPRESSION_THRESHOLD must be at least 1 in production")
-        if self.disclosure_key == DEV_DISCLOSURE_KEY or len(self.disclosure_key) < 32:
-            problems.append("DISCLOSURE_KEY must be set to a random value of at least 32 characters")
+        disclosure_problem = secret_key_problem(self.disclosure_key, "DISCLOSURE_KEY", DEV_DISCLOSURE_KEY)
+        if disclosure_problem:
+            problems.append(disclosure_problem)
+        elif self.disclosure_key == self.secret_key:
+            problems.append("DISCLOSURE_KEY must differ from SECRET_KEY (rotating one must not change the other)")
         if problems:
             raise UnsafeConfiguration("; ".join(problems))
+
+
+def secret_key_problem(key: str, name: str = "SECRET_KEY", default: str = DEV_SECRET_KEY) -> str:
+    """Why ``key`` is not fit to be the secret ``name`` ('' when it is): sessions and the shared cache
+    (SECRET_KEY), disclosure control's record keys (DISCLOSURE_KEY)."""
+    if not key or key == default:
+        return f"{name} must be set (it is missing or the development default)"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"{name} must be at least {MIN_SECRET_LENGTH} characters"
+    counts = Counter(key)
+    bits = -sum(c / len(key) * math.log2(c / len(key)) for c in counts.values()) * len(key)
+    repetitive = len(zlib.compress(key.encode(), 9)) < len(key) * 0.75  # a pattern repeated, such as 0123456789 x4
+    if bits < MIN_SECRET_BITS or len(counts) < 10 or repetitive:
+        return (f"{name} looks guessable (too few distinct characters); make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    return ""
+
+
+def redis_url_problem(url: str) -> str:
+    """Why a Redis URL is unsafe in production ('' when it has a password or uses TLS)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        return f"CACHE_URL must be a redis:// or rediss:// URL, not {parsed.scheme!r}"
+    if parsed.scheme == "rediss" or parsed.password:
+        return ""
+    return ("CACHE_URL has no password and no TLS: anyone who can reach Redis could poison the cache; "
+            "add a password (redis://:PASSWORD@host/0), use rediss://, or set ALLOW_INSECURE_REDIS=1 "
+            "on a network only this app can reach")
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise UnsafeConfiguration(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw[:20]!r}")
 
 
 def _int(name: str, default: int) -> int:
@@ -92,13 +169,21 @@ def load_settings() -> Settings:
         database_url=os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
         port=_int("PORT", 8050),
-        app_env=os.environ.get("APP_ENV", "development").strip().lower() or "development",
+        app_env=os.environ.get("APP_ENV", "development").strip() or "development",
         secret_key=os.environ.get("SECRET_KEY", "").strip() or DEV_SECRET_KEY,
         cache_url=os.environ.get("CACHE_URL", "").strip(),
         suppression_threshold=_int("SUPPRESSION_THRESHOLD", 9),
         disclosure_key=os.environ.get("DISCLOSURE_KEY", "").strip() or DEV_DISCLOSURE_KEY,
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
-        warm_cache=os.environ.get("WARM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off"),
+        warm_cache=_bool("WARM_CACHE", True),
         grip_ring_inner_m=inner,
         grip_ring_outer_m=outer,
+        debug=_bool("DEBUG", False),
+        allow_sqlite=_bool("ALLOW_SQLITE", False),
+        allow_insecure_redis=_bool("ALLOW_INSECURE_REDIS", False),
+        session_idle_minutes=_int("SESSION_IDLE_MINUTES", 30),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
+        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
+        lockout_seconds=_int("LOCKOUT_SECONDS", 900),
+        login_concurrency=_int("LOGIN_CONCURRENCY", 1),
     )

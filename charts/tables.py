@@ -5,12 +5,28 @@ callback responses of tens of kilobytes and most of their serialisation time. Th
 HTML text is a quarter of the size. Every text is escaped here (names come from partners' files),
 which is what makes ``dangerously_allow_html`` safe; markup can only come from ``link`` and
 ``badge``, which escape what they are given.
+
+Escaping HTML is not enough inside a Markdown component: a line break in a value ends the HTML
+block, and what follows is read as Markdown again (``Robbery\n\n[Sign in](https://...)`` became a
+live link). So text loses its line breaks and control characters, and every character but letters,
+digits, spaces and ``, . - % £`` is written as a numeric character reference, which neither Markdown
+nor HTML gives any meaning: the output is one line of tags and inert text.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
-from html import escape
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_PLAIN = frozenset(" ,.-%£")
+
+
+def escape(value: object, quote: bool = True) -> str:
+    """Text made inert for HTML and Markdown alike (see the module docstring); ``quote`` is accepted
+    for the html.escape signature callers use, and quotes are always encoded."""
+    text = _CONTROL.sub(" ", str(value))
+    return "".join(c if c.isalnum() or c in _PLAIN else f"&#{ord(c)};" for c in text)
 
 
 class Markup(str):

@@ -29,6 +29,10 @@ def prepare_database() -> None:
         from etl.demo import after_demo_load
 
         after_demo_load(engine)
+        if not settings.production:
+            from etl.access_cli import create_demo_users, print_demo_users
+
+            print_demo_users(create_demo_users(engine))
 
 
 def main() -> None:
@@ -39,7 +43,13 @@ def main() -> None:
     from dashboard.app import app
 
     print(f"serving http://{settings.host}:{settings.port}/", flush=True)
-    app.run(host=settings.host, port=settings.port, debug=False)
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        def version_string(self) -> str:  # no software name or version in the Server header
+            return "vvu"
+
+    app.run(host=settings.host, port=settings.port, debug=False, request_handler=Handler, threaded=True)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,11 @@ def load_paths(paths: Sequence[Path], kind: str | None = None) -> int:
                 bar.close()
         _print_result(result, sys.stdout if result.ok else sys.stderr)
         results.append(result)
+        from warehouse.audit import current_user
+        from warehouse.users import audit
+
+        audit(engine, "load", f"cli:{current_user()}", target=f"{path.name} ({result.kind})"[:200],
+              outcome=result.outcome, detail=f"batch {result.batch_id} rows {result.rows}")
     loaded = sum(r.rows for r in results if r.outcome == "loaded")
     refused = [r for r in results if not r.ok]
     print(f"summary: {len(results)} file(s), {loaded:,} rows loaded, "
@@ -88,6 +93,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     status = load_paths(demo_files(Path(args.sample_dir)))
     if status == 0:
         after_demo_load(_engine())  # sources generated at demo time (synthetic police.uk months)
+        from etl.access_cli import create_demo_users, print_demo_users
+
+        print_demo_users(create_demo_users(_engine()))
     return status
 
 
@@ -184,7 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("id", metavar="ID")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_snapshot)
+    from etl.access_cli import add_parsers
+
+    add_parsers(sub, cmd_access)
     return parser
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from etl.access_cli import run
+
+    return run(_engine, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,6 +48,10 @@ class SnapshotLocked(SnapshotError):
     pass
 
 
+class SelfApproval(SnapshotError):
+    """Maker-checker: whoever made a draft can never approve (or reject) it themselves."""
+
+
 class BadQuarter(SnapshotError):
     pass
 
@@ -187,6 +191,8 @@ def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | Non
                              f"{doc.approved_by}; an approved snapshot cannot change")
     when = now or utc_now()
     who = (approved_by or current_user())[:100]
+    if who.strip().lower() == (doc.created_by or "").strip().lower():
+        raise SelfApproval(f"snapshot {doc.id} was made by {doc.created_by}; someone else must approve it")
     final = SnapshotDoc(doc.id, doc.quarter, STATUS_APPROVED, doc.created_at, doc.created_by, when, who,
                         doc.content, doc.content_sha256)
     files = {fmt: render(final) for fmt, render in renderers().items()}
@@ -206,6 +212,23 @@ def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | Non
     except IntegrityError as exc:  # a concurrent approval got there first (primary key or trigger)
         raise SnapshotLocked(f"snapshot {doc.id} could not be approved: it was approved meanwhile") from exc
     return get_info(engine, doc.id)
+
+
+def reject_snapshot(engine: Engine, snapshot_id: object, rejected_by: str | None = None) -> SnapshotInfo:
+    """Reject a draft: it is removed (the audit log keeps the fact). Approved snapshots cannot be rejected."""
+    info = get_info(engine, snapshot_id)
+    if info.status == STATUS_APPROVED:
+        raise SnapshotLocked(f"snapshot {info.id} is approved; an approved snapshot cannot change")
+    who = (rejected_by or current_user())[:100]
+    if who.strip().lower() == (info.created_by or "").strip().lower():
+        raise SelfApproval(f"snapshot {info.id} was made by {info.created_by}; someone else must review it")
+    with engine.begin() as conn:
+        conn.execute(ReportExport.__table__.delete().where(ReportExport.snapshot_id == info.id))
+        done = conn.execute(ReportSnapshot.__table__.delete().where(ReportSnapshot.id == info.id,
+                                                                    ReportSnapshot.status == STATUS_DRAFT)).rowcount
+        if done != 1:
+            raise SnapshotLocked(f"snapshot {info.id} was approved meanwhile")
+    return info
 
 
 def export_snapshot(engine: Engine, snapshot_id: object, fmt: str) -> Export:

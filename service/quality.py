@@ -24,7 +24,7 @@ from service.cache import cached
 from service.returns import returns_view, view_quarters
 from settings import load_settings
 from warehouse import quality_queries, queries
-from warehouse.filters import Filters
+from warehouse.filters import REQUEST_ORG, Filters
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 VALUE_DISPLAY_CHARS = 60
@@ -168,6 +168,20 @@ def decode_upload(contents: object, name: str, max_bytes: int) -> bytes | Upload
     return data
 
 
+def _not_own_return(engine: Engine, path: str, org: str) -> str:
+    """Why a partner may not load this file ('' when it is a return of one of their own projects)."""
+    from etl.problems import FileRejected
+    from etl.sources.partner_return import read_return
+
+    try:
+        header, _frame, _cells = read_return(Path(path))
+    except (FileRejected, ValueError, OSError):
+        return "the file is not a readable quarterly return workbook (download the template for your project)"
+    if queries.project_org(engine, header.project_code) != org:
+        return "partners can upload returns of their own organisation's projects only"
+    return ""
+
+
 def handle_upload(engine: Engine, contents: object, filename: object, loaded_by: str = "web upload",
                   max_bytes: int | None = None) -> UploadReport:
     """Validate and load one uploaded file, whole or not at all, exactly as ``python -m etl load`` would."""
@@ -185,11 +199,19 @@ def handle_upload(engine: Engine, contents: object, filename: object, loaded_by:
         return _refused(name, "the file is named .xlsx but is not an Excel workbook")
     if suffix == ".csv" and data.startswith(b"PK\x03\x04"):
         return _refused(name, "the file is named .csv but is a zip or Excel workbook; save it as CSV")
+    org = REQUEST_ORG.get()
+    if org and suffix != ".xlsx":
+        return _refused(name, "partners upload their quarterly return workbooks (.xlsx) only")
     handle = tempfile.NamedTemporaryFile(prefix="vvu-upload-", suffix=suffix, delete=False)  # noqa: SIM115
     try:
         with handle:
             handle.write(data)
-        result = load_file(engine, handle.name, loaded_by=loaded_by[:100], display_name=name)
+        if org:  # a partner: only a return of one of their own projects, checked before anything loads
+            refusal = _not_own_return(engine, handle.name, org)
+            if refusal:
+                return _refused(name, refusal)
+        result = load_file(engine, handle.name, kind="partner_return" if org else None, loaded_by=loaded_by[:100],
+                           display_name=name)
     finally:
         os.unlink(handle.name)
     problems = pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "value": truncate(p.value),

@@ -8,8 +8,10 @@ malformed periods, rather than reaching SQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, fields, replace
 from urllib.parse import urlencode
 
 from analysis.fiscal import Quarter, fy_label, fy_months, parse_fy, parse_period
@@ -17,6 +19,22 @@ from analysis.fiscal import Quarter, fy_label, fy_months, parse_fy, parse_period
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
 ALL = "all"
 FILTER_KEYS = ("fy", "quarter", "month_from", "month_to", "area", "priority", "stream", "project")
+
+
+# The organisation a partner's request is limited to, set by the web app's access control for each
+# request ("" = not limited). Every Filters made while it is set carries it, whatever the caller
+# passed: scope cannot be forgotten by a page, callback, API endpoint or export, nor widened by input.
+REQUEST_ORG: ContextVar[str] = ContextVar("REQUEST_ORG", default="")
+
+
+@contextmanager
+def org_scope(org: str) -> Iterator[None]:
+    """Run a block as a partner of ``org`` (tests, and code outside a web request)."""
+    token = REQUEST_ORG.set(org)
+    try:
+        yield
+    finally:
+        REQUEST_ORG.reset(token)
 
 
 class FilterError(ValueError):
@@ -44,6 +62,14 @@ class Filters:
     priority: str = ""
     stream: str = ""
     project: str = ""
+    # Server-side partner scope (an organisation code). Never read from a URL or callback input:
+    # from_query ignores it and __post_init__ forces it to the request's scope when one is set.
+    org: str = ""
+
+    def __post_init__(self) -> None:
+        scope = REQUEST_ORG.get()
+        if scope and self.org != scope:
+            object.__setattr__(self, "org", scope)
 
     @classmethod
     def from_query(cls, query: Mapping[str, object] | None) -> Filters:
@@ -76,10 +102,14 @@ class Filters:
 
     def to_query(self) -> str:
         """The URL query string for this view (only the filters that are set)."""
-        return urlencode({k: v for k, v in asdict(self).items() if v})
+        return urlencode({k: v for k, v in asdict(self).items() if v and k in FILTER_KEYS})
 
     def with_(self, **changes: str) -> Filters:
         return replace(self, **changes)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
 
     def months(self, latest: str) -> tuple[str, str]:
         """First and last month of the view; the default is the financial year of ``latest``."""

@@ -6,7 +6,8 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from warehouse import models as m
-from warehouse.queries import _frame
+from warehouse.filters import REQUEST_ORG
+from warehouse.queries import PRJ, _frame
 
 LB = m.LoadBatch.__table__
 RR = m.RejectedRow.__table__
@@ -16,11 +17,19 @@ REJECTION_COLUMNS = ["batch_id", "file_name", "kind", "loaded_at", "loaded_by", 
                      "value", "reason"]
 
 
+def _org_batches() -> list:
+    """A partner's scope (warehouse.filters.REQUEST_ORG): only batches of their own projects' returns.
+    Not cached anywhere, so the scope read here cannot leak through a cache key."""
+    org = REQUEST_ORG.get()
+    return [LB.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.org_code == org))] if org else []
+
+
 def recent_batches(engine: Engine, limit: int = 25) -> pd.DataFrame:
     """The newest load attempts first, loaded and refused alike. Columns: BATCH_COLUMNS."""
     stmt = (
         select(LB.c.id, LB.c.file_name, LB.c.kind, LB.c.loaded_at, LB.c.loaded_by, LB.c.rows_loaded,
                LB.c.rows_rejected, LB.c.outcome, LB.c.message)
+        .where(*_org_batches())
         .order_by(LB.c.id.desc())
         .limit(limit)
     )
@@ -39,7 +48,8 @@ def recent_rejections(engine: Engine, files: int = 5, limit: int = 500) -> pd.Da
 
     Columns: REJECTION_COLUMNS (row_number is the spreadsheet row, 0 for the whole file).
     """
-    latest = select(LB.c.id).where(LB.c.outcome == "rejected").order_by(LB.c.id.desc()).limit(files).subquery()
+    latest = (select(LB.c.id).where(LB.c.outcome == "rejected", *_org_batches()).order_by(LB.c.id.desc())
+              .limit(files).subquery())
     stmt = (
         select(LB.c.id, LB.c.file_name, LB.c.kind, LB.c.loaded_at, LB.c.loaded_by, RR.c.row_number,
                RR.c.column_name, RR.c.value, RR.c.reason)

@@ -41,6 +41,8 @@ def scope_conditions(engine: Engine, f: Filters, table=OM) -> list:  # noqa: ANN
     if f.project:
         conds.append(table.c.project_code == f.project)
     project_conds = []
+    if f.org:  # a partner's scope: only their organisation's projects, in the SQL itself
+        project_conds.append(PRJ.c.org_code == f.org)
     if f.priority:
         project_conds.append(PRJ.c.priority_code == f.priority)
     if f.stream:
@@ -48,6 +50,12 @@ def scope_conditions(engine: Engine, f: Filters, table=OM) -> list:  # noqa: ANN
     if project_conds:
         conds.append(table.c.project_code.in_(select(PRJ.c.project_code).where(*project_conds)))
     return conds
+
+
+def project_org(engine: Engine, code: str) -> str:
+    """The organisation running a project ('' when there is no such project)."""
+    with engine.connect() as conn:
+        return conn.execute(select(PRJ.c.org_code).where(PRJ.c.project_code == code)).scalar() or ""
 
 
 def data_runs_to(engine: Engine) -> str:
@@ -139,10 +147,10 @@ def targets(engine: Engine, f: Filters, financial_year: str | None = None) -> pd
     conds = [] if financial_year is None else [t.c.financial_year == financial_year]
     if f.project:
         conds += [t.c.scope == "project", t.c.scope_code == f.project]
-    elif f.area and not (f.priority or f.stream):
+    elif f.area and not (f.priority or f.stream or f.org):
         conds += [t.c.scope == "area", t.c.scope_code == f.area]
-    elif f.priority or f.stream:
-        project_conds = []
+    elif f.priority or f.stream or f.org:
+        project_conds = [PRJ.c.org_code == f.org] if f.org else []
         if f.priority:
             project_conds.append(PRJ.c.priority_code == f.priority)
         if f.stream:
@@ -169,6 +177,8 @@ def expected_returns(engine: Engine, f: Filters | None = None) -> pd.DataFrame:
     conds = []
     if f and f.project:
         conds.append(r.c.project_code == f.project)
+    if f and f.org:
+        conds.append(r.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.org_code == f.org)))
     stmt = select(r.c.project_code, r.c.financial_year, r.c.quarter, r.c.submitted_on).where(*conds)
     return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "submitted_on"])
 
@@ -181,6 +191,8 @@ def project_conditions(engine: Engine, f: Filters) -> list:
     through this, so a slicer picks the same projects everywhere.
     """
     conds = []
+    if f.org:  # a partner's scope: only their organisation's projects, in the SQL itself
+        conds.append(PRJ.c.org_code == f.org)
     if f.project:
         conds.append(PRJ.c.project_code == f.project)
     if f.priority:

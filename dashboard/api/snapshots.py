@@ -12,7 +12,9 @@ import io
 import pandas as pd
 from flask import Response, jsonify, request, send_file
 
+from dashboard.access import SEES_DRAFTS
 from dashboard.api import api, error, respond
+from dashboard.auth import current
 from dashboard.engine import engine
 from reporting import snapshots
 
@@ -25,13 +27,25 @@ def links(sid: int) -> dict[str, str]:
             "changes": f"{base}/changes"}
 
 
+def _sees_drafts() -> bool:
+    """Board and Home Office users see approved snapshots only (dashboard.access.SEES_DRAFTS)."""
+    principal = current()
+    return principal is None or principal.role in SEES_DRAFTS
+
+
+def _visible(info: snapshots.SnapshotInfo) -> None:
+    if info.status != "approved" and not _sees_drafts():
+        raise snapshots.SnapshotNotFound(f"no snapshot {info.id}")
+
+
 def _refusal(exc: snapshots.SnapshotError) -> Response:
     return error(str(exc), 404 if isinstance(exc, snapshots.SnapshotNotFound) else 400)
 
 
 @api.get("/snapshots")
 def snapshot_list() -> Response:
-    items = [{**i.as_dict(), "links": links(i.id)} for i in snapshots.list_snapshots(engine())]
+    items = [{**i.as_dict(), "links": links(i.id)} for i in snapshots.list_snapshots(engine())
+             if i.status == "approved" or _sees_drafts()]
     if request.args.get("format", "json").lower() == "csv":
         frame = pd.DataFrame([{k: v for k, v in i.items() if k != "links"} for i in items],
                              columns=["id", "quarter", "status", "created_at", "created_by", "approved_at",
@@ -43,6 +57,7 @@ def snapshot_list() -> Response:
 @api.get("/snapshots/<int:sid>")
 def snapshot_detail(sid: int) -> Response:
     try:
+        _visible(snapshots.get_info(engine(), sid))
         doc = snapshots.get_snapshot(engine(), sid)
         info = snapshots.get_info(engine(), sid)
     except snapshots.SnapshotError as exc:
@@ -52,6 +67,7 @@ def snapshot_detail(sid: int) -> Response:
 
 def _send(sid: int, fmt: str) -> Response:
     try:
+        _visible(snapshots.get_info(engine(), sid))
         result = snapshots.export_snapshot(engine(), sid, fmt)
         info = snapshots.get_info(engine(), sid)
     except snapshots.SnapshotError as exc:
@@ -60,7 +76,7 @@ def _send(sid: int, fmt: str) -> Response:
                          download_name=result.filename, etag=result.sha256, conditional=True)
     response.headers["X-Export-SHA256"] = result.sha256
     response.headers["X-Snapshot-SHA256"] = info.content_sha256
-    response.headers["Cache-Control"] = "private, max-age=3600" if info.status == "approved" else "no-store"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -17,15 +17,20 @@ NAV = [
     ("/crime", "Crime"),
     ("/grip", "Grip patrols"),
     ("/reporting", "Reporting"),
+    ("/admin/audit", "Audit log"),
 ]
 
 
-def nav_links() -> list:
+def nav_links(role: str = "") -> list:
+    """The pages this role may open (a courtesy: the server refuses the others anyway)."""
+    from dashboard.access import page_allows
+
     known = {p["path"] for p in dash.page_registry.values()}
-    return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV if path in known]
+    return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV
+            if path in known and (not role or page_allows(path, role))]
 
 
-def shell(content: object, production: bool = False, project_choices: list | None = None,
+def shell(content: object, signed_in: bool = False, project_choices: list | None = None, role: str = "",
           disclosure_rule: str = "") -> html.Div:
     """``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
     filter bar's project select is filled from them in the browser (components.filters), so the list
@@ -39,8 +44,9 @@ def shell(content: object, production: bool = False, project_choices: list | Non
                 html.Span("Essex Violence and Vulnerability Unit", className="brand-org"),
                 html.Span("Outcomes dashboard", className="brand-app"),
             ], className="brand"),
-            html.Nav(html.Ul(nav_links(), className="nav-list"), **{"aria-label": "Main"}),
-            html.A("Sign out", href="/logout", className="signout") if production else None,
+            html.Nav(html.Ul(nav_links(role), className="nav-list"), **{"aria-label": "Main"}),
+            html.A("Sign out", href="/logout", className="signout") if signed_in else
+            html.A("Sign in", href="/login", className="signout"),
         ], className="site-header"),
         html.P([html.Strong("Synthetic data. "), "The figures shown are generated sample data for demonstration, "
                 "not real people, partners or outcomes."], className="synthetic-banner", id="synthetic-banner"),

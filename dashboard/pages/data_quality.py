@@ -206,16 +206,11 @@ def render(values: list, ids: list, _refresh: int | None) -> tuple[list, list, l
 # --- upload ---------------------------------------------------------------------------------------
 
 def current_user_name() -> str:
-    """The signed-in user in production; in development anyone may upload, recorded as 'web upload'."""
-    try:
-        from flask import current_app
-        from flask_login import current_user
+    """The signed-in user (dashboard.auth); in open development mode 'web upload (developer)'."""
+    from dashboard.auth import current
 
-        if hasattr(current_app, "login_manager") and current_user.is_authenticated:
-            return f"web upload ({current_user.id})"
-    except RuntimeError:  # no request context (direct calls in tests)
-        pass
-    return "web upload"
+    principal = current()
+    return f"web upload ({principal.name})" if principal else "web upload"
 
 
 def report_view(report: UploadReport) -> list:

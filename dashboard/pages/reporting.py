@@ -3,7 +3,8 @@
 Thin over ``reporting.snapshots``: the page lists snapshots with their status and hash, links each
 export to the API (the same bytes the command line writes) and offers make and approve. Approval
 asks for confirmation because it is final. (Who may approve is restricted by role in the access
-control work; until then anyone who can open the page can.)
+control: dashboard.access; the callbacks check the role on the server, and whoever made a draft can
+never approve or reject it.)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from analysis.fiscal import Quarter, parse_period
+from dashboard.access import APPROVES, MAKES_DRAFTS, SEES_DRAFTS
 from dashboard.engine import engine
 from reporting import snapshots
 from warehouse import queries
@@ -42,21 +44,28 @@ def quarter_choices() -> list[tuple[str, str]]:
     return out[::-1]
 
 
-def _who() -> str:
-    """The signed-in user in production; in development mode the app is open, and says so."""
-    try:
-        from flask_login import current_user
+def _who() -> tuple[str, str]:
+    """(name, role) of the request: the signed-in user, or the open development-mode developer."""
+    from dashboard.auth import current
 
-        if current_user and current_user.is_authenticated:
-            return str(current_user.id)[:100]
-    except Exception:  # noqa: BLE001 - no login manager in development mode
-        pass
-    return "dashboard user (development mode)"
+    principal = current()
+    return (principal.name[:100], principal.role) if principal else ("developer", "admin")
+
+
+def _audit(action: str, target: str, outcome: str = "ok", detail: str = "") -> None:
+    from flask import request
+
+    from warehouse.users import audit
+
+    name, role = _who()
+    audit(engine(), action, name, role, target, outcome, (request.remote_addr or "")[:64], detail)
 
 
 def layout(**_query: str) -> html.Div:
     choices = quarter_choices()
     default = next((label for label, text in choices if "data to" not in text), choices[0][0] if choices else "")
+    _name, role = _who()
+    makes = role in MAKES_DRAFTS
     return html.Div([
         html.H1("Reporting"),
         html.P("Snapshots freeze a quarter and its financial year to date for the Home Office return and the board: "
@@ -69,8 +78,10 @@ def layout(**_query: str) -> html.Div:
                 html.Label([html.Span("Quarter", className="form-label"), _quarter_select(choices, default)],
                            className="reporting-field"),
                 html.Button("Make draft snapshot", id="reporting-create", n_clicks=0, className="btn-primary",
-                            type="button"),
+                            type="button", disabled=not makes),
             ], className="reporting-make"),
+            None if makes else html.P("Your role reads approved snapshots; managers make drafts and approvers "
+                                      "check them.", className="footnote"),
             dcc.Loading(html.Div(id="reporting-message", role="status", className="reporting-message"),
                         type="dot", delay_show=300),
         ], className="reporting-card", **{"aria-labelledby": "reporting-make-heading"}),
@@ -104,9 +115,9 @@ def _downloads(info: snapshots.SnapshotInfo) -> html.Ul:
     ], className="reporting-downloads")
 
 
-def _actions(info: snapshots.SnapshotInfo) -> html.Div:
+def _actions(info: snapshots.SnapshotInfo, role: str = "admin") -> html.Div:
     items = []
-    if info.status != "approved":
+    if info.status != "approved" and role in APPROVES:
         items.append(dcc.ConfirmDialogProvider(
             html.Button("Approve", className="btn-approve", type="button",
                         **{"aria-label": f"Approve snapshot {info.id} ({info.quarter})"}),
@@ -114,13 +125,20 @@ def _actions(info: snapshots.SnapshotInfo) -> html.Div:
             message=f"Approve snapshot {info.id} of {info.quarter}? Approval is final: the snapshot and its files "
                     "can never change afterwards.",
         ))
+        items.append(dcc.ConfirmDialogProvider(
+            html.Button("Reject", className="btn-secondary", type="button",
+                        **{"aria-label": f"Reject snapshot {info.id} ({info.quarter})"}),
+            id={"type": "reporting-reject", "index": info.id},
+            message=f"Reject draft snapshot {info.id} of {info.quarter}? It will be removed; its maker can make "
+                    "a new one.",
+        ))
     items.append(html.Button("Changes since", id={"type": "reporting-changes", "index": info.id}, n_clicks=0,
                              className="btn-secondary", type="button",
                              **{"aria-label": f"Show what has changed since snapshot {info.id}"}))
     return html.Div(items, className="reporting-actions")
 
 
-def snapshot_table(items: list[snapshots.SnapshotInfo]) -> html.Div:
+def snapshot_table(items: list[snapshots.SnapshotInfo], role: str = "admin") -> html.Div:
     if not items:
         return html.P("No snapshots yet. Make one above.")
     head = ["Snapshot", "Quarter", "Status", "Made", "Approved", "Content hash (SHA-256)", "Download", "Actions"]
@@ -131,7 +149,7 @@ def snapshot_table(items: list[snapshots.SnapshotInfo]) -> html.Div:
             html.Th(f"#{i.id}", scope="row"), html.Td(i.quarter), html.Td(_status(i)),
             html.Td(f"{i.created_at:%Y-%m-%d %H:%M} by {i.created_by}"), html.Td(approved),
             html.Td(html.Code(f"{i.content_sha256[:16]}…", title=i.content_sha256, className="reporting-hash")),
-            html.Td(_downloads(i)), html.Td(_actions(i)),
+            html.Td(_downloads(i)), html.Td(_actions(i, role)),
         ], id=f"reporting-row-{i.id}", className=f"reporting-row reporting-{i.status}"))
     return html.Div(html.Table([
         html.Caption("Snapshots, newest first. Times are UTC."),
@@ -143,7 +161,9 @@ def snapshot_table(items: list[snapshots.SnapshotInfo]) -> html.Div:
 
 @callback(Output("reporting-list", "children"), Input("reporting-version", "data"))
 def render_list(_version: int) -> html.Div:
-    return snapshot_table(snapshots.list_snapshots(engine()))
+    _name, role = _who()
+    items = [i for i in snapshots.list_snapshots(engine()) if i.status == "approved" or role in SEES_DRAFTS]
+    return snapshot_table(items, role)
 
 
 def _message(text: str, ok: bool) -> html.P:
@@ -153,26 +173,43 @@ def _message(text: str, ok: bool) -> html.P:
 @callback(
     Output("reporting-message", "children"), Output("reporting-version", "data"),
     Input("reporting-create", "n_clicks"), Input({"type": "reporting-approve", "index": ALL}, "submit_n_clicks"),
+    Input({"type": "reporting-reject", "index": ALL}, "submit_n_clicks"),
     State("reporting-quarter", "value"), State("reporting-version", "data"),
     prevent_initial_call=True,
     running=[(Output("reporting-create", "disabled"), True, False)],
 )
-def act(_create: int, _approve: list, quarter: str | None, version: int | None) -> tuple:
-    """Make or approve; the inputs are untrusted JSON, so ids and quarters are checked by ``reporting``."""
+def act(_create: int, _approve: list, _reject: list, quarter: str | None, version: int | None) -> tuple:
+    """Make, approve or reject; the inputs are untrusted JSON, so ids and quarters are checked by
+    ``reporting``, and the role is checked here, on the server, whatever buttons the page showed."""
     trigger = ctx.triggered_id
     base = version if isinstance(version, int) else 0
+    name, role = _who()
+    kind = trigger.get("type") if isinstance(trigger, dict) else trigger
     try:
-        if trigger == "reporting-create":
-            info = snapshots.create_snapshot(engine(), str(quarter or ""), made_by=_who())
-            return _message(f"Made draft snapshot {info.id} of {info.quarter}. Review its files, then approve it.",
-                            True), base + 1
-        if isinstance(trigger, dict) and trigger.get("type") == "reporting-approve":
+        if kind == "reporting-create":
+            if role not in MAKES_DRAFTS:
+                return _message("Not done: your role cannot make snapshots.", False), no_update
+            info = snapshots.create_snapshot(engine(), str(quarter or ""), made_by=name)
+            _audit("snapshot.draft", f"snapshot #{info.id} {info.quarter}")
+            return _message(f"Made draft snapshot {info.id} of {info.quarter}. Someone else must review and "
+                            "approve it.", True), base + 1
+        if kind in ("reporting-approve", "reporting-reject"):
             if not any(ctx.triggered and t.get("value") for t in ctx.triggered):
                 return no_update, no_update
-            info = snapshots.approve_snapshot(engine(), trigger.get("index"), approved_by=_who())
-            return _message(f"Approved snapshot {info.id} of {info.quarter}. It and its files are now locked.",
-                            True), base + 1
+            if role not in APPROVES:
+                return _message("Not done: your role cannot approve or reject snapshots.", False), no_update
+            if kind == "reporting-approve":
+                info = snapshots.approve_snapshot(engine(), trigger.get("index"), approved_by=name)
+                _audit("snapshot.approve", f"snapshot #{info.id} {info.quarter}")
+                return _message(f"Approved snapshot {info.id} of {info.quarter}. It and its files are now locked.",
+                                True), base + 1
+            info = snapshots.reject_snapshot(engine(), trigger.get("index"), rejected_by=name)
+            _audit("snapshot.reject", f"snapshot #{info.id} {info.quarter}")
+            return _message(f"Rejected draft snapshot {info.id} of {info.quarter}.", True), base + 1
     except snapshots.SnapshotError as exc:
+        if isinstance(exc, snapshots.SelfApproval):
+            _audit("snapshot.approve", str(trigger.get("index") if isinstance(trigger, dict) else ""), "refused",
+                   "maker cannot check their own draft")
         return _message(f"Not done: {exc}.", False), no_update
     except Exception:  # noqa: BLE001 - say so on the page; the details go to the server log
         LOG.exception("reporting action failed")

@@ -1,5 +1,8 @@
 """The Reporting page in a real browser: make a snapshot, approve it, download every format.
 
+Maker-checker: the draft is made by the open development-mode user, and approved by the demo
+approver after signing in through the real form (the maker could not approve it).
+
 The downloads must be the very bytes the API serves (the files stored at approval), the page must
 pass axe, and no console error may occur.
 """
@@ -8,11 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
 
-from tests.e2e.conftest import check_axe, screenshot, wait_for_dash
+from tests.e2e.conftest import LIVE_DB, ROOT, check_axe, screenshot, wait_for_dash
+
+APPROVER_PASSWORD = "e2e approver password 7"
+
+
+def sign_in_as_approver(page) -> None:  # noqa: ANN001
+    subprocess.run([sys.executable, "-m", "etl", "users", "set-password", "demo-approver"], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": LIVE_DB["url"]}, input=APPROVER_PASSWORD + "\n", text=True,
+                   capture_output=True)
+    page.goto("/login")
+    page.fill("#username", "demo-approver")
+    page.fill("#password", APPROVER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
 
 
 def test_make_approve_and_download(page) -> None:  # noqa: ANN001
@@ -31,6 +50,15 @@ def test_make_approve_and_download(page) -> None:  # noqa: ANN001
     assert "draft" in row.inner_text()
     screenshot(page, "reporting-draft")
 
+    page.once("dialog", lambda dialog: dialog.accept())  # the maker tries to approve: refused
+    page.get_by_role("button", name=f"Approve snapshot {sid} (2022/23 Q3)").click()
+    message.get_by_text("someone else must approve").wait_for(timeout=60_000)
+    assert "draft" in row.inner_text()
+
+    sign_in_as_approver(page)
+    page.goto("/reporting")
+    wait_for_dash(page)
+    message = page.locator("#reporting-message")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=f"Approve snapshot {sid} (2022/23 Q3)").click()
     page.locator(f"#reporting-row-{sid}.reporting-approved").wait_for(timeout=180_000)

@@ -159,6 +159,9 @@ def test_page_callback_uses_the_same_path(ref_engine: Engine, monkeypatch: pytes
 
 def test_dash_endpoint_enforces_the_limit_on_the_server(ref_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """A client that skips the browser's max_size and posts straight to the callback is still refused."""
+    # The app's first request builds its layout (Dash does, once): let it read a real database.
+    monkeypatch.setenv("DATABASE_URL", ref_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WARM_CACHE", "0")
     from dashboard.app import server
     from dashboard.pages import data_quality
 
@@ -180,3 +183,33 @@ def test_dash_endpoint_enforces_the_limit_on_the_server(ref_engine: Engine, monk
     assert response.status_code == 200
     assert "1,000 byte upload limit" in response.get_data(as_text=True)
     assert table_counts(ref_engine) == before
+
+
+def test_a_partner_uploads_returns_of_their_own_projects_only(ref_engine: Engine, tmp_path: Path) -> None:
+    """Checked before anything loads: a partner's upload must be a return workbook of one of their projects."""
+    from analysis.fiscal import months_between
+    from etl.sources.partner_return import template_spec, write_completed_return
+    from warehouse import queries
+    from warehouse.filters import org_scope
+
+    projects = queries.projects(ref_engine)
+    mine = projects.loc[projects["org_code"] == "ORG001", "project_code"].iloc[0]
+    theirs = projects.loc[projects["org_code"] != "ORG001", "project_code"].iloc[0]
+    def one_figure(code: str) -> dict:
+        spec = template_spec(ref_engine, code, "2024/25 Q1")
+        month = next(m for m in months_between(spec.quarter.first_month, spec.quarter.last_month) if spec.active(m))
+        return {(spec.metrics[0].code, spec.areas[0].code, month): 3}
+
+    files = {code: write_completed_return(ref_engine, code, "2024/25 Q1", tmp_path / f"{code}.xlsx",
+                                          one_figure(code)) for code in (mine, theirs)}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    before = batches(ref_engine)
+    with org_scope("ORG001"):
+        other = handle_upload(ref_engine, data_url(files[theirs].read_bytes(), xlsx), f"{theirs}.xlsx")
+        csv = handle_upload(ref_engine, data_url("project_code,project_name\nX,Y\n"), "projects.csv")
+        own = handle_upload(ref_engine, data_url(files[mine].read_bytes(), xlsx), f"{mine}.xlsx")
+    assert other.outcome == "refused" and "own organisation" in other.message
+    assert csv.outcome == "refused" and ".xlsx" in csv.message
+    assert own.outcome in ("loaded", "unchanged", "rejected") and "own organisation" not in own.message
+    after = batches(ref_engine)
+    assert [b[0] for b in after[len(before):]] == [f"{mine}.xlsx"]  # only their own return reached the loader
