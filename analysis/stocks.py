@@ -110,6 +110,17 @@ def apply_levels(rows: list[dict], levels: Mapping[str, tuple[StockLevel, StockL
     return out
 
 
+def typed_notes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the STOCK_NOTES columns in fixed types (floats with NaN, text with NA), so a
+    cached copy reads back exactly as it was stored."""
+    out = frame.copy()
+    out["carried"] = pd.to_numeric(out["carried"], errors="coerce").astype(float)
+    out["completeness"] = pd.to_numeric(out["completeness"], errors="coerce").astype(float)
+    out["carried_from"] = out["carried_from"].astype("str").where(out["carried_from"].notna())
+    out["carried_from"] = out["carried_from"].astype("str")
+    return out
+
+
 def levels_by(series: pd.DataFrame, month: str, aggregation: str, by: list[str],
               ends: Mapping[str, str] | None = None) -> dict[tuple, StockLevel]:
     """``level_at`` for each group of ``by`` columns (e.g. area_code or project_code) present in ``series``."""

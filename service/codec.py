@@ -219,12 +219,18 @@ def _dec(v: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
         columns = _dec_index(v["columns"])
         index = _dec_index(v["index"])
         data = [_dec_values(c) for c in v["data"]]
-        frame = pd.DataFrame(dict(enumerate(data)), index=index) if data else pd.DataFrame(index=index)
+        # Each column as a Series of its own dtype: given a bare object array of strings, pandas would
+        # infer its string dtype, and the value read back would differ from the one stored.
+        frame = pd.DataFrame({i: pd.Series(c, index=index, dtype=object) if isinstance(c, np.ndarray)
+                              and c.dtype == object else pd.Series(c, index=index)
+                              for i, c in enumerate(data)}, index=index) if data else pd.DataFrame(index=index)
         frame.columns = columns
         frame.attrs.update(_dec(v.get("attrs") or {}))
         return frame
     if tag == "series":
-        return pd.Series(_dec_values(v["data"]), index=_dec_index(v["index"]), name=_dec(v["name"]))
+        values = _dec_values(v["data"])
+        dtype = object if isinstance(values, np.ndarray) and values.dtype == object else None
+        return pd.Series(values, index=_dec_index(v["index"]), name=_dec(v["name"]), dtype=dtype)
     if tag == "index":
         return _dec_index(v["v"])
     if tag == "ndarray":

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from analysis.fiscal import fy_months
 from analysis.outcomes import CRIME_DEFINED, crime_defined_monthly
 from analysis.progress import KPI_COLUMNS, SINCE, derive_kpis, kpi_table
-from analysis.stocks import STOCK_NOTES, apply_levels
+from analysis.stocks import STOCK_NOTES, apply_levels, typed_notes
 from charts.kpi_text import counted_as
 from service.gate import People, view
 from service.stocks import stock_levels
@@ -73,5 +73,6 @@ def kpi_view(engine: Engine, f: Filters) -> KpiView:
     targets = queries.targets(engine, f)  # every year's: a view across 31 March takes each month's own year
     table = kpi_table(monthly, info, targets, first, last, data_to, fy_months(fy))
     levels = {code: pair for (code, _g), pair in stock_levels(engine, f, info, min(last, data_to)).items()}
-    table = pd.DataFrame(apply_levels(table.to_dict("records"), levels), columns=[*table.columns, *STOCK_NOTES])
+    table = typed_notes(pd.DataFrame(apply_levels(table.to_dict("records"), levels),
+                                     columns=[*table.columns, *STOCK_NOTES]))
     return KpiView(f, first, last, fy, data_to, table, monthly)

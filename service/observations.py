@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analysis.fiscal import Quarter, months_between, parse_period
-from analysis.stocks import CARRY_MONTHS, STOCK_AGGREGATIONS, level_at, levels_by
+from analysis.stocks import CARRY_MONTHS, STOCK_AGGREGATIONS, level_at, levels_by, typed_notes
 from service.cache import cached
 from service.gate import People, view
 from warehouse import queries
@@ -96,7 +96,7 @@ def observation_totals(engine: Engine, f: Filters, group_by: tuple[str, ...] = (
     frame = pd.concat([flows.assign(carried=None, carried_from=None, completeness=None), stocks],
                       ignore_index=True) if not stocks.empty else flows.assign(carried=None, carried_from=None,
                                                                                 completeness=None)
-    frame = frame.sort_values(names, kind="stable").reset_index(drop=True)
+    frame = typed_notes(frame.sort_values(names, kind="stable").reset_index(drop=True))
     return ObservationTotals(f, group_by, metric, first, last, data_to, frame)
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from analysis.fiscal import fy_months, fy_of_period, months_between
 from analysis.funding import delivery_of_rows, delivery_summary, totals_by_project, yearly_values
 from analysis.progress import KPI_COLUMNS, KpiPeriod, by_key_and_metric, kpi_table
-from analysis.stocks import STOCK_NOTES, apply_levels
+from analysis.stocks import STOCK_NOTES, apply_levels, typed_notes
 from service.gate import People, publish_kpis, view
 from service.returns import returns_in_view, returns_view
 from service.stocks import stock_levels
@@ -235,7 +235,7 @@ def project_view(engine: Engine, code: str, f: Filters, limit: int = 0) -> Proje
         year_targets = targets[targets["financial_year"] == fy][["metric_code", "financial_year", "target_value"]]
         raw = kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy))
         own = {metric: pair for (metric, _g), pair in stock_levels(engine, only, info, min(last, data_to)).items()}
-        raw = pd.DataFrame(apply_levels(raw.to_dict("records"), own), columns=[*raw.columns, *STOCK_NOTES])
+        raw = typed_notes(pd.DataFrame(apply_levels(raw.to_dict("records"), own), columns=[*raw.columns, *STOCK_NOTES]))
         kpis = publish_kpis(engine, raw, limit)[[*KPI_COLUMNS, *STOCK_NOTES]]
         delivery = delivery_summary(kpis[kpis["metric_code"].isin(year_targets["metric_code"])])
     grants = finance_queries.project_grants(engine, only)[["funding_stream", "financial_year", "awarded_gbp"]]

@@ -6,14 +6,22 @@ import secrets
 
 import pytest
 
-from settings import DEFAULT_DATABASE_URL, DEV_SECRET_KEY, Settings, UnsafeConfiguration, load_settings
+from settings import (
+    DEFAULT_DATABASE_URL,
+    DEV_DISCLOSURE_KEY,
+    DEV_SECRET_KEY,
+    Settings,
+    UnsafeConfiguration,
+    load_settings,
+)
 
 GOOD_KEY = secrets.token_urlsafe(48)
+GOOD_DISCLOSURE_KEY = secrets.token_urlsafe(48)
 PG = "postgresql+psycopg://vvu@db/vvu"
 
 
 def prod(**changes: object) -> Settings:
-    base = {"app_env": "production", "secret_key": GOOD_KEY, "database_url": PG}
+    base = {"app_env": "production", "secret_key": GOOD_KEY, "disclosure_key": GOOD_DISCLOSURE_KEY, "database_url": PG}
     return Settings(**{**base, **changes})  # type: ignore[arg-type]
 
 
@@ -32,6 +40,12 @@ def test_an_app_env_typo_is_refused_not_treated_as_development(env: str, monkeyp
         return
     with pytest.raises(UnsafeConfiguration, match="APP_ENV"):
         settings.check_safe()
+
+
+@pytest.mark.parametrize("key", ["", DEV_DISCLOSURE_KEY, "short-key", "d" * 48, "ab" * 24, GOOD_KEY])
+def test_weak_or_shared_disclosure_keys_are_refused(key: str) -> None:
+    with pytest.raises(UnsafeConfiguration, match="DISCLOSURE_KEY"):
+        prod(disclosure_key=key).check_safe()
 
 
 @pytest.mark.parametrize("key", ["", DEV_SECRET_KEY, "short-key", "s" * 48, "ab" * 24, "0123456789" * 4])
