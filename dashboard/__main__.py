@@ -1,4 +1,4 @@
-"""``python -m dashboard``: migrate the database, load the sample data if it is empty, serve the app."""
+"""``python -m dashboard``: migrate the database, load the sample into a brand-new one, serve the app."""
 
 from __future__ import annotations
 
@@ -6,29 +6,41 @@ import logging
 import sys
 
 from settings import SAMPLE_DIR, load_settings
-from warehouse.db import get_engine, is_empty, upgrade_to_head
+from warehouse.db import get_engine, upgrade_to_head
 
 
-def prepare_database() -> None:
-    """Create or migrate the schema; a brand-new database gets the bundled synthetic sample data."""
+def prepare_database() -> bool:
+    """Create or migrate the schema; a brand-new database gets the bundled synthetic sample data.
+
+    Says which it did, so whoever starts the app knows whether the figures are real: the sample
+    goes only into a database that never had a load batch, and never in production mode.
+    Returns True when the database holds the sample.
+    """
+    from etl.demo import holds_sample, load_sample, sample_refusal
+
     settings = load_settings()
     engine = get_engine(settings.database_url)
     upgrade_to_head(engine)
-    if is_empty(engine):
-        from etl.demo import demo_files
-        from etl.loader import load_file
+    refusal = sample_refusal(engine, settings.production, first_start=True)
+    if refusal is None:
+        print("new database: loading the bundled SYNTHETIC sample data (not real people, partners or "
+              "outcomes) ...", flush=True)
 
-        print("empty database: loading the bundled synthetic sample data ...", flush=True)
-        for path in demo_files(SAMPLE_DIR):
-            result = load_file(engine, path, loaded_by="dashboard-start")
+        def report(result) -> None:  # noqa: ANN001 - etl.loader.LoadResult
             if not result.ok:
                 print(f"sample file refused: {result.message}", file=sys.stderr)
                 for problem in result.problems[:10]:
                     print(f"  {problem}", file=sys.stderr)
-                raise SystemExit(1)
-        from etl.demo import after_demo_load
 
-        after_demo_load(engine)
+        results = load_sample(engine, SAMPLE_DIR, loaded_by="dashboard-start", report=report)
+        if not all(r.ok for r in results):
+            raise SystemExit(1)
+    sample = holds_sample(engine)
+    if sample:
+        print("this database holds the SYNTHETIC sample data; every page says so", flush=True)
+    else:
+        print(f"sample data not loaded: {refusal}", flush=True)
+    return sample
 
 
 def main() -> None:

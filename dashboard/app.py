@@ -72,10 +72,11 @@ def create_app() -> Dash:
     def layout() -> object:
         """Built per visit, so the project list in it is the current one."""
         from dashboard.engine import engine
+        from etl.demo import holds_sample
         from service.options import filter_options
 
         return shell(dash.page_container, production=settings.production,
-                     project_choices=filter_options(engine()).projects)
+                     project_choices=filter_options(engine()).projects, sample=holds_sample(engine()))
 
     app.layout = layout
     if settings.warm_cache:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from etl.loader import LoadResult, load_file
 from settings import SAMPLE_DIR, load_settings
+from warehouse.audit import current_user
 from warehouse.db import make_engine, upgrade_to_head
 
 PROGRESS_MIN_BYTES = 5 * 1024 * 1024  # files this big take more than a couple of seconds
@@ -73,12 +74,20 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import after_demo_load, demo_files
+    """Load the synthetic sample, unless the database holds real data or this is production."""
+    from etl.demo import load_sample, sample_refusal
 
-    status = load_paths(demo_files(Path(args.sample_dir)))
-    if status == 0:
-        after_demo_load(_engine())  # sources generated at demo time (synthetic police.uk months)
-    return status
+    engine = _engine()
+    refusal = sample_refusal(engine, load_settings().production, first_start=False)
+    if refusal:
+        print(f"sample not loaded: {refusal}", file=sys.stderr)
+        return 2
+    results = load_sample(engine, Path(args.sample_dir), loaded_by=current_user(),
+                          report=lambda r: _print_result(r, sys.stdout if r.ok else sys.stderr))
+    refused = [r for r in results if not r.ok]
+    print(f"summary: {len(results)} file(s), {sum(r.rows for r in results if r.outcome == 'loaded'):,} rows "
+          f"loaded, {len(refused)} refused; this database now holds the synthetic sample")
+    return 1 if refused else 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import dash
 from dash import dcc, html
 
 PROJECT_CHOICES = "project-choices"
+SAMPLE_NOTICE = ("The figures shown are generated sample data for demonstration, not real people, partners or "
+                 "outcomes.")
 NAV = [
     ("/", "Overview"),
     ("/priorities", "Priorities"),
@@ -25,8 +27,12 @@ def nav_links() -> list:
     return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV if path in known]
 
 
-def shell(content: object, production: bool = False, project_choices: list | None = None) -> html.Div:
-    """``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
+def shell(content: object, production: bool = False, project_choices: list | None = None,
+          sample: bool = False) -> html.Div:
+    """``sample``: the database holds the bundled synthetic sample (etl.demo.holds_sample), and only
+    then does every page carry the synthetic-data notice; real data never shows it.
+
+    ``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
     filter bar's project select is filled from them in the browser (components.filters), so the list
     of every project is not resent with each page."""
     return html.Div([
@@ -41,8 +47,8 @@ def shell(content: object, production: bool = False, project_choices: list | Non
             html.Nav(html.Ul(nav_links(), className="nav-list"), **{"aria-label": "Main"}),
             html.A("Sign out", href="/logout", className="signout") if production else None,
         ], className="site-header"),
-        html.P([html.Strong("Synthetic data. "), "The figures shown are generated sample data for demonstration, "
-                "not real people, partners or outcomes."], className="synthetic-banner", id="synthetic-banner"),
+        html.P([html.Strong("Synthetic data. "), SAMPLE_NOTICE], className="synthetic-banner",
+               id="synthetic-banner") if sample else None,
         html.Main(content, id="main", tabIndex="-1"),
         html.Footer([
             html.P("Counts of people from 1 to the disclosure threshold are suppressed and shown as "
