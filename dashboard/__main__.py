@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 
+from release import __version__
 from settings import SAMPLE_DIR, load_settings
 from warehouse.db import get_engine, upgrade_to_head
 
@@ -43,7 +45,13 @@ def prepare_database() -> bool:
     return sample
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """``python -m dashboard`` / ``vvu-dashboard``: settings come from the environment (see README)."""
+    parser = argparse.ArgumentParser(
+        prog="vvu-dashboard", description="Migrate the database, load the synthetic sample into a brand-new one "
+        "(never in production), and serve the dashboard on HOST:PORT. DATABASE_URL chooses the database.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     settings.check_safe()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from etl.loader import LoadResult, load_file
+from release import __version__
 from settings import SAMPLE_DIR, load_settings
 from warehouse.audit import current_user
 from warehouse.db import make_engine, upgrade_to_head
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load partner returns, reference data and police files into the VVU warehouse. "
         "DATABASE_URL chooses the database (default: an SQLite file under data/).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("init", help="create or migrate the database to the latest schema")
     p.set_defaults(func=cmd_init)
