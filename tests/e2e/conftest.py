@@ -53,6 +53,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("dashboard did not answer within 240 s")
+    # The first start serves before the sample's generated crime months are in; tests check their numbers.
+    while "sample crime data: every month loaded" not in db.with_suffix(".log").read_text():
+        if proc.poll() is not None or time.time() > deadline + 300:
+            proc.kill()
+            raise RuntimeError(f"sample crime data not loaded: {db.with_suffix('.log').read_text()[-2000:]}")
+        time.sleep(1)
     yield url
     proc.terminate()
     try:
