@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service import warm
 from service.cache import cached
@@ -25,7 +26,6 @@ dash.register_page(__name__, path="/priorities", title="Priorities - Essex VVU o
 
 STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
                 "no target": "status-none", "suppressed": "status-none"}
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def layout(**query: str) -> html.Div:
@@ -63,7 +63,8 @@ def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
             html.Span(m.status, className=f"status {STATUS_CLASS.get(m.status, '')}"),
         ], className="metric-head"),
         html.Figure([
-            dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="progress-graph", style={"height": "380px"}),
+            dcc.Graph(figure=fig, config=graph_config(f"progress-{m.name}"), className="progress-graph",
+                      style={"height": "380px"}),
             html.Figcaption(m.summary, className="chart-alt"),
         ], className="progress-figure"),
     ], className="chart-card metric-card", id=f"priorities-{m.metric_code.lower()}",
