@@ -6,6 +6,7 @@ import dash
 from dash import dcc, html
 
 PROJECT_CHOICES = "project-choices"
+NAV_LINK = "nav-link"
 SAMPLE_NOTICE = ("The figures shown are generated sample data for demonstration, not real people, partners or "
                  "outcomes.")
 NAV = [
@@ -24,7 +25,9 @@ NAV = [
 
 def nav_links() -> list:
     known = {p["path"] for p in dash.page_registry.values()}
-    return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV if path in known]
+    # Ids so components.filters can carry the filters in the query string over to every link.
+    return [html.Li(dcc.Link(label, href=path, className="nav-link", id={"type": NAV_LINK, "path": path}))
+            for path, label in NAV if path in known]
 
 
 def shell(content: object, production: bool = False, project_choices: list | None = None,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
-from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service import warm
@@ -74,9 +74,9 @@ def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
 def _scope(view) -> str:  # noqa: ANN001
     f = view.filters
     if f.project:
-        return f"targets of project {f.project}"
+        return f"targets of project {choice_name('project', f.project)}"
     if f.area and not (f.priority or f.stream):
-        return f"targets for area {f.area}"
+        return f"targets for {choice_name('area', f.area)}"
     if f.priority or f.stream:
         return "the sum of the targets of the projects in the selection"
     return "partnership targets"
