@@ -22,6 +22,8 @@ from warehouse.filters import ALL as ALL_CHOICE
 from warehouse.filters import FILTER_KEYS, FilterError, Filters
 
 FILTER = "filter"
+FILTER_PANEL = "filter-panel"
+NARROW_PX = 700  # below this the filter panel starts folded (keep in step with assets/style.css)
 LABELS = {"fy": "Financial year", "quarter": "Quarter", "area": "Area", "priority": "Priority",
           "stream": "Funding stream", "project": "Project"}
 DEFAULT_FIELDS = ("fy", "quarter", "area", "priority", "stream", "project")
@@ -63,11 +65,15 @@ def filter_bar(f: Filters, pathname: str, fields: Sequence[str] = DEFAULT_FIELDS
     }
     values = {"fy": f.fy, "quarter": f.quarter, "area": f.area, "priority": f.priority, "stream": f.stream,
               "project": f.project}
-    return html.Form([
+    chosen = sum(bool(values[name]) for name in fields)
+    form = html.Form([
         *[_select(name, values[name], *choices[name]) for name in fields],
         html.Div(dcc.Link("Reset filters", href=pathname, className="reset-link", refresh=True),
                  className="filter filter-reset"),
     ], className="filter-bar", role="search", **{"aria-label": "Filters"})
+    # Folds away on a phone (closed there on load, below); open, with no fold control, on wider screens.
+    return html.Details([html.Summary(f"Filters ({chosen} chosen)" if chosen else "Filters"), form],
+                        id=FILTER_PANEL, open=True, className="filter-panel")
 
 
 def choice_name(key: str, code: str) -> str:
@@ -93,6 +99,9 @@ clientside_callback(ClientsideFunction("filters", "projectOptions"), Output(filt
                     State(filter_id("project"), "options"))
 
 FILTER_INPUTS = (Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"))
+
+clientside_callback(f"function(id) {{ return window.innerWidth >= {NARROW_PX}; }}",
+                    Output(FILTER_PANEL, "open"), Input(FILTER_PANEL, "id"))
 
 # Filters carry over between pages: each navigation link gets the current query's filter keys (and
 # only those: a page's own parameters such as metric= mean nothing on another page).

@@ -2,7 +2,8 @@
 
 Each page must render without console errors or any request leaving the machine (the ``new_page``
 guard), without a horizontal scroll bar on the page itself (wide tables scroll inside their own
-box), and pass axe. Full-page screenshots are saved as ``widths-<page>-<width>.png`` to look at.
+box), fold the filter panel away on a phone, and pass axe. Full-page screenshots are saved as
+``widths-<page>-<width>.png`` to look at.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def test_every_page_fits_the_width_and_stays_on_this_machine(browser, live_serve
             wait_for_dash(pg)
             assert pg.locator("h1").count() >= 1, f"{label} has no heading at {width} px"
             assert pg.evaluate(OVERFLOW) <= 1, f"{label} scrolls sideways at {width} px"
+            panel = pg.locator("#filter-panel")
+            if panel.count():  # folded on a phone, open without a fold control on wider screens
+                assert pg.evaluate("() => document.querySelector('#filter-panel').open") == (width >= 700), label
+                assert panel.locator("summary").is_visible() == (width < 700), label
             if width == 390:
                 check_axe(pg)
             screenshot(pg, f"widths-{path.strip('/') or 'overview'}-{width}")
