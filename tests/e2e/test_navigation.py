@@ -30,3 +30,17 @@ def test_charts_download_as_png_only(page) -> None:  # noqa: ANN001
     with page.expect_download() as download:
         buttons.first.click()
     assert download.value.suggested_filename.endswith(".png")
+
+
+def test_every_chart_offers_its_data_as_csv(page) -> None:  # noqa: ANN001
+    page.goto("/funding")
+    wait_for_dash(page)
+    graphs = page.locator("figure .js-plotly-plot").count()
+    buttons = page.get_by_role("button", name="Download chart data (CSV)")
+    assert graphs >= 1 and buttons.count() == graphs  # one shared helper (assets/chart_csv.js), every chart
+    with page.expect_download() as download:
+        buttons.first.click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: PTH123, SIM115 - playwright path
+    header, first = text.splitlines()[:2]
+    assert header == "series,x,y" and first.startswith("HO_VRU,2019/20,")
+    assert download.value.suggested_filename.endswith(".csv")
