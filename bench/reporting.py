@@ -74,7 +74,7 @@ def run(quarter: str, repeat: int, backend: str) -> dict:
         try:
             upgrade_to_head(engine)
             for path in demo_files(SAMPLE_DIR):
-                assert load_file(engine, path).ok, path
+                assert load_file(engine, path, sample=True).ok, path
             make_s, info = timed(snapshots.create_snapshot, engine, quarter, "bench")
             doc = snapshots.get_snapshot(engine, info.id)
             renders: dict[str, list[float]] = {}

@@ -103,6 +103,7 @@ def create_app() -> Dash:
         """Built per visit, so the project list in it is the current one (a partner's own projects only)."""
         from analysis.disclosure import footnote
         from dashboard.engine import engine
+        from etl.demo import holds_sample
         from service.gate import threshold
         from service.options import filter_options
         from warehouse.filters import REQUEST_ORG
@@ -118,7 +119,7 @@ def create_app() -> Dash:
         principal = auth.current()
         return shell(dash.page_container, signed_in=bool(principal and principal.user_id),
                      project_choices=choices, role=principal.role if principal else "",
-                     disclosure_rule=footnote(threshold()))
+                     disclosure_rule=footnote(threshold()), sample=holds_sample(engine()))
 
     app.layout = layout
     if settings.warm_cache:

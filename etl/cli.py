@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from etl.loader import LoadResult, load_file
+from release import __version__
 from settings import SAMPLE_DIR, load_settings
+from warehouse.audit import current_user
 from warehouse.db import make_engine, upgrade_to_head
 
 PROGRESS_MIN_BYTES = 5 * 1024 * 1024  # files this big take more than a couple of seconds
@@ -88,15 +90,24 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import after_demo_load, demo_files
+    """Load the synthetic sample, unless the database holds real data or this is production."""
+    from etl.demo import load_sample, sample_refusal
 
-    status = load_paths(demo_files(Path(args.sample_dir)))
-    if status == 0:
-        after_demo_load(_engine())  # sources generated at demo time (synthetic police.uk months)
+    engine = _engine()
+    refusal = sample_refusal(engine, load_settings().production, first_start=False)
+    if refusal:
+        print(f"sample not loaded: {refusal}", file=sys.stderr)
+        return 2
+    results = load_sample(engine, Path(args.sample_dir), loaded_by=current_user(),
+                          report=lambda r: _print_result(r, sys.stdout if r.ok else sys.stderr))
+    refused = [r for r in results if not r.ok]
+    print(f"summary: {len(results)} file(s), {sum(r.rows for r in results if r.outcome == 'loaded'):,} rows "
+          f"loaded, {len(refused)} refused; this database now holds the synthetic sample")
+    if not refused:
         from etl.access_cli import create_demo_users, print_demo_users
 
-        print_demo_users(create_demo_users(_engine()))
-    return status
+        print_demo_users(create_demo_users(engine))
+    return 1 if refused else 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -154,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load partner returns, reference data and police files into the VVU warehouse. "
         "DATABASE_URL chooses the database (default: an SQLite file under data/).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("init", help="create or migrate the database to the latest schema")
     p.set_defaults(func=cmd_init)

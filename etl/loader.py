@@ -101,8 +101,13 @@ def load_file(
     loaded_by: str | None = None,
     display_name: str | None = None,
     progress: Progress | None = None,
+    sample: bool = False,
 ) -> LoadResult:
-    """Load one file whole or not at all. Never raises for bad input: the result says what went wrong."""
+    """Load one file whole or not at all. Never raises for bad input: the result says what went wrong.
+
+    ``sample`` marks the batch as the bundled synthetic sample (only ``etl.demo`` sets it), which is
+    how the database records that it holds sample data.
+    """
     path = Path(path)
     name = display_name or path.name
     user = loaded_by or current_user()
@@ -150,7 +155,8 @@ def load_file(
             batch_id = conn.execute(
                 insert(LoadBatch).values(
                     file_name=name, sha256=digest, kind=source.kind, loaded_at=utc_now(), loaded_by=user,
-                    rows_loaded=0, rows_rejected=0, outcome="loaded", message="", **source.summary(ctx),
+                    rows_loaded=0, rows_rejected=0, outcome="loaded", message="", sample=sample,
+                    **source.summary(ctx),
                 ).returning(LoadBatch.id)
             ).scalar_one()
             if spool is not None:

@@ -329,7 +329,7 @@ def load_synthetic_crime(engine: Engine, first: str = FIRST, last: str = LAST, r
     results = []
     with tempfile.TemporaryDirectory(prefix="vvu-crime-") as tmp:
         for path in write_files(Path(tmp), first, last, rows, seed, engine):
-            result = load_file(engine, path, kind="police_uk", loaded_by="demo")
+            result = load_file(engine, path, kind="police_uk", loaded_by="demo", sample=True)
             if not result.ok:
                 raise RuntimeError(f"synthetic crime file refused: {result.message}: {result.problems[:3]}")
             results.append(result)

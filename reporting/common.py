@@ -60,6 +60,14 @@ def excel_format(type_: str, unit: str = "", value: float | None = None) -> str:
     return {"count": "#,##0", "number": "#,##0.0", "number3": "0.000", "pct": '0.0"%"'}.get(type_, "General")
 
 
+SAMPLE_LINE = ("SYNTHETIC SAMPLE DATA: generated for demonstration, not real people, partners or outcomes")
+
+
+def is_sample(doc: SnapshotDoc) -> bool:
+    """The snapshot was made from the bundled synthetic sample (recorded when it was made)."""
+    return bool(doc.content["meta"].get("sample"))
+
+
 def made_at(doc: SnapshotDoc) -> datetime:
     return datetime.fromisoformat(doc.content["meta"]["made_at"])
 
@@ -73,7 +81,8 @@ def status_line(doc: SnapshotDoc) -> str:
 def cover_rows(doc: SnapshotDoc) -> list[tuple[str, str, str]]:
     """The cover as (group, field, value) rows: the XLSX cover sheet and metadata.csv both list these."""
     meta = doc.content["meta"]
-    rows = [
+    rows = [("snapshot", "Data", SAMPLE_LINE)] if is_sample(doc) else []
+    rows += [
         ("snapshot", "Title", meta["title"]),
         ("snapshot", "Snapshot id", str(doc.id)),
         ("snapshot", "Quarter", meta["quarter"]),

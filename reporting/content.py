@@ -430,30 +430,38 @@ def crime_section(engine: Engine, quarter: Quarter) -> tuple[dict | None, list[i
     first = add_months(quarter.last_month, -35)
     try:
         frame = crime_table(engine, Filters(month_from=add_months(first, -12), month_to=quarter.last_month), "",
-                            ("month", "area"))
+                            ("month", "area", "crime_type"))
     except (SQLAlchemyError, ValueError):  # the crime tables are not in this database
         return None, []
     frame = frame[frame["month"] >= add_months(first, -12)]
     if frame.empty or not (frame["month"] >= first).any():
         return None, []
+    # Police recorded crime excludes anti-social behaviour (police.uk publishes both; ASB incidents are
+    # not crimes): it gets a column of its own, so every row loaded is still accounted for.
+    is_asb = frame["crime_type"] == "Anti-social behaviour"
+    asb = frame[is_asb].groupby("month")["count"].sum()
+    frame = frame[~is_asb]
     inside = frame[~frame["area_code"].isin(list(BUCKET_NAMES))].groupby("month")["count"].sum()
     outside = frame[frame["area_code"] == OUTSIDE].groupby("month")["count"].sum()
     nowhere = frame[frame["area_code"] == NO_LOCATION].groupby("month")["count"].sum()
     months = sorted(m for m in set(frame["month"]) if m >= first)
     rows = [{"month": m, "crimes": int(inside.get(m, 0)),
              "year_earlier": int(inside[add_months(m, -12)]) if add_months(m, -12) in inside.index else None,
-             "outside_area": int(outside.get(m, 0)), "no_location": int(nowhere.get(m, 0))} for m in months]
+             "outside_area": int(outside.get(m, 0)), "no_location": int(nowhere.get(m, 0)),
+             "anti_social_behaviour": int(asb.get(m, 0))} for m in months]
     cols = [column("month", "Month"), column("crimes", "Crimes in the partnership area", "count"),
             column("year_earlier", "Same month a year earlier", "count"),
             column("outside_area", "Outside the partnership area", "count"),
-            column("no_location", "No location", "count")]
+            column("no_location", "No location", "count"),
+            column("anti_social_behaviour", "Anti-social behaviour (not crime)", "count")]
     quarter_rows = [r for r in rows if quarter.first_month <= r["month"] <= quarter.last_month]
     notes = [f"{sum(r['crimes'] for r in quarter_rows):,} crimes were recorded in the partnership area in "
              f"{quarter.label} ({len(quarter_rows)} of its 3 months loaded)." if quarter_rows else
              f"No police data had been loaded for {quarter.label}; the latest month loaded is {months[-1]}."]
     sec = section("crime_trend", f"Police recorded crime by month, {months[0]} to {months[-1]}",
                   "Street-level crimes from police.uk in the partnership's districts and unitary authorities, "
-                  "month by month, with the same month a year earlier.", cols, rows, notes,
+                  "month by month, with the same month a year earlier. Anti-social behaviour is not crime and "
+                  "is counted apart.", cols, rows, notes,
                   chart={"kind": "line", "x": "month", "y": ["crimes", "year_earlier"], "x_title": "Month",
                          "y_title": "Crimes per month"})
     batches = reporting_models.batches_in_tables(engine, ["crime"], "month", add_months(first, -12),
@@ -557,4 +565,8 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         "priorities": queries.priorities(engine)[["priority_code", "name"]].to_dict("records"),
         "metrics_without_data": no_data,
     }
+    from etl.demo import holds_sample
+
+    if holds_sample(engine):  # only then, so packs of real data hash exactly as before
+        meta["sample"] = True
     return normalise({"meta": meta, "sections": sections})

@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from reporting.common import FixedTimeZip, cover_rows, escape_text, made_at
+from reporting.common import SAMPLE_LINE, FixedTimeZip, cover_rows, escape_text, is_sample, made_at
 from reporting.content import SnapshotDoc
 
 
@@ -49,6 +49,8 @@ def metadata_rows(doc: SnapshotDoc) -> list[list[Any]]:
 def render_csv_zip(doc: SnapshotDoc) -> bytes:
     buf = io.BytesIO()
     with FixedTimeZip(buf, made_at(doc)) as zf:
+        if is_sample(doc):  # first in the zip, where anyone opening it sees it
+            zf.writestr("SYNTHETIC-SAMPLE-DATA.txt", SAMPLE_LINE + "\r\n")
         zf.writestr("metadata.csv", _csv(metadata_rows(doc)))
         for i, sec in enumerate(doc.content["sections"], 1):
             keys = [c["key"] for c in sec["columns"]]

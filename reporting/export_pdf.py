@@ -31,7 +31,7 @@ from reportlab.platypus import (
 from analysis.disclosure import SUPPRESSED
 from charts.theme import STATUS_COLOURS
 from reporting import figures
-from reporting.common import display, made_at, status_line
+from reporting.common import SAMPLE_LINE, display, is_sample, made_at, status_line
 from reporting.content import SnapshotDoc
 
 BRAND = colors.HexColor("#0B4F8A")
@@ -114,6 +114,10 @@ class _Pages:
         canvas.setFillColor(MUTED)
         top = A4[1] - 9 * mm
         canvas.drawString(MARGIN, top, f"Essex VVU outcomes board pack: {self.doc.quarter} (snapshot {self.doc.id})")
+        if is_sample(self.doc):  # every page, so no page of a sample pack passes for real figures
+            canvas.setFillColor(colors.HexColor("#B00020"))
+            canvas.setFont("Helvetica-Bold", 8)
+            canvas.drawCentredString(A4[0] / 2, 12 * mm, SAMPLE_LINE)
         if not self.doc.approved:
             canvas.setFillColor(colors.HexColor("#B00020"))
             canvas.setFont("Helvetica-Bold", 9)

@@ -18,7 +18,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from analysis.disclosure import SUPPRESSED
-from reporting.common import FixedTimeZip, cover_rows, display, escape_text, excel_format, made_at, status_line
+from reporting.common import (
+    SAMPLE_LINE,
+    FixedTimeZip,
+    cover_rows,
+    display,
+    escape_text,
+    excel_format,
+    is_sample,
+    made_at,
+    status_line,
+)
 from reporting.content import SnapshotDoc
 
 HEADER_FILL = PatternFill("solid", fgColor="0B4F8A")
@@ -77,11 +87,11 @@ def _cover(ws: Worksheet, doc: SnapshotDoc) -> None:
     ws.column_dimensions["C"].width = 110
 
 
-def _section_sheet(ws: Worksheet, sec: dict) -> None:
+def _section_sheet(ws: Worksheet, sec: dict, sample: bool = False) -> None:
     cols = sec["columns"]
     _put_text(ws, 1, 1, sec["title"])
     ws.cell(1, 1).font = TITLE_FONT
-    note = " ".join([sec["description"], *sec["notes"]]).strip()
+    note = " ".join([f"{SAMPLE_LINE}." if sample else "", sec["description"], *sec["notes"]]).strip()
     _put_text(ws, 2, 1, note)
     ws.cell(2, 1).font = NOTE_FONT
     widths: dict[int, int] = {}
@@ -132,7 +142,8 @@ def render_xlsx(doc: SnapshotDoc) -> bytes:
     _cover(wb.active, doc)
     used = {"cover"}
     for sec in doc.content["sections"]:
-        _section_sheet(wb.create_sheet(_sheet_title(SHEET_NAMES.get(sec["key"], sec["title"]), used)), sec)
+        _section_sheet(wb.create_sheet(_sheet_title(SHEET_NAMES.get(sec["key"], sec["title"]), used)), sec,
+                       is_sample(doc))
     buf = io.BytesIO()
     ExcelWriter(wb, FixedTimeZip(buf, when)).save()  # not save_workbook: it stamps "modified" with now
     return buf.getvalue()

@@ -12,6 +12,7 @@ import asyncio
 import textwrap
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -119,11 +120,27 @@ def forest_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:
     return fig, describe_forest(frame, "crime")
 
 
+def page_generator():  # noqa: ANN201 - kaleido.PageGenerator
+    """kaleido's page with nothing from outside: plotly.js from the installed plotly package, no MathJax.
+
+    kaleido's default page loads MathJax from a CDN (and plotly.js from one when it cannot find the
+    package's copy); on a closed network each export would then wait on packets that never come.
+    No chart here uses LaTeX, so MathJax is simply left out.
+    """
+    import kaleido
+    import plotly
+
+    local = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not local.is_file():
+        raise RuntimeError(f"plotly's own plotly.min.js is missing at {local}; reinstall plotly")
+    return kaleido.PageGenerator(plotly=local.as_uri(), mathjax=False)
+
+
 async def _render_all(figures: Sequence[go.Figure], scale: float) -> list[bytes]:
     import kaleido
 
     out = []
-    async with kaleido.Kaleido(n=1, timeout=120) as k:
+    async with kaleido.Kaleido(n=1, timeout=120, page_generator=page_generator()) as k:
         for fig in figures:
             layout = fig.layout
             opts = {"format": "png", "scale": scale, "width": layout.width or WIDTH, "height": layout.height or HEIGHT}

@@ -21,6 +21,17 @@ class FilterOptions:
     data_to: str
 
 
+def area_choices(areas) -> list[tuple[str, str]]:  # noqa: ANN001 - queries.areas frame
+    """Counties first, named as such ("Essex (county)"), then districts and unitaries A to Z.
+
+    The county is the whole partnership area, the choice most people want after "All areas";
+    alphabetical order alone buried it among the districts under E.
+    """
+    county = areas["area_type"] == "county"
+    first = [(r.area_code, f"{r.area_name} (county)") for r in areas[county].itertuples()]
+    return first + [(r.area_code, r.area_name) for r in areas[~county].sort_values("area_name").itertuples()]
+
+
 @cached
 def filter_options(engine: Engine) -> FilterOptions:
     data_to = queries.data_runs_to(engine)
@@ -34,7 +45,7 @@ def filter_options(engine: Engine) -> FilterOptions:
     prj = queries.projects(engine)
     return FilterOptions(
         years=years,
-        areas=[(r.area_code, r.area_name) for r in areas.itertuples()],
+        areas=area_choices(areas),
         priorities=[(r.priority_code, f"{r.priority_code} {r.name}") for r in pri.itertuples()],
         streams=[(r.funding_stream, f"{r.funding_stream} ({r.source_body})") for r in streams.itertuples()],
         projects=[(r.project_code, f"{r.project_code} {r.project_name}") for r in prj.itertuples()],

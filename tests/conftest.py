@@ -89,7 +89,7 @@ def sample_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
     eng, _url, cleanup = new_database(request.param, tmp_path_factory.mktemp("sample"))
     for path in demo_files(SAMPLE):
-        result = load_file(eng, path)
+        result = load_file(eng, path, sample=True)
         assert result.ok, [str(p) for p in result.problems[:5]]
     yield eng
     cleanup()

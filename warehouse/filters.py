@@ -8,7 +8,7 @@ malformed periods, rather than reaching SQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
@@ -127,7 +127,8 @@ class Filters:
         first, _last = self.months(latest)
         return fy_label(Quarter.of(parse_period(first)).fy_start)
 
-    def describe(self, latest: str) -> str:
+    def describe(self, latest: str, name: Callable[[str, str], str] | None = None) -> str:
+        """The view in words; ``name(key, code)`` turns codes into the names people know ("Basildon")."""
         first, last = self.months(latest)
         if self.fy and self.quarter:
             when = f"{self.fy} {self.quarter}"
@@ -135,6 +136,9 @@ class Filters:
             when = f"{self.year(latest)}"
         else:
             when = f"{first} to {last}"
-        parts = [when] + [f"{k} {v}" for k, v in (("area", self.area), ("priority", self.priority),
-                                                   ("stream", self.stream), ("project", self.project)) if v]
+        chosen = (("area", self.area), ("priority", self.priority), ("stream", self.stream), ("project", self.project))
+        if name is None:
+            parts = [when] + [f"{k} {v}" for k, v in chosen if v]
+        else:
+            parts = [when] + [name(k, v) for k, v in chosen if v]
         return ", ".join(parts)

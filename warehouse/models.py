@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -261,6 +262,8 @@ class LoadBatch(Base):
     project_code: Mapped[str] = mapped_column(String(20), default="")
     first_period: Mapped[str] = mapped_column(String(7), default="")
     last_period: Mapped[str] = mapped_column(String(7), default="")
+    # True only for the bundled synthetic sample (etl.demo): the "synthetic data" notice follows it.
+    sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RejectedRow(Base):

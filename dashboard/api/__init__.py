@@ -41,15 +41,23 @@ def _jsonable(value: Any) -> Any:
 
 
 def respond(frame: pd.DataFrame, name: str, meta: dict[str, Any] | None = None) -> Response:
-    """The frame as JSON ({"meta":..., "data": [...]}) or as CSV with ``?format=csv``."""
+    """The frame as JSON ({"meta":..., "data": [...]}) or as CSV with ``?format=csv``.
+
+    Both say when the database holds the synthetic sample (``meta.synthetic_sample``; a
+    ``synthetic-sample-`` file name prefix for CSV), so a download cannot pass for real figures.
+    """
+    from etl.demo import holds_sample
+
+    sample = holds_sample(engine())
     fmt = request.args.get("format", "json").lower()
     if fmt == "csv":
+        filename = f"synthetic-sample-{name}.csv" if sample else f"{name}.csv"
         return Response(safe_csv(frame), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     if fmt != "json":
         return error(f"format must be json or csv, not {fmt[:10]!r}")
     records = [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
-    return jsonify({"meta": meta or {}, "data": records})
+    return jsonify({"meta": {**(meta or {}), "synthetic_sample": sample}, "data": records})
 
 
 def safe_csv(frame: pd.DataFrame) -> str:

@@ -8,19 +8,22 @@ Native ``<select>`` elements are used because they are accessible out of the box
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
-from dashboard.components.shell import PROJECT_CHOICES
+from dashboard.components.shell import NAV_LINK, PROJECT_CHOICES
 from dashboard.engine import engine
 from service.options import filter_options
 from warehouse.filters import ALL as ALL_CHOICE
 from warehouse.filters import FILTER_KEYS, FilterError, Filters
 
 FILTER = "filter"
+FILTER_PANEL = "filter-panel"
+NARROW_PX = 700  # below this the filter panel starts folded (keep in step with assets/style.css)
 LABELS = {"fy": "Financial year", "quarter": "Quarter", "area": "Area", "priority": "Priority",
           "stream": "Funding stream", "project": "Project"}
 DEFAULT_FIELDS = ("fy", "quarter", "area", "priority", "stream", "project")
@@ -62,11 +65,22 @@ def filter_bar(f: Filters, pathname: str, fields: Sequence[str] = DEFAULT_FIELDS
     }
     values = {"fy": f.fy, "quarter": f.quarter, "area": f.area, "priority": f.priority, "stream": f.stream,
               "project": f.project}
-    return html.Form([
+    chosen = sum(bool(values[name]) for name in fields)
+    form = html.Form([
         *[_select(name, values[name], *choices[name]) for name in fields],
         html.Div(dcc.Link("Reset filters", href=pathname, className="reset-link", refresh=True),
                  className="filter filter-reset"),
     ], className="filter-bar", role="search", **{"aria-label": "Filters"})
+    # Folds away on a phone (closed there on load, below); open, with no fold control, on wider screens.
+    return html.Details([html.Summary(f"Filters ({chosen} chosen)" if chosen else "Filters"), form],
+                        id=FILTER_PANEL, open=True, className="filter-panel")
+
+
+def choice_name(key: str, code: str) -> str:
+    """The name the filter bar shows for a chosen code, for use in sentences ("Basildon", not "E07000066")."""
+    opts = filter_options(engine())
+    listed = {"area": opts.areas, "priority": opts.priorities, "stream": opts.streams, "project": opts.projects}
+    return dict(listed.get(key, [])).get(code, code)
 
 
 def filters_from(values: Sequence[str | None], ids: Sequence[dict]) -> Filters:
@@ -85,6 +99,22 @@ clientside_callback(ClientsideFunction("filters", "projectOptions"), Output(filt
                     State(filter_id("project"), "options"))
 
 FILTER_INPUTS = (Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"))
+
+clientside_callback(f"function(id) {{ return window.innerWidth >= {NARROW_PX}; }}",
+                    Output(FILTER_PANEL, "open"), Input(FILTER_PANEL, "id"))
+
+# Filters carry over between pages: each navigation link gets the current query's filter keys (and
+# only those: a page's own parameters such as metric= mean nothing on another page).
+clientside_callback(
+    "function(search, ids) {\n        const keep = " + json.dumps(list(FILTER_KEYS)) + """;
+        const params = new URLSearchParams(search || "");
+        const carried = new URLSearchParams();
+        for (const [k, v] of params) { if (keep.includes(k) && v) { carried.append(k, v); } }
+        const q = carried.toString();
+        return ids.map(id => q ? id.path + "?" + q : id.path);
+    }""",
+    Output({"type": NAV_LINK, "path": ALL}, "href"), Input("url-sync", "search"),
+    State({"type": NAV_LINK, "path": ALL}, "id"))
 
 
 @callback(Output("url-sync", "search"), Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"),

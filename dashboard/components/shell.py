@@ -6,6 +6,9 @@ import dash
 from dash import dcc, html
 
 PROJECT_CHOICES = "project-choices"
+NAV_LINK = "nav-link"
+SAMPLE_NOTICE = ("The figures shown are generated sample data for demonstration, not real people, partners or "
+                 "outcomes.")
 NAV = [
     ("/", "Overview"),
     ("/priorities", "Priorities"),
@@ -26,13 +29,17 @@ def nav_links(role: str = "") -> list:
     from dashboard.access import page_allows
 
     known = {p["path"] for p in dash.page_registry.values()}
-    return [html.Li(dcc.Link(label, href=path, className="nav-link")) for path, label in NAV
-            if path in known and (not role or page_allows(path, role))]
+    # Ids so components.filters can carry the filters in the query string over to every link.
+    return [html.Li(dcc.Link(label, href=path, className="nav-link", id={"type": NAV_LINK, "path": path}))
+            for path, label in NAV if path in known and (not role or page_allows(path, role))]
 
 
 def shell(content: object, signed_in: bool = False, project_choices: list | None = None, role: str = "",
-          disclosure_rule: str = "") -> html.Div:
-    """``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
+          disclosure_rule: str = "", sample: bool = False) -> html.Div:
+    """``sample``: the database holds the bundled synthetic sample (etl.demo.holds_sample), and only
+    then does every page carry the synthetic-data notice; real data never shows it.
+
+    ``project_choices`` ((code, label) pairs) ride in the app's first layout once per visit, and the
     filter bar's project select is filled from them in the browser (components.filters), so the list
     of every project is not resent with each page."""
     return html.Div([
@@ -48,8 +55,8 @@ def shell(content: object, signed_in: bool = False, project_choices: list | None
             html.A("Sign out", href="/logout", className="signout") if signed_in else
             html.A("Sign in", href="/login", className="signout"),
         ], className="site-header"),
-        html.P([html.Strong("Synthetic data. "), "The figures shown are generated sample data for demonstration, "
-                "not real people, partners or outcomes."], className="synthetic-banner", id="synthetic-banner"),
+        html.P([html.Strong("Synthetic data. "), SAMPLE_NOTICE], className="synthetic-banner",
+               id="synthetic-banner") if sample else None,
         html.Main(content, id="main", tabIndex="-1"),
         html.Footer([
             html.P(disclosure_rule, className="disclosure-rule") if disclosure_rule else None,

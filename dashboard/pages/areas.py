@@ -22,6 +22,7 @@ from analysis.stocks import STOCK_AGGREGATIONS
 from charts.maps import map_skeleton, map_values
 from charts.theme import unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service.areas import area_view, map_areas, map_extent, metrics_with_data, parse_measure, parse_metric_choice
 from service.gate import threshold
@@ -61,12 +62,12 @@ def layout(**query: str) -> html.Div:
         html.Div([
             html.Figure([
                 dcc.Graph(id="areas-map", figure=skeleton, className="areas-map",
-                          config={"displayModeBar": False, "scrollZoom": False,
-                                  "topojsonURL": dash.get_asset_url("geo/")},
+                          config=graph_config("areas-map", scrollZoom=False, topojsonURL=dash.get_asset_url("geo/")),
                           style={"height": "520px"}),
                 html.Figcaption(id="areas-caption", className="chart-alt"),
             ], className="chart-card areas-map-card"),
-            html.Div(id="areas-table", className="areas-table-wrap"),
+            html.Div(id="areas-table", className="areas-table-wrap", tabIndex=0, role="region",
+                     **{"aria-label": "Areas table (scrolls sideways on a narrow screen)"}),
         ], className="areas-grid", **{"aria-live": "polite"}),
     ], className="page page-areas")
 

@@ -30,6 +30,7 @@ from charts.crime import (
     type_spec,
 )
 from charts.tables import cell
+from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service.crime import (
     crime_choices,
@@ -49,7 +50,6 @@ ALL = "all"
 PARAMS = ("month_from", "month_to", "area", "crime_type")
 INPUTS = [Input("crime-month-from", "value"), Input("crime-month-to", "value"), Input("crime-area", "value"),
           Input("crime-type", "value")]
-GRAPH = {"displayModeBar": False, "responsive": True}
 
 
 def _choice(month_from: object, month_to: object, area: object, crime_type: object) -> tuple[Filters, str, str]:
@@ -107,17 +107,17 @@ def layout(month_from: str | None = None, month_to: str | None = None, area: str
         html.Section(id="crime-facts", className="crime-facts", **{"aria-live": "polite",
                                                                      "aria-label": "Figures for the period"}),
         html.Figure([
-            dcc.Graph(id="crime-monthly", config=GRAPH, style={"height": "380px"}),
+            dcc.Graph(id="crime-monthly", config=graph_config("crime-by-month"), style={"height": "380px"}),
             html.Figcaption(id="crime-monthly-caption", className="chart-alt"),
         ], className="chart-card crime-monthly-card"),
         html.Div([
             html.Figure([
-                dcc.Graph(id="crime-types", config=GRAPH),
+                dcc.Graph(id="crime-types", config=graph_config("crime-by-type")),
                 html.Figcaption(id="crime-types-caption", className="chart-alt"),
             ], className="chart-card crime-types-card"),
             html.Figure([
                 dcc.Graph(id="crime-map", figure=_skeleton(vintage), className="crime-map",
-                          config={**GRAPH, "scrollZoom": False, "topojsonURL": dash.get_asset_url("geo/")},
+                          config=graph_config("crime-map", scrollZoom=False, topojsonURL=dash.get_asset_url("geo/")),
                           style={"height": "560px"}),
                 html.Figcaption(id="crime-map-caption", className="chart-alt"),
             ], className="chart-card crime-map-card"),

@@ -6,7 +6,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.components.server_grid import THEME, register_server_grid, server_grid
 from dashboard.engine import engine
 from service.options import filter_options
@@ -199,7 +199,7 @@ def render(values: list, ids: list, _refresh: int | None) -> tuple[list, list, l
     grid = returns_grid(engine(), f)
     data_to = filter_options(engine()).data_to
     empty = not grid.quarters
-    return (returns_section(grid, f.describe(data_to) if data_to else "no data"), loads_section(),
+    return (returns_section(grid, f.describe(data_to, choice_name) if data_to else "no data"), loads_section(),
             grid_columns(grid.quarters), empty, empty)
 
 

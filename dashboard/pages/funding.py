@@ -16,6 +16,7 @@ from charts.funding import allocation_chart, cumulative_spend_chart, forecast_ch
 from charts.tables import badge, link
 from charts.theme import format_value
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.graph import graph_config
 from dashboard.components.html_table import html_table
 from dashboard.components.server_grid import (
     GBP,
@@ -78,7 +79,7 @@ def _table(caption: str, headers: list[str], rows: list[list], numeric: set[int]
 
 def _figure(fig, caption: str, graph_id: str) -> html.Figure:  # noqa: ANN001 - plotly Figure
     return html.Figure([
-        dcc.Graph(id=graph_id, figure=fig, config={"displayModeBar": False, "responsive": True}),
+        dcc.Graph(id=graph_id, figure=fig, config=graph_config(graph_id)),
         html.Figcaption(caption, className="visually-hidden"),
     ], className="chart-card")
 

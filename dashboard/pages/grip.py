@@ -31,6 +31,7 @@ from charts.grip import (
     map_bbox,
     table_html,
 )
+from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service.cache import cached
 from service.grip import (
@@ -49,7 +50,6 @@ from service.grip import (
 
 dash.register_page(__name__, path="/grip", title="Grip patrols - Essex VVU outcomes", name="Grip patrols", order=7)
 
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def _choice(parse, value: object, default: str) -> str:  # noqa: ANN001 - a service parse function
@@ -359,11 +359,11 @@ def _charts(view: GripView) -> list:
     return [html.Div([
         html.Figure([
             dcc.Graph(id="grip-map", figure=_plain(hotspot_map(view.hotspots, outlines, label)),
-                      config=GRAPH_CONFIG),
+                      config=graph_config("grip-hotspots-map")),
             html.Figcaption(describe_map(view.hotspots, label), className="visually-hidden"),
         ], className="chart-card grip-map"),
         html.Figure([
-            dcc.Graph(id="grip-forest", figure=_plain(forest), config=GRAPH_CONFIG),
+            dcc.Graph(id="grip-forest", figure=_plain(forest), config=graph_config("grip-effect")),
             html.Figcaption(["Below 1: fewer per day on patrol days. Squares are hotspots with their 95% "
                              "intervals; the diamond is the pooled estimate. ",
                              html.Span(describe_forest(view.effect, subject), className="visually-hidden")],
@@ -431,7 +431,8 @@ def _dosage(view: GripView) -> list:
                "time each week, summed over hotspots; a fall in dosage is worth checking before reading the effect.",
                className="footnote"),
         html.Figure([
-            dcc.Graph(id="grip-dosage", figure=_plain(dosage_chart(view.weekly)), config=GRAPH_CONFIG),
+            dcc.Graph(id="grip-dosage", figure=_plain(dosage_chart(view.weekly)),
+                      config=graph_config("grip-dosage")),
             html.Figcaption(describe_dosage(view.weekly), className="chart-alt"),
         ], className="chart-card"),
     ]

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import add_months
 from analysis.stocks import STOCK_AGGREGATIONS
-from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.components.kpi_card import kpi_card
 from dashboard.engine import engine
 from service import warm
@@ -64,7 +64,9 @@ def overview_body(eng: Engine, f: Filters) -> list:
     reported = set(view.monthly["metric_code"])
     table = view.table.assign(_order=view.table["priority_code"].replace("", "P9")).sort_values(
         ["_order", "metric_code"], kind="stable")
-    without_data = [r["name"] for r in table.to_dict("records") if r["metric_code"] not in reported]
+    # A measure of another priority is out of the view, not missing: only in-scope ones are listed.
+    in_scope = table if not f.priority else table[table["priority_code"].isin([f.priority, ""])]
+    without_data = [r["name"] for r in in_scope.to_dict("records") if r["metric_code"] not in reported]
     for row in table.to_dict("records"):
         if row["metric_code"] not in reported:
             continue
@@ -75,7 +77,7 @@ def overview_body(eng: Engine, f: Filters) -> list:
         cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}"))
     return [
         html.Section([
-            html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to)})"]),
+            html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to, choice_name)})"]),
             html.P([html.Strong("Data run to: "), view.data_to]),
             html.P([html.Strong("Returns: "), f"{missing} expected returns missing, {late} arrived late in this "
                     "period ", dash.dcc.Link("(see data quality)", href="/data-quality" + (

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 
 from dashboard.components.breakdown import breakdown_table
-from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.engine import engine
 from service.breakdowns import DIMENSION_LABELS, breakdown_view, choose_metric, people_metrics
 
@@ -57,7 +57,7 @@ def render(values: list, ids: list, metric: str | None) -> list:
     hidden = sum(v.suppressed_cells for v in views)
     return [
         html.H2(f"{first.metric_name}: {first.first} to {first.last}"),
-        html.P([html.Strong("Scope: "), f.describe(first.data_to) if first.data_to else "all",
+        html.P([html.Strong("Scope: "), f.describe(first.data_to, choice_name) if first.data_to else "all",
                 f". {hidden} cells hidden by disclosure control." if hidden else ". No cells needed hiding."]),
         html.P(first.note, className="footnote") if first.note else None,
         html.P(first.footnote, className="footnote"),

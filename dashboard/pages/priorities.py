@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
 from charts.progress_text import describe_progress, headline_of
-from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
+from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service import warm
 from service.cache import cached
@@ -26,7 +27,6 @@ dash.register_page(__name__, path="/priorities", title="Priorities - Essex VVU o
 
 STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
                 "no target": "status-none", "suppressed": "status-none"}
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def layout(**query: str) -> html.Div:
@@ -64,7 +64,8 @@ def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
             html.Span(m.status, className=f"status {STATUS_CLASS.get(m.status, '')}"),
         ], className="metric-head"),
         html.Figure([
-            dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="progress-graph", style={"height": "380px"}),
+            dcc.Graph(figure=fig, config=graph_config(f"progress-{m.name}"), className="progress-graph",
+                      style={"height": "380px"}),
             html.Figcaption(describe_progress(m, view.financial_year), className="chart-alt"),
         ], className="progress-figure"),
     ], className="chart-card metric-card", id=f"priorities-{m.metric_code.lower()}",
@@ -74,9 +75,9 @@ def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
 def _scope(view) -> str:  # noqa: ANN001
     f = view.filters
     if f.project:
-        return f"targets of project {f.project}"
+        return f"targets of project {choice_name('project', f.project)}"
     if f.area and not (f.priority or f.stream):
-        return f"targets for area {f.area}"
+        return f"targets for {choice_name('area', f.area)}"
     if f.priority or f.stream:
         return "the sum of the targets of the projects in the selection"
     return "partnership targets"

@@ -13,6 +13,7 @@ from analysis.fiscal import fy_months, fy_of_period
 from charts.project import metric_by_year_chart, metric_in_year_chart
 from charts.theme import format_value, unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service.projects import ProjectView, project_view
 from warehouse.filters import Filters
@@ -153,13 +154,13 @@ def _measure(view: ProjectView, row: dict, info: dict) -> html.Article:
         html.P([summary.replace("  ", " "), " ", _status(row["status"])], className="measure-summary"),
         html.Div([
             html.Figure([
-                dcc.Graph(figure=by_year, config={"displayModeBar": False, "responsive": True},
+                dcc.Graph(figure=by_year, config=graph_config(f"{view.code}-{code}-by-year"),
                           className="project-chart"),
                 html.Figcaption(f"{name} by financial year: {years_text or 'no figures'}.",
                                 className="visually-hidden"),
             ], className="chart-card"),
             html.Figure([
-                dcc.Graph(figure=in_year, config={"displayModeBar": False, "responsive": True},
+                dcc.Graph(figure=in_year, config=graph_config(f"{view.code}-{code}-{view.financial_year}"),
                           className="project-chart"),
                 html.Figcaption(f"{name} in {view.financial_year}, month by month, against the target pro rata. "
                                 f"{summary}", className="visually-hidden"),

@@ -7,7 +7,7 @@ import dash
 import pandas as pd
 from dash import Output, callback, dcc, html
 
-from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
+from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.components.server_grid import (
     COUNT,
     GBP,
@@ -112,7 +112,7 @@ def render(values: list, ids: list) -> str:
     table = projects_table(engine(), f)
     missing = int(table["returns_missing"].sum()) if not table.empty else 0
     data_to = filter_options(engine()).data_to
-    period = f.describe(data_to) if data_to else "no data loaded"
+    period = f.describe(data_to, choice_name) if data_to else "no data loaded"
     ended = len(projects_table(engine(), f, True)) - len(table)
     note = (f" {ended} projects that were not active in this period are not listed "
             "(/api/v1/projects?ended=include lists them)." if ended else "")

@@ -55,6 +55,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("dashboard did not answer within 240 s")
+    # The first start serves before the sample's generated crime months are in; tests check their numbers.
+    while "sample crime data: every month loaded" not in db.with_suffix(".log").read_text():
+        if proc.poll() is not None or time.time() > deadline + 300:
+            proc.kill()
+            raise RuntimeError(f"sample crime data not loaded: {db.with_suffix('.log').read_text()[-2000:]}")
+        time.sleep(1)
     yield url
     proc.terminate()
     try:
@@ -74,12 +80,26 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture
-def page(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
-    """A fresh page; any console error or uncaught exception fails the test."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server)
+def is_local(url: str, live_server: str) -> bool:
+    """A request that stays on this machine: the app itself, or data the page made (data:, blob:)."""
+    return url.startswith((live_server + "/", "data:", "blob:", "about:")) or url == live_server
+
+
+def new_page(browser, live_server: str, width: int = 1366, height: int = 900):  # noqa: ANN001, ANN201
+    """A page whose console errors, uncaught exceptions and outside requests are recorded.
+
+    Every request that would leave the machine is refused and recorded as an error, so each browser
+    test is also a closed-network test: a page needing a CDN fails here, not at the partnership.
+    """
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server)
     pg = context.new_page()
     errors: list[str] = []
+
+    def outside(route) -> None:  # noqa: ANN001
+        errors.append(f"{pg.url}: outside request {route.request.url[:200]}")
+        route.abort()
+
+    context.route(lambda url: not is_local(url, live_server), outside)
     pg.on("console", lambda m: errors.append(f"{pg.url}: {m.text[:300]}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(f"{pg.url}: {str(e)[:300]}"))
     pg.console_errors = errors
@@ -92,9 +112,16 @@ def page(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
     pg.on("requestfinished", lambda r: inflight.__setitem__("n", inflight["n"] - 1) if _is_callback(r) else None)
     pg.on("requestfailed", lambda r: inflight.__setitem__("n", inflight["n"] - 1) if _is_callback(r) else None)
     pg.dash_inflight = inflight
+    return pg, context, errors
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
+    """A fresh page; any console error, uncaught exception or outside request fails the test."""
+    pg, context, errors = new_page(browser, live_server)
     yield pg
     context.close()
-    assert not errors, "console errors:\n" + "\n".join(errors)
+    assert not errors, "console errors or outside requests:\n" + "\n".join(errors)
 
 
 def wait_for_dash(pg, timeout_s: float = 90) -> None:  # noqa: ANN001

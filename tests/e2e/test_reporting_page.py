@@ -81,7 +81,9 @@ def test_make_approve_and_download(page) -> None:  # noqa: ANN001
     cover = {r[1]: r[2] for r in openpyxl.load_workbook(io.BytesIO(files[".xlsx"]))["Cover"].iter_rows(
         min_row=4, values_only=True)}
     assert cover["Content SHA-256"] == mine["content_sha256"]
-    assert zipfile.ZipFile(io.BytesIO(files[".csv.zip"])).namelist()[0] == "metadata.csv"
+    # The sample is loaded: its notice comes first in the zip, then the cover.
+    names = zipfile.ZipFile(io.BytesIO(files[".csv.zip"])).namelist()
+    assert names[:2] == ["SYNTHETIC-SAMPLE-DATA.txt", "metadata.csv"]
     assert files[".pdf"].startswith(b"%PDF")
 
     page.get_by_role("button", name=f"Show what has changed since snapshot {sid}").click()

@@ -157,11 +157,15 @@ def test_breakdown_refuses_what_it_cannot_show(sample_engine: Engine) -> None:
 
 @pytest.fixture
 def api_client(sample_engine: Engine, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    import dashboard.api as api_base
     import dashboard.api.breakdowns as api_breakdowns
     import dashboard.api.quality as api_quality
     from dashboard.app import server
 
-    for module in (api_breakdowns, api_quality):
+    # The app's first request builds the layout from DATABASE_URL: point it at the same database.
+    monkeypatch.setenv("DATABASE_URL", sample_engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("APP_ENV", raising=False)
+    for module in (api_base, api_breakdowns, api_quality):
         monkeypatch.setattr(module, "engine", lambda: sample_engine)
     # Dash builds the app shell on its first request, from the configured database.
     monkeypatch.setenv("DATABASE_URL", sample_engine.url.render_as_string(hide_password=False))

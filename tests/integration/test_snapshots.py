@@ -31,6 +31,7 @@ from analysis.fiscal import Quarter
 from etl.demo import demo_files
 from etl.loader import load_file
 from reporting import snapshots
+from reporting.common import SAMPLE_LINE
 from reporting.content import _grid_section, normalise
 from service.kpis import kpi_view
 from tests.conftest import BACKENDS, SAMPLE, SHARED, new_database
@@ -44,7 +45,7 @@ pytestmark = pytest.mark.skipif(not (SHARED / "police-uk" / "2018-04-essex-stree
 
 def _load_sample(engine: Engine) -> None:
     for path in demo_files(SAMPLE):
-        result = load_file(engine, path)
+        result = load_file(engine, path, sample=True)
         assert result.ok, [str(p) for p in result.problems[:5]]
 
 
@@ -115,7 +116,9 @@ def test_crime_trend_accounts_for_every_row(sample_db) -> None:  # noqa: ANN001
     crime = doc.section("crime_trend")
     assert crime is not None and crime["title"] == "Police recorded crime by month, 2021-11 to 2021-11"
     (row,) = crime["rows"]
-    assert row["crimes"] + row["outside_area"] + row["no_location"] == 16_709 and row["no_location"] == 48
+    # Police recorded crime excludes anti-social behaviour (4,194 rows of the file), counted apart.
+    assert row["anti_social_behaviour"] == 4_194
+    assert row["crimes"] + row["outside_area"] + row["no_location"] + row["anti_social_behaviour"] == 16_709
     assert row["year_earlier"] is None  # no file for November 2020
     assert "2021-11-essex-street.csv" in {b["file_name"] for b in doc.content["meta"]["source_batches"]}
     assert doc.section("grip_effect") is not None  # the sample's Grip patrols, as the Grip page shows them
@@ -137,6 +140,8 @@ def test_exports_agree_with_the_api(sample_db, client) -> None:  # noqa: ANN001
     cover = {r[1]: r[2] for r in wb["Cover"].iter_rows(min_row=4, values_only=True)}
     assert cover["Content SHA-256"] == body["meta"]["content_sha256"]
     assert cover["Quarter"] == QUARTER and cover["Approved"].endswith("by board chair")
+    assert cover["Data"] == SAMPLE_LINE
+    assert all(str(ws["A2"].value).startswith(SAMPLE_LINE) for ws in wb.worksheets[1:])  # every sheet says so
     sheet = list(wb["KPIs quarter"].iter_rows(min_row=3, values_only=True))
     header, rows = list(sheet[0]), sheet[1:]
     got = {r[header.index("Code")]: r for r in rows}
@@ -148,7 +153,8 @@ def test_exports_agree_with_the_api(sample_db, client) -> None:  # noqa: ANN001
     zipped = client.get(f"/api/v1/snapshots/{sid}/export.csv.zip")
     with zipfile.ZipFile(io.BytesIO(zipped.data)) as zf:
         names = zf.namelist()
-        assert names[0] == "metadata.csv" and "01_kpis_quarter.csv" in names
+        # The sample is loaded here: its notice is the first thing in the zip.
+        assert names[:2] == ["SYNTHETIC-SAMPLE-DATA.txt", "metadata.csv"] and "01_kpis_quarter.csv" in names
         meta_rows = list(csv.reader(io.StringIO(zf.read("metadata.csv").decode("utf-8-sig"))))
         table = list(csv.DictReader(io.StringIO(zf.read("01_kpis_quarter.csv").decode("utf-8-sig"))))
     assert ["snapshot", "Content SHA-256", body["meta"]["content_sha256"]] in meta_rows
@@ -159,6 +165,7 @@ def test_exports_agree_with_the_api(sample_db, client) -> None:  # noqa: ANN001
     reader = PdfReader(io.BytesIO(pdf.data))
     assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=0.5)  # A4 portrait
     words = " ".join(p.extract_text() for p in reader.pages)
+    assert all(SAMPLE_LINE in p.extract_text() for p in reader.pages)  # every page of a sample pack says so
     assert body["meta"]["content_sha256"] in words.replace("\n", "")
     # The headline table, cell by cell: quarter value, target, status, then the year to date, as in the API.
     cells = reader.pages[1].extract_text().splitlines()

@@ -1,0 +1,29 @@
+"""load batches say whether they loaded the bundled synthetic sample
+
+Revision ID: 0006_sample_batches
+Revises: 0001
+Create Date: 2026-12-04
+
+Hand-written (a branch of its own from the base schema). The dashboard shows its "synthetic data"
+notice, and loads the sample on a first start, from what the database itself records: a batch
+with ``sample`` true means the database holds the sample; real batches never set it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_sample_batches"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("load_batch") as batch:
+        batch.add_column(sa.Column("sample", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("load_batch") as batch:
+        batch.drop_column("sample")
