@@ -35,8 +35,8 @@ PARAM_HELP = {**FILTER_HELP, "format": "json (default) or csv", "group_by": "com
               "limit": "most rows to return", "files": "most refused files to list"}
 
 _KPI = ["metric_code", "name", "unit", "aggregation", "priority_code", "higher_is_better", "value", "target",
-        "expected", "share", "status", "previous", "change_pct", "months_elapsed", "months_in_period",
-        "total_since_2019"]
+        "expected", "share", "share_to_date", "status", "previous", "change_pct", "months_elapsed", "months_in_period",
+        "total_since_2019", "carried", "carried_from", "completeness", "counted_as"]
 _RETURNS = ["project_code", "project_name", "financial_year", "quarter", "label", "due_on", "submitted_on", "status",
             "days_late"]
 _SNAPSHOT = ["id", "quarter", "status", "created_at", "created_by", "approved_at", "approved_by", "content_sha256",
@@ -64,9 +64,11 @@ FIELDS: dict[str, dict[str, list[str] | str]] = {
     },
     "api.grip_effect": {"data": ["hotspot_id", "hotspot_name", "patrol_days", "non_patrol_days", "patrol_minutes",
                                  "crimes_patrol", "crimes_non_patrol", "mean_patrol", "mean_non_patrol", "rate_ratio",
-                                 "pct_change", "ci_low", "ci_high", "p_value", "note"]},
+                                 "pct_change", "ci_low", "ci_high", "p_value", "note", "df", "in_model",
+                                 "period_start", "period_end"]},
     "api.observations": {"data": ["metric_code", "month", "quarter", "financial_year", "area_code", "project_code",
-                                  "priority_code", "value", "suppressed"]},
+                                  "priority_code", "value", "carried", "carried_from", "completeness",
+                                  "suppressed"]},
     "api.projects": {"data": ["project_code", "project_name", "org_name", "priority_code", "funding_stream",
                               "grant_gbp", "spend_gbp", "spend_pct", "delivery_pct", "delivery_status",
                               "metrics_with_target", "latest_return", "latest_return_status", "returns_late",
