@@ -58,12 +58,53 @@
       button.type = "button";
       button.className = "chart-csv";
       button.textContent = "Download chart data (CSV)";
+      button.vvuTarget = gd;
       button.addEventListener("click", () => download(holder.querySelector(".js-plotly-plot") || gd));
       holder.insertAdjacentElement("afterend", button);
     });
   }
 
-  window.vvuChartCsv = {toCsv: toCsv};
-  new MutationObserver(() => { window.requestAnimationFrame(decorate); })
+  // Tables: every HTML data table (not the server-paged grids, which have their own CSV) gets a
+  // "Download table (CSV)" button after it, written from the cells as shown ([c] stays [c]).
+  function tableCsv(table) {
+    return [...table.rows].map(row => [...row.cells].map(c => cell(c.innerText.trim())).join(",")).join("\r\n") + "\r\n";
+  }
+
+  function saveText(text, name) {
+    const blob = new Blob(["\ufeff" + text], {type: "text/csv;charset=utf-8"});
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name + ".csv";
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 0);
+  }
+
+  function decorateTables() {
+    document.querySelectorAll("main table").forEach(table => {
+      if (table.closest(".ag-root-wrapper, .js-plotly-plot")) { return; }
+      const holder = table.closest(".table-scroll, .areas-table-wrap") || table;
+      if (holder.nextElementSibling && holder.nextElementSibling.classList.contains("table-csv")) { return; }
+      const caption = table.caption ? table.caption.innerText : "table";
+      const name = caption.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 80) || "table";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "chart-csv table-csv";
+      button.textContent = "Download table (CSV)";
+      button.vvuTarget = table;
+      button.addEventListener("click", () => saveText(tableCsv(table), name));
+      holder.insertAdjacentElement("afterend", button);
+    });
+  }
+
+  window.vvuChartCsv = {toCsv: toCsv, tableCsv: tableCsv};
+  // Dash replaces a chart or table when its callback answers; its old button goes with it.
+  function dropOrphans() {
+    document.querySelectorAll("button.chart-csv").forEach(b => {
+      if (!b.vvuTarget || !b.vvuTarget.isConnected) { b.remove(); }
+    });
+  }
+
+  new MutationObserver(() => { window.requestAnimationFrame(() => { dropOrphans(); decorate(); decorateTables(); }); })
     .observe(document.documentElement, {childList: true, subtree: true});
 })();

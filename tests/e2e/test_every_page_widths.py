@@ -29,6 +29,11 @@ def test_every_page_fits_the_width_and_stays_on_this_machine(browser, live_serve
             if panel.count():  # folded on a phone, open without a fold control on wider screens
                 assert pg.evaluate("() => document.querySelector('#filter-panel').open") == (width >= 700), label
                 assert panel.locator("summary").is_visible() == (width < 700), label
+            # Every HTML table and every chart offers its data as CSV (assets/chart_csv.js).
+            tables = pg.locator("main table:not(.ag-root-wrapper table)").count()
+            assert pg.locator("button.table-csv").count() == tables, f"{label}: a table without CSV"
+            charts = pg.locator("figure .js-plotly-plot:not(.sparkline .js-plotly-plot)").count()
+            assert pg.locator("button.chart-csv:not(.table-csv)").count() == charts, f"{label}: a chart without CSV"
             if width == 390:
                 check_axe(pg)
             screenshot(pg, f"widths-{path.strip('/') or 'overview'}-{width}")
