@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 ALL_ROLES = frozenset({"admin", "manager", "approver", "board", "partner", "homeoffice"})
 STAFF = frozenset({"admin", "manager"})
+PROJECT_MONEY = "/funding#projects"  # not a URL: the funding page's project-level parts, by role
 READERS = frozenset({"admin", "manager", "approver", "board"})  # partnership-level figures, no project rows
 PARTNER_PAGES = frozenset({"admin", "manager", "partner"})  # project rows, scoped to a partner's own
 REPORTING = frozenset({"admin", "manager", "approver", "board", "homeoffice"})
@@ -25,7 +26,8 @@ PAGES: Mapping[str, frozenset[str]] = {
     "/areas": READERS,
     "/crime": READERS,
     "/grip": READERS,
-    "/funding": STAFF | {"approver"},  # holds project-level rows (grant variance by project): not for board yet
+    "/funding": READERS,  # partnership-level money for the board; the project-level tables are below
+    PROJECT_MONEY: STAFF | {"approver"},  # the funding page's project rows (forecast by project, cost per outcome)
     "/people": STAFF | {"approver"},
     "/projects": PARTNER_PAGES,
     "/projects/<code>": PARTNER_PAGES,
@@ -43,7 +45,7 @@ API: Mapping[str, frozenset[str]] = {
     "api.crime_boundaries": READERS,
     "api.projects": PARTNER_PAGES,
     "api.project": PARTNER_PAGES,
-    "api.funding": STAFF | {"approver"},
+    "api.funding": READERS,  # the board gets the partnership-level tables only (dashboard/api/funding.py)
     "api.grip_effect": READERS,
     "api.observations": STAFF | {"approver"},
     "api.batches": PARTNER_PAGES,  # a partner: their own returns' loads only (warehouse.quality_queries)
@@ -68,9 +70,15 @@ HOME = {"admin": "/", "manager": "/", "approver": "/reporting", "board": "/", "p
 
 # Callbacks defined in shared components belong to the page whose ids they answer (the server grid's
 # ids start with the page's name); the filter bar's own callbacks serve every page.
-COMPONENT_PREFIXES = (("projects-", "/projects"), ("funding-", "/funding"), ("data-quality-", "/data-quality"))
+COMPONENT_PREFIXES = (("projects-", "/projects"), ("funding-forecast-", PROJECT_MONEY),
+                      ("funding-cost-", PROJECT_MONEY), ("funding-", "/funding"), ("data-quality-", "/data-quality"))
 SHARED_MODULES = ("dashboard.components.filters", "dashboard.components.shell")
 ROUTER_MODULE = "dash.dash"  # Dash Pages' own callback: renders the page at the pathname it is sent
+
+
+def sees_project_money(role: str) -> bool:
+    """Whether the funding page and API may show this role rows by project (grant variance, cost)."""
+    return page_allows(PROJECT_MONEY, role)
 
 
 def page_allows(path: str, role: str) -> bool:

@@ -15,6 +15,8 @@ from analysis.funding import FLAG_OVER, FLAG_UNDER, MIN_OUTCOMES, furthest_from_
 from charts.funding import allocation_chart, cumulative_spend_chart, forecast_chart, spend_vs_grant_chart
 from charts.tables import badge, link
 from charts.theme import format_value
+from dashboard import auth
+from dashboard.access import sees_project_money
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.components.graph import graph_config
 from dashboard.components.html_table import html_table
@@ -294,14 +296,20 @@ def _grid_block(grid_id: str, columns: list[dict], label: str, export_id: str, d
 
 @callback(Output("funding-body", "children"), *FILTER_INPUTS)
 def render(values: list, ids: list) -> list:
-    return funding_body(engine(), filters_from(values, ids))
+    principal = auth.current()
+    project_rows = sees_project_money(principal.role) if principal else True
+    return funding_body(engine(), filters_from(values, ids), project_rows)
 
 
 @warm.also
 @cached
-def funding_body(eng: Engine, f: Filters) -> list:
-    """The page for a view, built once per data version."""
+def funding_body(eng: Engine, f: Filters, project_rows: bool = True) -> list:
+    """The page for a view, built once per data version (and per kind of reader: the board sees the
+    partnership's money, not rows by project)."""
     view = funding_view(eng, f)
     if not view.financial_year:
         return [html.P("No funding or observations have been loaded yet.")]
+    if not project_rows:
+        return [*_allocation(view), *_spend(view),
+                html.P("Forecasts and costs by project are shown to managers and approvers.", className="footnote")]
     return [*_allocation(view), *_spend(view), *_forecast(view), *_costs(view)]

@@ -255,6 +255,15 @@ def test_board_sees_no_project_rows_and_homeoffice_only_approved_snapshots(site)
         assert board.get(BASE + url).status_code == 403
     for url in ("/api/v1/projects", "/api/v1/returns", "/api/v1/observations", "/api/v1/rejections"):
         assert board.get(BASE + url).status_code == 403
+    # Funding: the partnership's money (allocation, spend by quarter), never rows by project.
+    assert board.get(f"{BASE}/funding").status_code == 200
+    money = board.get(f"{BASE}/api/v1/funding")
+    assert money.status_code == 200 and set(money.get_json()) == {"meta", "allocation", "quarterly"}
+    assert b"PRJ" not in money.data
+    assert board.get(f"{BASE}/api/v1/funding?table=forecast&format=csv").status_code == 403
+    assert board.get(f"{BASE}/api/v1/funding?table=allocation&format=csv").status_code == 200
+    manager, _ = sign_in(site, site["names"]["manager"])
+    assert set(manager.get(f"{BASE}/api/v1/funding").get_json()) >= {"forecast", "costs"}
     for role in ("board", "homeoffice"):
         c, _ = sign_in(site, site["names"][role])
         listing = c.get(f"{BASE}/api/v1/snapshots").get_json()["data"]
