@@ -61,6 +61,9 @@ def prepare_db(rows: int, seed: int, backend: str) -> str:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         admin.dispose()
     if done.exists():
+        from warehouse.db import make_engine, upgrade_to_head
+
+        upgrade_to_head(make_engine(url))  # a reused database gets the current schema
         return url
     ref_dir, big = prepare_data(rows, seed)
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}

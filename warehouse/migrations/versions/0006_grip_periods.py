@@ -21,9 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("grip_hotspot") as batch_op:
-        batch_op.add_column(sa.Column("active_from", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("active_to", sa.Date(), nullable=True))
+    op.add_column("grip_hotspot", sa.Column("active_from", sa.Date(), nullable=True))
+    op.add_column("grip_hotspot", sa.Column("active_to", sa.Date(), nullable=True))
     op.create_table(
         "grip_patrol_plan",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -36,18 +35,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("hotspot_id", "plan_date", name="uq_grip_plan_key"),
     )
+    op.add_column("grip_effect", sa.Column("operation", sa.String(length=10), nullable=False, server_default="all"))
+    op.add_column("grip_effect", sa.Column("in_model", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("grip_effect", sa.Column("days_modelled", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("grip_effect", sa.Column("hotspots_modelled", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("grip_effect", sa.Column("df", sa.Float(), nullable=True))
+    op.add_column("grip_effect", sa.Column("exposed_patrolled", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("grip_effect", sa.Column("reference_patrolled", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("grip_effect", sa.Column("period_start", sa.Date(), nullable=True))
+    op.add_column("grip_effect", sa.Column("period_end", sa.Date(), nullable=True))
+    op.add_column("grip_effect", sa.Column("ring_inner_m", sa.Float(), nullable=True))
+    op.add_column("grip_effect", sa.Column("ring_outer_m", sa.Float(), nullable=True))
+    # Columns are added in place (a table rebuild would fail on SQLite with rows that others reference);
+    # the unique key changes need a rebuild of grip_effect, which nothing references.
     with op.batch_alter_table("grip_effect") as batch_op:
-        batch_op.add_column(sa.Column("operation", sa.String(length=10), nullable=False, server_default="all"))
-        batch_op.add_column(sa.Column("in_model", sa.Boolean(), nullable=False, server_default=sa.true()))
-        batch_op.add_column(sa.Column("days_modelled", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("hotspots_modelled", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("df", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("exposed_patrolled", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("reference_patrolled", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("period_start", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("period_end", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("ring_inner_m", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("ring_outer_m", sa.Float(), nullable=True))
         batch_op.drop_constraint("uq_grip_effect_key", type_="unique")
         batch_op.create_unique_constraint(
             "uq_grip_effect_key", ["operation", "offence_group", "measure", "comparison", "hotspot_id"])

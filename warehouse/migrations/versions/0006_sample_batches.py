@@ -20,8 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("load_batch") as batch:
-        batch.add_column(sa.Column("sample", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("load_batch", sa.Column("sample", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
