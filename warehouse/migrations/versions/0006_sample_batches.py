@@ -24,5 +24,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("load_batch") as batch:
-        batch.drop_column("sample")
+    op.drop_column("load_batch", "sample")  # in place (SQLite 3.35+): a rebuild fails once rows are referenced
