@@ -20,6 +20,26 @@ DEFINITION_NOTE = {
 }
 
 
+KNIFE_AND_WEAPON = "Knife and weapon offences"
+ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
+CRIME_GROUPS: dict[str, tuple[str, ...]] = {
+    "Serious violence": CRIME_DEFINED[SERIOUS_VIOLENCE],
+    KNIFE_AND_WEAPON: ("Possession of weapons",),
+}
+"""Named groupings of police.uk crime types, the one definition the crime page, the board pack and the
+Home Office return use. police.uk does not flag knife-enabled offences, so "knife and weapon offences" is
+its possession-of-weapons category; the measure's definition says so wherever it is shown."""
+GROUP_DEFINITION = {
+    "Serious violence": DEFINITION_NOTE[SERIOUS_VIOLENCE],
+    KNIFE_AND_WEAPON: ("Police recorded possession of weapons offences (police.uk street-level data) by month. "
+                       "police.uk does not flag knife-enabled offences or give ages, so this is not the Home "
+                       "Office's knife-enabled serious violence measure and has no under-25 split."),
+}
+CRIME_EXCLUDED_FROM_TOTAL = (ANTI_SOCIAL_BEHAVIOUR,)
+"""Anti-social behaviour incidents are not crimes: police recorded crime totals leave them out and show
+them separately."""
+
+
 def crime_defined_monthly(counts: pd.DataFrame, codes: set[str] | frozenset[str]) -> pd.DataFrame:
     """Monthly values of the crime-defined measures in ``codes`` from crime counts (month, crime_type,
     count). Columns: metric_code, period, value, value_key (0: crimes are not people)."""

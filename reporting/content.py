@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from analysis.disclosure import SUPPRESSED, footnote
 from analysis.fiscal import Quarter, add_months, fy_months, months_between
 from analysis.numbers import finite_or_none
+from analysis.outcomes import CRIME_EXCLUDED_FROM_TOTAL
 from analysis.progress import AT_RISK, ON_TRACK, SINCE
 from analysis.returns import DUE_DAYS, return_status
 from charts.kpi_text import SHARE_LABEL, SHARE_TO_DATE_LABEL, STARTS_NOTE, measure_label
@@ -438,7 +439,7 @@ def crime_section(engine: Engine, quarter: Quarter) -> tuple[dict | None, list[i
         return None, []
     # Police recorded crime excludes anti-social behaviour (police.uk publishes both; ASB incidents are
     # not crimes): it gets a column of its own, so every row loaded is still accounted for.
-    is_asb = frame["crime_type"] == "Anti-social behaviour"
+    is_asb = frame["crime_type"].isin(CRIME_EXCLUDED_FROM_TOTAL)
     asb = frame[is_asb].groupby("month")["count"].sum()
     frame = frame[~is_asb]
     inside = frame[~frame["area_code"].isin(list(BUCKET_NAMES))].groupby("month")["count"].sum()
