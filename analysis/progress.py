@@ -1,8 +1,11 @@
 """Progress against target: the value for a view, its target, share reached and a status.
 
-Status is judged against the pro-rata target for the time elapsed, because half-way through the
-year a metric at 50% of its annual target is on track, not failing. Metrics aggregated as
-``latest`` (stocks such as an active caseload) are compared with their target as they stand.
+Status is judged against the expected position for the time elapsed, because half-way through the
+year a metric at 50% of its annual target is on track, not failing. The expected position follows the
+metric's own seasonal profile from earlier complete years where there are enough of them
+(``analysis.seasonal``: grants paid in July and January are not "behind" in June) and the straight line
+otherwise; ``expected_basis`` says which. Metrics aggregated as ``latest`` (stocks such as an active
+caseload) are compared with their target as they stand.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure import sum_keys
-from analysis.fiscal import add_months, fy_of_period, months_between
+from analysis.fiscal import add_months, fy_months, fy_of_period, months_between
+from analysis.seasonal import STRAIGHT_LINE, SeasonalProfile, expected_basis, month_weights, seasonal_profile
 from analysis.stocks import COMPLETE_ENOUGH, STOCK_AGGREGATIONS
 
 ON_TRACK = 0.95  # at least 95% of the pro-rata target
@@ -25,8 +29,8 @@ SINCE = "2019-04"
 
 KPI_COLUMNS = [
     "metric_code", "name", "unit", "aggregation", "priority_code", "higher_is_better", "value", "target",
-    "share", "share_to_date", "expected", "status", "previous", "change_pct", "total_since_2019", "months_elapsed",
-    "months_in_period",
+    "share", "share_to_date", "expected", "expected_basis", "status", "previous", "change_pct", "total_since_2019",
+    "months_elapsed", "months_in_period",
 ]
 # Cell keys of value, previous and total_since_2019 (analysis.disclosure): consumed by service.gate.
 KPI_KEY_COLUMNS = ["value_key", "previous_key", "total_key"]
@@ -172,16 +176,20 @@ def kpi_table(
     last: str,
     data_to: str,
     fy_months: list[str],
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per metric for the view [first, last].
 
     ``monthly``: metric_code, period, value (all months since 2019, within the slicers).
     ``annual_targets``: metric_code, target_value, and financial_year when the view may cross 31 March
     (without it, every target is taken as the view's own year's).
+    ``history``: the same months as published (metric_code, period, value; a hidden count NaN), from
+    which each flow's seasonal profile is learnt (``analysis.seasonal``); None: the straight line.
     """
     targets = annual_by_year(annual_targets, fy_of_period(fy_months[0]) if fy_months else "")
     view = KpiPeriod(first, last, data_to, fy_months)
-    return pd.DataFrame(view.rows(by_metric(monthly), metric_info.itertuples(index=False), targets),
+    profiles = None if history is None else view.profiles(history)
+    return pd.DataFrame(view.rows(by_metric(monthly), metric_info.itertuples(index=False), targets, profiles),
                         columns=[*KPI_COLUMNS, *KPI_KEY_COLUMNS])
 
 
@@ -225,6 +233,16 @@ def derive_kpis(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
+def expected_position_basis(aggregation: str, profile: SeasonalProfile | None, expected: float | None) -> str | None:
+    """What the expected position was judged against: 'seasonal profile of 2022/23 – 2024/25', 'straight
+    line', 'target level' (a stock), or None without a target."""
+    if expected is None:
+        return None
+    if aggregation in STOCK_AGGREGATIONS:
+        return "target level"
+    return expected_basis(profile) if profile is not None else STRAIGHT_LINE
+
+
 class KpiPeriod:
     """A view [first, last] for ``kpi_table`` rows, with what every metric shares worked out once.
 
@@ -234,27 +252,47 @@ class KpiPeriod:
     """
 
     def __init__(self, first: str, last: str, data_to: str, fy_months: list[str]) -> None:
-        self.first, self.last, self.fy_months = first, last, fy_months
+        self.first, self.last, self.fy_months, self.data_to = first, last, fy_months, data_to
         self.period_months = months_between(first, last)
         self.elapsed = [mo for mo in self.period_months if mo <= data_to] if data_to else []
         self.level_month = min(last, data_to) if data_to else last
         self.prev_first, self.prev_last = add_months(first, -12), add_months(min(last, data_to or last), -12)
         self.view_fy = fy_of_period(fy_months[0]) if fy_months else ""
         self._fy = {mo: fy_of_period(mo) for mo in self.period_months}
-        self._targets: dict[tuple[object, str], tuple[float | None, float | None]] = {}
+        self._position = {mo: (int(mo[5:7]) - 4) % 12 for mo in self.period_months}  # 0 = April
+        self._targets: dict[tuple[object, ...], tuple[float | None, float | None]] = {}
 
-    def targets(self, annual: float | Mapping[str, float] | None, aggregation: str) -> tuple[float | None,
-                                                                                               float | None]:
+    @property
+    def profile_fy(self) -> str:
+        """The financial year a seasonal profile is learnt for: the view's first month's (earlier years only)."""
+        return fy_of_period(self.first) if self.first else self.view_fy
+
+    def profiles(self, history: pd.DataFrame) -> dict[str, SeasonalProfile | None]:
+        """Each metric's seasonal profile for this view from ``history`` (metric_code, period, value)."""
+        if history.empty or not self.data_to:
+            return {}
+        start = fy_months(self.profile_fy)[0]
+        before = history[history["period"] < start]
+        return {code: seasonal_profile(dict(zip(frame["period"], frame["value"].astype(float), strict=True)),
+                                       self.profile_fy, self.data_to)
+                for code, frame in before.groupby("metric_code", sort=False)}
+
+    def targets(self, annual: float | Mapping[str, float] | None, aggregation: str,
+                profile: SeasonalProfile | None = None) -> tuple[float | None, float | None]:
         """(target for the whole view, target for its months so far), each month against its own year.
 
         ``annual``: the annual target by financial year ({'2024/25': 400, '2025/26': 410}), or one number
-        for the view's own year. A flow's month counts a twelfth of its own year's target, so a view
-        from October to September takes half of each year's; without a target for every year the view
-        touches there is none. A stock's target is the level set for the year of the month it is read at.
+        for the view's own year. A flow's month counts its share of its own year's target: a twelfth on
+        the straight line, or its share in the metric's seasonal ``profile`` (``analysis.seasonal``), so
+        the target for the months so far is the expected position for the time of year. A view from
+        October to September takes half of each year's on the straight line; without a target for every
+        year the view touches there is none. A stock's target is the level set for the year of the month
+        it is read at.
         """
         by_year = annual if isinstance(annual, Mapping) else (
             {} if annual is None or annual != annual else {self.view_fy: float(annual)})
-        key = (tuple(sorted(by_year.items())), aggregation)
+        weights = month_weights(profile)
+        key = (tuple(sorted(by_year.items())), aggregation, weights)
         if key not in self._targets:
             if aggregation in STOCK_AGGREGATIONS:
                 level = by_year.get(fy_of_period(self.level_month)) if self.level_month else None
@@ -262,17 +300,19 @@ class KpiPeriod:
             elif not self.period_months or any(self._fy[mo] not in by_year for mo in self.period_months):
                 self._targets[key] = (None, None)
             else:
-                whole = sum(by_year[self._fy[mo]] for mo in self.period_months) / 12.0
-                so_far = sum(by_year[self._fy[mo]] for mo in self.elapsed) / 12.0
+                whole = sum(by_year[self._fy[mo]] * weights[self._position[mo]] for mo in self.period_months)
+                so_far = sum(by_year[self._fy[mo]] * weights[self._position[mo]] for mo in self.elapsed)
                 self._targets[key] = (whole, so_far)
         return self._targets[key]
 
-    def rows(self, months: Mapping[str, MetricMonths], metrics: Iterable, targets: Mapping[str, float]) -> list[dict]:
+    def rows(self, months: Mapping[str, MetricMonths], metrics: Iterable, targets: Mapping[str, float],
+             profiles: Mapping[str, SeasonalProfile | None] | None = None) -> list[dict]:
         """``kpi_table``'s rows as dicts (KPI_COLUMNS keys).
 
         ``months``: ``by_metric`` of the monthly rows; ``metrics``: rows with metric_code, name, unit,
         aggregation, priority_code, higher_is_better (``itertuples`` of ``queries.metrics``);
-        ``targets``: per metric_code, the annual target by financial year (or one number: the view's year).
+        ``targets``: per metric_code, the annual target by financial year (or one number: the view's year);
+        ``profiles``: per metric_code, its seasonal profile (``profiles``); absent: the straight line.
         """
         first, last, period_months, elapsed = self.first, self.last, self.period_months, self.elapsed
         rows = []
@@ -283,7 +323,9 @@ class KpiPeriod:
             prev_rows = mine.between(self.prev_first, self.prev_last)
             previous = aggregate(prev_rows, metric.aggregation) if not prev_rows.empty else None
             since = mine.between(SINCE)
-            target, expected = self.targets(targets.get(metric.metric_code), metric.aggregation)
+            stock = metric.aggregation in STOCK_AGGREGATIONS
+            profile = None if stock or profiles is None else profiles.get(metric.metric_code)
+            target, expected = self.targets(targets.get(metric.metric_code), metric.aggregation, profile)
             rows.append({
                 "metric_code": metric.metric_code,
                 "name": metric.name,
@@ -296,6 +338,7 @@ class KpiPeriod:
                 "share": (value / target) if target else None,
                 "share_to_date": (value / expected) if expected else None,
                 "expected": expected,
+                "expected_basis": expected_position_basis(metric.aggregation, profile, expected),
                 "status": judge(value, expected, bool(metric.higher_is_better)),
                 "previous": previous,
                 "change_pct": ((value - previous) / previous * 100.0) if previous else None,

@@ -1,36 +1,45 @@
-"""Projection of a metric to the end of the financial year, with a prediction interval.
+"""Projection of a metric to the end of the financial year, with a 90% prediction interval.
 
-Pure functions, no I/O. The board asks "where will we end the year?", so the projection has to be
-simple enough to explain in one sentence and honest about how uncertain it is.
+Pure functions, no I/O. The board asks "where will we end the year?" and acts on the answer, so the
+interval has to cover the outcome as often as it says (``bench/projection.py`` back-tests it on the
+sample's own years and on simulated series; coverage in ``docs/metrics.md``), and where the model
+cannot be checked the page gives no "chance of reaching the target" at all.
 
-Method (``sum`` metrics: people started, hours, sessions, pounds)
-    Run rate. With ``n`` months reported so far, total ``S`` and monthly mean ``m = S / n``, each of
-    the ``r = 12 - n`` remaining months is expected to bring ``m`` more, so the year-end projection is
-    ``S + r * m``.
+Seasonal model (``sum`` metrics with a profile, ``analysis.seasonal``: two or more complete earlier years)
+    Month m of a year brings on average ``mu * p[m]``: ``mu`` is the year's level (its expected total),
+    ``p`` the profile (shares adding up to 1), with variance ``phi * mu * p[m]``: quasi-Poisson, where
+    ``phi`` (the overdispersion) is Pearson's chi-square over its degrees of freedom of the year x month
+    model on the profile years and the months so far, never below 1 (counts vary at least as Poisson
+    counts do; pounds and hours at least by a unit).
 
-    Uncertainty. Months vary: let ``s2`` be the month-to-month variance, the sample variance of the
-    ``n`` monthly values (``ddof=1``). For counts (people, sessions) it is floored at the Poisson
-    variance ``m``: a count whose months happened to be alike still varies at least as a Poisson
-    count would, and with one month there is no other estimate. The remaining total is a sum of ``r``
-    months, each with variance ``s2``, around a mean that is itself estimated from ``n`` months, so
-    its prediction variance is ``r * s2`` (the months to come) ``+ r**2 * s2 / n`` (the run rate's own
-    error). The interval is the normal approximation ``projection ± z * sqrt(variance)`` with ``z`` the
-    two-sided quantile (1.645 for 90%), and its lower end never below ``S``: values are never negative,
-    so the year cannot end below what has already been counted.
+    With ``S`` counted in the first ``n`` months, whose profile share is ``F``, the year's level is
+    judged two ways and the two are pooled by their precision: from this year, ``S / F`` (variance
+    ``phi * mu / F``), and from the earlier years, their mean total (variance: their spread, at least a
+    year's own quasi-Poisson variation, times ``1 + 1/K`` for ``K`` years). Early in the year, or after
+    a quarter in which a lumpy metric pays nothing (grants paid in July and January), ``F`` is small or
+    0 and the earlier years decide; later this year's months do.
 
-Method (``latest`` metrics: stocks such as an active caseload or organisations funded so far)
-    A random walk with drift. The level moves by the month-to-month changes ``d`` (``n - 1`` of them);
-    the projection is the last level plus ``r`` times their mean, and the prediction variance is
-    ``r * var(d) + r**2 * var(d) / (n - 1)``, the same two parts as above. With fewer than two changes
-    the changes' variance cannot be estimated, so it is floored as for counts (Poisson variance of the
-    last level) or taken as zero for non-counts. The lower end is never below zero.
+    The remaining share ``G = 1 - F`` then brings ``mu_hat * G``, with prediction variance
+    ``phi * mu_hat * G`` (the months to come) ``+ G**2 * var(mu_hat)`` (the level's own error) plus the
+    error of the profile's shares. The interval uses Student's t with Welch-Satterthwaite degrees of
+    freedom from the two variance estimates (``phi``'s and the earlier years' spread), so a metric with
+    few months or years in its history gets a wider interval. Its lower end is never below ``S``.
 
-Worked example (unit tests use it): months 10, 20, 30 of a sum metric. ``S = 60``, ``m = 20``,
-``s2 = 100``, ``r = 9``: projection ``60 + 9 * 20 = 240``; variance ``9 * 100 + 81 * 100 / 3 = 3600``,
-standard deviation 60; 90% interval ``240 ± 1.645 * 60`` = 141.3 to 338.7.
+Straight line (``sum`` metrics without enough history)
+    The run rate: ``S + r * S / n`` for ``r`` months to come; variance ``r * s2 + r**2 * s2 / n`` with
+    ``s2`` the months' variance, at least their mean; t with ``n - 1`` degrees of freedom. It assumes no
+    season, which cannot be checked, so no chance of reaching the target is given. With nothing counted
+    yet there is nothing to project from: None.
 
-What it must not do: look at other years or other metrics (a seasonal model would need more years
-of stable delivery than most projects have), or hide that an early-year projection is wide.
+Levels (``latest`` and ``cumulative`` metrics: a caseload, organisations funded so far)
+    A random walk with drift: the last level moved on by the mean month-to-month change, variance
+    ``r * v + r**2 * v / (n - 1)`` with ``v`` the changes' variance (at least the last level for counts
+    when it cannot be estimated). A level has no season to learn from and its target is a level to
+    stand at now (``analysis.progress``), so no chance is given either.
+
+Worked example (unit tests use it): two earlier years of 10, 10, 10, 20, 20, 20, 30, 30, 30, 40, 40, 40
+(300 a year), this year 10, 10, 10: ``F = 30 / 300 = 0.1``, both judgements of the level give 300, so
+the projection is exactly 300; the straight line would say 120.
 """
 
 from __future__ import annotations
@@ -40,8 +49,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from scipy import stats
+
+from analysis.seasonal import STRAIGHT_LINE, SeasonalProfile
+
 MONTHS_IN_YEAR = 12
 DEFAULT_LEVEL = 0.90
+SEASONAL, STRAIGHT, RANDOM_WALK = "seasonal", "straight line", "random walk"
+NO_CHANCE = {
+    STRAIGHT: "no chance of reaching the target is given: fewer than two complete earlier years to learn "
+              "the metric's seasonal pattern from",
+    RANDOM_WALK: "no chance of reaching the target is given for a level: it has no seasonal pattern to "
+                 "check the projection against",
+}
 
 
 def z_value(level: float) -> float:
@@ -51,37 +71,37 @@ def z_value(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
+def t_value(level: float, df: float) -> float:
+    """Two-sided Student t quantile (the normal one for infinite degrees of freedom)."""
+    z = z_value(level)
+    return z if math.isinf(df) else float(stats.t.ppf(0.5 + level / 2, max(df, 1.0)))
+
+
 @dataclass(frozen=True)
 class Projection:
     """Where a metric is expected to end the financial year, and how sure that is.
 
-    ``so_far`` is the value to date (sum of the months so far, or the latest level); ``step`` the
-    expected change per month (run rate or drift); ``step_variance`` the month-to-month variance
-    ``s2``; ``mean_error_months`` the number of values the step was estimated from.
+    ``centres[a]`` and ``variances[a]``: the expected value and the prediction variance ``a`` months
+    after the last month with data (``a = 0 .. months_remaining``). ``method``: seasonal, straight line
+    or random walk; ``basis``: what the expected position was judged against (``expected_basis``).
     """
 
     aggregation: str
     so_far: float
     months_elapsed: int
     months_remaining: int
-    step: float
-    step_variance: float
-    mean_error_months: int
+    method: str
+    basis: str
+    centres: tuple[float, ...]
+    variances: tuple[float, ...]
+    df: float = math.inf
     level: float = DEFAULT_LEVEL
-
-    def _variance(self, ahead: int) -> float:
-        if ahead <= 0:
-            return 0.0
-        var = ahead * self.step_variance
-        if self.mean_error_months > 0:
-            var += ahead * ahead * self.step_variance / self.mean_error_months
-        return var
 
     def at(self, ahead: int) -> tuple[float, float, float]:
         """(central, low, high) ``ahead`` months after the last month with data."""
         ahead = max(0, min(ahead, self.months_remaining))
-        centre = self.so_far + ahead * self.step
-        half = z_value(self.level) * math.sqrt(self._variance(ahead))
+        centre = self.centres[ahead]
+        half = t_value(self.level, self.df) * math.sqrt(self.variances[ahead])
         floor = self.so_far if self.aggregation == "sum" else 0.0
         return centre, max(floor, centre - half), centre + half
 
@@ -99,16 +119,23 @@ class Projection:
 
     @property
     def standard_error(self) -> float:
-        return math.sqrt(self._variance(self.months_remaining))
+        return math.sqrt(self.variances[self.months_remaining])
+
+    @property
+    def no_chance_reason(self) -> str:
+        """Why no chance of reaching the target is given ('' when one is)."""
+        return NO_CHANCE.get(self.method, "")
 
     def chance_of_reaching(self, target: float | None) -> float | None:
-        """Probability (normal approximation) that the year ends at or above ``target``."""
-        if target is None or (isinstance(target, float) and math.isnan(target)):
+        """Probability that the year ends at or above ``target``; None where the model cannot be checked
+        (the straight line, a level) or without a target."""
+        if self.method != SEASONAL or target is None or (isinstance(target, float) and math.isnan(target)):
             return None
         se = self.standard_error
         if se == 0:
             return 1.0 if self.projected >= target else 0.0
-        return 1.0 - NormalDist(self.projected, se).cdf(target)
+        z = (target - self.projected) / se
+        return float(1.0 - (NormalDist().cdf(z) if math.isinf(self.df) else stats.t.cdf(z, max(self.df, 1.0))))
 
 
 def _variance(values: Sequence[float]) -> float:
@@ -125,13 +152,15 @@ def project_year_end(
     months_in_year: int = MONTHS_IN_YEAR,
     counts: bool = True,
     level: float = DEFAULT_LEVEL,
+    profile: SeasonalProfile | None = None,
 ) -> Projection | None:
     """Project a financial year's monthly values (first month of the year first) to its end.
 
     ``values`` holds every month from the start of the year to the last month with data (months
-    with nothing reported as 0 for a sum metric). ``counts`` turns on the Poisson floor for count
-    units (people, sessions...) and off for hours and pounds. Returns None when there is no month
-    yet to project from. See the module docstring for the method.
+    with nothing reported as 0 for a sum metric; levels for a stock). ``profile``: the metric's
+    seasonal profile (``analysis.seasonal.seasonal_profile``), None when too little history.
+    ``counts``: a stock in people or items whose changes cannot be estimated varies at least as a
+    Poisson count of its level. Returns None when there is nothing to project from.
     """
     z_value(level)  # validates level
     if aggregation not in ("sum", "latest"):
@@ -143,15 +172,84 @@ def project_year_end(
     if n > months_in_year:
         raise ValueError(f"{n} monthly values for a year of {months_in_year} months")
     remaining = months_in_year - n
-    if aggregation == "sum":
-        total = sum(vals)
-        mean = total / n
-        var = _variance(vals)
-        if counts:
-            var = max(var, mean)
-        return Projection("sum", total, n, remaining, mean, var, n, level)
-    last = vals[-1]
+    if aggregation == "latest":
+        return _random_walk(vals, remaining, counts, level)
+    if profile is not None and months_in_year == MONTHS_IN_YEAR:
+        return _seasonal(vals, profile, level)
+    return _straight_line(vals, remaining, level)
+
+
+def _straight_line(vals: list[float], remaining: int, level: float) -> Projection | None:
+    n, total = len(vals), sum(vals)
+    if total <= 0 and remaining:
+        return None  # nothing counted and no history: nothing to project from
+    mean = total / n
+    sample = _variance(vals)
+    var = max(sample, mean)
+    df = float(n - 1) if sample > mean and n > 1 else math.inf
+    centres = tuple(total + a * mean for a in range(remaining + 1))
+    variances = tuple(a * var + a * a * var / n for a in range(remaining + 1))
+    return Projection("sum", total, n, remaining, STRAIGHT, STRAIGHT_LINE, centres, variances, df, level)
+
+
+def _random_walk(vals: list[float], remaining: int, counts: bool, level: float) -> Projection:
+    n, last = len(vals), vals[-1]
     changes = [b - a for a, b in zip(vals, vals[1:], strict=False)]
     drift = sum(changes) / len(changes) if changes else 0.0
-    var = _variance(changes) if len(changes) >= 2 else (max(last, 0.0) if counts else 0.0)
-    return Projection("latest", last, n, remaining, drift, var, len(changes), level)
+    if len(changes) >= 2:
+        var, df = _variance(changes), float(len(changes) - 1)
+        if var == 0 and counts:
+            var, df = max(last, 0.0) / 12.0, math.inf  # steady so far: still a month's Poisson-like churn
+    else:
+        var, df = (max(last, 0.0) if counts else 0.0), math.inf
+    k = len(changes)
+    centres = tuple(last + a * drift for a in range(remaining + 1))
+    variances = tuple(a * var + (a * a * var / k if k else 0.0) for a in range(remaining + 1))
+    return Projection("latest", last, n, remaining, RANDOM_WALK, STRAIGHT_LINE, centres, variances, df, level)
+
+
+def _seasonal(vals: list[float], profile: SeasonalProfile, level: float) -> Projection:
+    n, total = len(vals), sum(vals)
+    p = profile.shares
+    share = sum(p[:n])
+    years = profile.months
+    k = len(years)
+    totals = [sum(y) for y in years]
+
+    # Overdispersion: Pearson chi-square of the year x month model (months the profile ever fills).
+    filled = [m for m in range(MONTHS_IN_YEAR) if p[m] > 0]
+    chi2 = sum((y[m] - t * p[m]) ** 2 / (t * p[m]) for y, t in zip(years, totals, strict=True) for m in filled)
+    df_phi = float((k - 1) * (len(filled) - 1))
+    mine = [m for m in range(n) if p[m] > 0]
+    if share > 0 and total > 0 and len(mine) >= 2:
+        mu = total / share
+        chi2 += sum((vals[m] - mu * p[m]) ** 2 / (mu * p[m]) for m in mine)
+        df_phi += len(mine) - 1
+    phi = max(1.0, chi2 / df_phi) if df_phi > 0 else 1.0
+    df_phi = df_phi if df_phi > 0 else math.inf
+
+    # The year's level: the earlier years' mean and this year's own months, pooled by precision.
+    mean_h = sum(totals) / k
+    var_h = max(_variance(totals), phi * mean_h) * (1 + 1 / k)
+    if share > 0:
+        var_c = phi * max(mean_h, total / share) / share
+        level_var = 1 / (1 / var_c + 1 / var_h)
+        mu_hat = level_var * (total / share / var_c + mean_h / var_h)
+        weight = level_var / var_c  # the share of the estimate that rests on this year's months
+    else:
+        mu_hat, level_var, weight = mean_h, var_h, 0.0
+    grand = sum(totals)
+
+    centres, variances, dfs = [], [], []
+    for a in range(MONTHS_IN_YEAR - n + 1):
+        g = sum(p[n:n + a])
+        own = phi * mu_hat * g + weight * g * g * level_var
+        if share > 0 and g > 0:
+            own += weight ** 2 * (total / share) ** 2 * phi * g * g / grand * (1 / g + 1 / share)
+        spread = (1 - weight) * g * g * level_var
+        centres.append(total + mu_hat * g)
+        variances.append(own + spread)
+        parts = own ** 2 / df_phi + (spread ** 2 / (k - 1) if k > 1 else 0.0)
+        dfs.append((own + spread) ** 2 / parts if parts > 0 else math.inf)
+    return Projection("sum", total, n, MONTHS_IN_YEAR - n, SEASONAL, profile.basis, tuple(centres),
+                      tuple(variances), dfs[-1], level)

@@ -13,7 +13,7 @@ from analysis.outcomes import CRIME_DEFINED, crime_defined_monthly
 from analysis.progress import KPI_COLUMNS, SINCE, derive_kpis, kpi_table
 from analysis.stocks import STOCK_NOTES, apply_levels, typed_notes
 from charts.kpi_text import counted_as
-from service.gate import People, view
+from service.gate import People, publish, view
 from service.stocks import stock_levels
 from warehouse import crime_queries, queries
 from warehouse.filters import Filters
@@ -59,7 +59,9 @@ def crime_measures(engine: Engine, f: Filters, info: pd.DataFrame, reported: set
 
 @view(People("table", "value", "value_key"), People("table", "previous", "previous_key"),
       People("table", "total_since_2019", "total_key"), People("monthly"), derive=_derive)
-def kpi_view(engine: Engine, f: Filters) -> KpiView:
+def kpi_view(engine: Engine, f: Filters, limit: int) -> KpiView:
+    """Every metric's figures for the view. Seasonal profiles (the expected position for the time of
+    year) are learnt from the published months (``publish``), so they give no exact count away."""
     data_to = queries.data_runs_to(engine)
     if not data_to:
         empty = pd.DataFrame(columns=["metric_code", "value", "value_key", "previous", "previous_key",
@@ -71,7 +73,8 @@ def kpi_view(engine: Engine, f: Filters) -> KpiView:
     info = queries.metrics(engine)
     monthly = pd.concat([monthly, crime_measures(engine, f, info, set(monthly["metric_code"]))], ignore_index=True)
     targets = queries.targets(engine, f)  # every year's: a view across 31 March takes each month's own year
-    table = kpi_table(monthly, info, targets, first, last, data_to, fy_months(fy))
+    table = kpi_table(monthly, info, targets, first, last, data_to, fy_months(fy),
+                      history=publish(engine, monthly, limit))
     levels = {code: pair for (code, _g), pair in stock_levels(engine, f, info, min(last, data_to)).items()}
     table = typed_notes(pd.DataFrame(apply_levels(table.to_dict("records"), levels),
                                      columns=[*table.columns, *STOCK_NOTES]))
