@@ -282,12 +282,12 @@ class KpiPeriod:
         """(target for the whole view, target for its months so far), each month against its own year.
 
         ``annual``: the annual target by financial year ({'2024/25': 400, '2025/26': 410}), or one number
-        for the view's own year. A flow's month counts its share of its own year's target: a twelfth on
-        the straight line, or its share in the metric's seasonal ``profile`` (``analysis.seasonal``), so
-        the target for the months so far is the expected position for the time of year. A view from
-        October to September takes half of each year's on the straight line; without a target for every
-        year the view touches there is none. A stock's target is the level set for the year of the month
-        it is read at.
+        for the view's own year. For the whole view a flow's month counts a twelfth of its own year's
+        target (a view from October to September takes half of each year's). For the months so far, the
+        expected position for the time of year, a month counts its share of its own year's target in the
+        metric's seasonal ``profile`` (``analysis.seasonal``), or a twelfth without one; over a whole year
+        both give the annual target. Without a target for every year the view touches there is none. A
+        stock's target is the level set for the year of the month it is read at.
         """
         by_year = annual if isinstance(annual, Mapping) else (
             {} if annual is None or annual != annual else {self.view_fy: float(annual)})
@@ -300,7 +300,7 @@ class KpiPeriod:
             elif not self.period_months or any(self._fy[mo] not in by_year for mo in self.period_months):
                 self._targets[key] = (None, None)
             else:
-                whole = sum(by_year[self._fy[mo]] * weights[self._position[mo]] for mo in self.period_months)
+                whole = sum(by_year[self._fy[mo]] for mo in self.period_months) / 12.0
                 so_far = sum(by_year[self._fy[mo]] * weights[self._position[mo]] for mo in self.elapsed)
                 self._targets[key] = (whole, so_far)
         return self._targets[key]

@@ -13,11 +13,12 @@ Seasonal model (``sum`` metrics with a profile, ``analysis.seasonal``: two or mo
     counts do; pounds and hours at least by a unit).
 
     With ``S`` counted in the first ``n`` months, whose profile share is ``F``, the year's level is
-    judged two ways and the two are pooled by their precision: from this year, ``S / F`` (variance
-    ``phi * mu / F``), and from the earlier years, their mean total (variance: their spread, at least a
-    year's own quasi-Poisson variation, times ``1 + 1/K`` for ``K`` years). Early in the year, or after
-    a quarter in which a lumpy metric pays nothing (grants paid in July and January), ``F`` is small or
-    0 and the earlier years decide; later this year's months do.
+    ``S / F`` (variance ``phi * mu / F``) once ``F`` is at least a twelfth: then the projection and a
+    status judged against the expected position ``F x target`` say the same thing. Before that (the
+    first month of a slow season, or a quarter in which a lumpy metric pays nothing: grants paid in
+    July and January) this year says too little, and the level is the earlier years' mean total, with
+    their spread as its variance (at least a year's own quasi-Poisson variation, times ``1 + 1/K`` for
+    ``K`` years).
 
     The remaining share ``G = 1 - F`` then brings ``mu_hat * G``, with prediction variance
     ``phi * mu_hat * G`` (the months to come) ``+ G**2 * var(mu_hat)`` (the level's own error) plus the
@@ -56,6 +57,7 @@ from analysis.seasonal import STRAIGHT_LINE, SeasonalProfile
 MONTHS_IN_YEAR = 12
 DEFAULT_LEVEL = 0.90
 SEASONAL, STRAIGHT, RANDOM_WALK = "seasonal", "straight line", "random walk"
+OWN_YEAR_FROM = 1 / 12  # share of the year expected by now from which this year's months judge its level
 NO_CHANCE = {
     STRAIGHT: "no chance of reaching the target is given: fewer than two complete earlier years to learn "
               "the metric's seasonal pattern from",
@@ -228,16 +230,15 @@ def _seasonal(vals: list[float], profile: SeasonalProfile, level: float) -> Proj
     phi = max(1.0, chi2 / df_phi) if df_phi > 0 else 1.0
     df_phi = df_phi if df_phi > 0 else math.inf
 
-    # The year's level: the earlier years' mean and this year's own months, pooled by precision.
+    # The year's level: from this year's months once the profile expects a twelfth of the year by now
+    # (then the projection is S / F, and a status judged against the expected position F * target says
+    # the same as the projection); before that from the earlier years' mean total and spread.
     mean_h = sum(totals) / k
-    var_h = max(_variance(totals), phi * mean_h) * (1 + 1 / k)
-    if share > 0:
-        var_c = phi * max(mean_h, total / share) / share
-        level_var = 1 / (1 / var_c + 1 / var_h)
-        mu_hat = level_var * (total / share / var_c + mean_h / var_h)
-        weight = level_var / var_c  # the share of the estimate that rests on this year's months
+    if share >= OWN_YEAR_FROM:
+        mu_hat = total / share
+        level_var, weight = phi * max(mu_hat, 1.0) / share, 1.0
     else:
-        mu_hat, level_var, weight = mean_h, var_h, 0.0
+        mu_hat, level_var, weight = mean_h, max(_variance(totals), phi * mean_h) * (1 + 1 / k), 0.0
     grand = sum(totals)
 
     centres, variances, dfs = [], [], []

@@ -2,21 +2,26 @@
 
 Pure (no I/O, no sentences): ``service.priorities`` feeds it published values (counts of people come
 through ``service.gate``, a hidden count is NaN) and ``charts.progress_text`` says it in words. Targets
-are annual; a month's share is a twelfth, a quarter's a quarter (pro rata), and the cumulative target
-grows evenly through the year. ``latest`` metrics (stocks) are compared as levels: each period shows the
-level at its last month with data, against the annual target level.
+are annual; a month's share is its share in the metric's seasonal profile from earlier years where there
+is enough history (``analysis.seasonal``), else a twelfth, and the cumulative target (the expected
+position) grows by those shares through the year: the same rule, from the same function
+(``analysis.progress.KpiPeriod.targets``), as the KPI table's status. ``latest`` metrics (stocks) are
+compared as levels: each period shows the level at its last month with data, against the annual target
+level.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from analysis.fiscal import Quarter, fy_months, parse_period
-from analysis.progress import judge
+from analysis.progress import KpiPeriod, expected_position_basis, judge
 from analysis.projection import DEFAULT_LEVEL, Projection, project_year_end
+from analysis.seasonal import month_weights, seasonal_profile
 from analysis.stocks import STOCK_AGGREGATIONS
 
 COUNT_UNITS = {"people", "sessions", "events", "items", "lines", "organisations", "offences"}
@@ -33,7 +38,7 @@ class MetricProgress:
     higher_is_better: bool
     annual_target: float | None
     so_far: float  # sum to date, or the latest level
-    expected: float | None  # pro-rata target to date (the target level for a stock)
+    expected: float | None  # expected position to date (the target level for a stock)
     status: str
     has_data: bool
     last_month: str  # last month with data in the year ('' when none)
@@ -43,6 +48,7 @@ class MetricProgress:
     suppressed: bool = False  # the year to date is a small count of people, hidden
     quarter: str = ""  # the quarter the view chose ('' for the whole year), for the sentences about it
     level: float = DEFAULT_LEVEL  # the projection interval's level
+    expected_basis: str | None = None  # what ``expected`` follows: a seasonal profile, the straight line...
 
 
 def month_label(period: str) -> str:
@@ -55,12 +61,14 @@ def quarter_label(q: Quarter) -> str:
 
 def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.DataFrame | None,
                     annual: float | None, fy: str, data_to: str, grain: str, quarter: str = "",
-                    level: float = DEFAULT_LEVEL, year_to_date: float | None = None) -> MetricProgress:
+                    level: float = DEFAULT_LEVEL, year_to_date: float | None = None,
+                    history: Mapping[str, float] | None = None) -> MetricProgress:
     """One metric's year: pure (no I/O), so the page, the PDF pack and the tests share it.
 
     Values come published (``service.gate``): a hidden count of people is NaN. ``year_to_date``: the
     published year-to-date cell (its own cell, not the sum of published months, which would differ
-    by their adjustments); without it the months are added up.
+    by their adjustments); without it the months are added up. ``history``: the metric's published
+    monthly values by period ('YYYY-MM') in earlier years, for its seasonal profile; None: straight line.
 
     ``monthly``: month, value for this metric within the year (months with no rows are absent).
     ``quarterly``: quarter ('2025/26 Q1'), value, needed for the quarter grain (latest metrics
@@ -73,6 +81,9 @@ def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.
     reported = [mo for mo in elapsed if mo in by_month]
     last_month = reported[-1] if reported else ""
     has_data = bool(reported)
+    profile = None if latest or history is None else seasonal_profile(history, fy, data_to)
+    expected = annual if latest else KpiPeriod(months[0], months[-1], data_to, months).targets(
+        annual, info["aggregation"], profile)[1]
 
     # Year to date and the projection.
     if latest:
@@ -87,27 +98,26 @@ def metric_progress(code: str, info: dict, monthly: pd.DataFrame, quarterly: pd.
         so_far = levels[-1] if levels else 0.0
         projection = project_year_end(levels, "latest", len(levels) + remaining, info["unit"] in COUNT_UNITS,
                                       level) if levels else None
-        expected = annual
     else:
         values = [by_month.get(mo, 0.0) for mo in elapsed]
         so_far = float(sum(values)) if year_to_date is None else float(year_to_date)
-        projection = project_year_end(values, "sum", 12, info["unit"] in COUNT_UNITS, level) \
+        projection = project_year_end(values, "sum", 12, info["unit"] in COUNT_UNITS, level, profile) \
             if values and not any(math.isnan(v) for v in values) else None
         remaining = 12 - len(elapsed)
-        expected = annual * len(elapsed) / 12 if annual is not None else None
     hidden = has_data and math.isnan(so_far)
     status = "suppressed" if hidden else judge(so_far, expected, bool(info["higher_is_better"]))
     if hidden or (latest and levels and any(math.isnan(v) for v in levels)):
         projection = None  # a projection would hint at a hidden count
 
     anchor = last_month if latest else (elapsed[-1] if elapsed else "")
-    periods, progress = _frames(months, by_month, quarterly, annual, grain, latest, anchor, projection, quarter)
+    periods, progress = _frames(months, by_month, quarterly, annual, grain, latest, anchor, projection, quarter,
+                                month_weights(profile))
     started = [bool(anchor) and first <= anchor for first in _first_months(months, grain)]
     periods["suppressed"] = periods["value"].isna() & pd.Series(started, index=periods.index)
     progress = _cumulative_with_hidden(progress, periods, latest, so_far, hidden)
     return MetricProgress(code, info["name"], info["unit"], info["aggregation"], bool(info["higher_is_better"]),
                           annual, so_far, expected, status, has_data, last_month, periods, progress, projection,
-                          hidden, quarter, level)
+                          hidden, quarter, level, expected_position_basis(info["aggregation"], profile, expected))
 
 
 def _first_months(months: list[str], grain: str) -> list[str]:
@@ -139,17 +149,18 @@ def _cumulative_with_hidden(progress: pd.DataFrame, periods: pd.DataFrame, lates
 
 def _frames(months: list[str], by_month: dict[str, float], quarterly: pd.DataFrame | None, annual: float | None,
             grain: str, latest: bool, anchor: str, projection: Projection | None,
-            quarter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Period bars and the progress line (cumulative or level) with the projection fan."""
+            quarter: str, weights: tuple[float, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Period bars and the progress line (cumulative or level) with the projection fan; a flow's period
+    and cumulative targets follow the month ``weights`` (its seasonal profile, or a twelfth a month)."""
     if grain == "quarter":
         quarters = [Quarter.of(parse_period(months[3 * i])) for i in range(4)]
         by_quarter = {} if quarterly is None else dict(zip(quarterly["quarter"], quarterly["value"].astype(float),
                                                           strict=True))
         periods = [(f"Q{q.number}", _partial_label(q, anchor), q.months, by_quarter.get(q.label)) for q in quarters]
-        share = 4
+        size = 3
     else:
         periods = [(mo, month_label(mo), [mo], by_month.get(mo)) for mo in months]
-        share = 12
+        size = 1
     rows, progress = [], []
     running = 0.0
     for i, (key, label, mos, value) in enumerate(periods):
@@ -157,11 +168,11 @@ def _frames(months: list[str], by_month: dict[str, float], quarterly: pd.DataFra
         if value is None and started and not latest:
             value = 0.0  # nothing reported in an elapsed period: nothing delivered
         partial = bool(anchor) and mos[0] <= anchor < mos[-1]
-        target = None if annual is None else (annual if latest else annual / share)
+        target = None if annual is None else (annual if latest else annual * sum(weights[i * size:(i + 1) * size]))
         rows.append({"key": key, "label": label, "months": len(mos), "value": value if started else None,
                      "target": target, "partial": partial, "in_view": (not quarter) or key == quarter
                      or (grain == "month" and key in _quarter_months(months, quarter)), "suppressed": False})
-        cum_target = None if annual is None else (annual if latest else annual * (i + 1) / share)
+        cum_target = None if annual is None else (annual if latest else annual * sum(weights[:(i + 1) * size]))
         actual = None
         if started:
             running = value if latest else running + (value or 0.0)

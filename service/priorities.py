@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from analysis.fiscal import fy_months
+from analysis.fiscal import add_months, fy_months
+from analysis.progress import SINCE
 from analysis.year_progress import MetricProgress, metric_progress
 from service.gate import view
 from service.observations import metric_info, observation_totals
@@ -62,6 +63,13 @@ def priority_view(engine: Engine, f: Filters, grain: str = "month") -> PriorityV
                                                  area=f.area, priority=f.priority, stream=f.stream, project=f.project),
                                  ("metric",)).frame
     ytd = dict(zip(to_date["metric_code"], to_date["value"].astype(float), strict=True))
+    # Earlier years, as published, for each metric's seasonal profile (analysis.seasonal).
+    before = add_months(fy_months(fy)[0], -1)
+    earlier = observation_totals(engine, Filters(month_from=SINCE, month_to=before, area=f.area, priority=f.priority,
+                                                 stream=f.stream, project=f.project),
+                                 ("metric", "month")).frame if before >= SINCE else None
+    history = {} if earlier is None else {code: dict(zip(frame["month"], frame["value"].astype(float), strict=True))
+                                          for code, frame in earlier.groupby("metric_code", sort=False)}
     info = metric_info(engine)
     targets = queries.targets(engine, f, fy)
     annual = dict(zip(targets["metric_code"], targets["target_value"].astype(float), strict=True))
@@ -77,7 +85,8 @@ def priority_view(engine: Engine, f: Filters, grain: str = "month") -> PriorityV
             mine = monthly[monthly["metric_code"] == code]
             q = None if quarterly is None else quarterly[quarterly["metric_code"] == code]
             mp = metric_progress(code, row, mine, q, annual.get(code), fy, data_to, grain,
-                                 f.quarter if f.fy else "", year_to_date=ytd.get(code) if code in ytd else None)
+                                 f.quarter if f.fy else "", year_to_date=ytd.get(code) if code in ytd else None,
+                                 history=history.get(code, {}))
             if not mp.has_data and mp.annual_target is None:
                 without.append(row["name"])
                 continue
