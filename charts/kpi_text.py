@@ -33,6 +33,33 @@ def shares_text(share: object, share_to_date: object, whole_year: bool, stock: b
     return "; ".join(parts)
 
 
+BASIS_LABEL = "Expected position judged on"
+
+
+def basis_text(basis: object) -> str:
+    """How a status was judged, in the words of every surface: 'status judged against the seasonal
+    profile of 2022/23 – 2024/25', '... against the straight line (a twelfth of the target a month)'."""
+    if not basis or basis != basis:
+        return ""
+    if basis == "straight line":
+        return "status judged against the straight line (a twelfth of the target a month)"
+    if basis == "target level":
+        return "status judged against the target level"
+    return f"status judged against the {basis}"
+
+
+def basis_summary(rows: list[dict]) -> str:
+    """One sentence for a table of measures: which were judged on a seasonal profile, which on the line."""
+    by_basis: dict[str, list[str]] = {}
+    for r in rows:
+        basis = r.get("expected_basis")
+        if basis and basis == basis and basis != "target level":
+            by_basis.setdefault(str(basis), []).append(str(r.get("name", r.get("metric_code", ""))))
+    parts = [f"{basis}: {', '.join(sorted(names))}" for basis, names in sorted(by_basis.items())]
+    return ("Expected position for the months so far (status) judged against " + "; ".join(parts) + ".") if parts \
+        else ""
+
+
 def counted_as(unit: str, aggregation: str) -> str:
     """How a measure counts: 'starts' (people summed over months), 'level', 'running total' or ''."""
     if aggregation == "latest":

@@ -27,7 +27,7 @@ def describe_progress(mp: MetricProgress, fy: str) -> str:
     """The chart's text alternative: the same numbers in one or two sentences."""
     info = {"unit": mp.unit, "aggregation": mp.aggregation, "name": mp.name}
     return describe(mp.metric_code, info, fy, mp.so_far, mp.annual_target, mp.expected, mp.projection, mp.status,
-                    mp.last_month, mp.quarter, mp.periods, mp.level, mp.suppressed)
+                    mp.last_month, mp.quarter, mp.periods, mp.level, mp.suppressed, mp.expected_basis)
 
 
 def headline(fy: str, info: dict, so_far: float, annual: float | None, projection: Projection | None,
@@ -54,8 +54,11 @@ def headline(fy: str, info: dict, so_far: float, annual: float | None, projectio
 
 def describe(code: str, info: dict, fy: str, so_far: float, annual: float | None, expected: float | None,
              projection: Projection | None, status: str, last_month: str, quarter: str, periods: pd.DataFrame,
-             level: float, hidden: bool = False) -> str:
-    """The chart's text alternative: the same numbers in one or two sentences."""
+             level: float, hidden: bool = False, basis: str | None = None) -> str:
+    """The chart's text alternative: the same numbers in one or two sentences.
+
+    ``basis``: what the expected position followed (``analysis.progress.expected_position_basis``),
+    said beside it so a reader knows why a lumpy metric is not "behind" in a quiet month."""
     unit = info["unit"]
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     latest = info["aggregation"] in STOCK_AGGREGATIONS
@@ -71,7 +74,7 @@ def describe(code: str, info: dict, fy: str, so_far: float, annual: float | None
     elif latest:
         head += f" against a target level of {fmt(annual)}"
     else:
-        head += f" against a target of {fmt(annual)} (pro rata to date {fmt(expected)})"
+        head += f" against a target of {fmt(annual)} ({expected_words(fmt(expected), basis)})"
     parts = [head]
     if projection is not None and projection.months_remaining > 0:
         chance = projection.chance_of_reaching(annual)
@@ -80,6 +83,8 @@ def describe(code: str, info: dict, fy: str, so_far: float, annual: float | None
                 f"{whole(projection.low)} to {whole(projection.high)})")
         if chance is not None:
             text += f", chance of reaching the target {_chance(chance)}"
+        elif annual is not None and projection.no_chance_reason:
+            text += f" ({projection.no_chance_reason})"
         parts.append(text)
     elif projection is not None:
         parts.append("the year is complete")
@@ -102,6 +107,14 @@ def describe(code: str, info: dict, fy: str, so_far: float, annual: float | None
                     fmt(annual) if latest else fmt(annual / 4))
             sentence += "."
     return sentence
+
+
+def expected_words(expected: str, basis: str | None) -> str:
+    """'93 expected by now, from the seasonal profile of 2022/23 – 2024/25', or on the straight line
+    'pro rata to date 90'."""
+    if basis and basis.startswith("seasonal"):
+        return f"{expected} expected by now, from the {basis}"
+    return f"pro rata to date {expected}"
 
 
 def _chance(p: float) -> str:

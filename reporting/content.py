@@ -38,7 +38,7 @@ from analysis.numbers import finite_or_none
 from analysis.outcomes import CRIME_EXCLUDED_FROM_TOTAL
 from analysis.progress import AT_RISK, ON_TRACK, SINCE
 from analysis.returns import DUE_DAYS, return_status
-from charts.kpi_text import SHARE_LABEL, SHARE_TO_DATE_LABEL, STARTS_NOTE, measure_label
+from charts.kpi_text import BASIS_LABEL, SHARE_LABEL, SHARE_TO_DATE_LABEL, STARTS_NOTE, measure_label
 from service.kpis import kpi_view
 from service.observations import observation_totals
 from warehouse import queries, reporting_models
@@ -174,7 +174,7 @@ KPI_COLUMNS = [
     column("priority_code", "Priority"), column("metric_code", "Code"), column("name", "Measure"),
     column("unit", "Unit"), column("value", "Value", "value"), column("target", "Target", "value"),
     column("share_pct", SHARE_LABEL, "pct"), column("share_to_date_pct", SHARE_TO_DATE_LABEL, "pct"),
-    column("expected", "Target for the months so far", "value"),
+    column("expected", "Target for the months so far", "value"), column("expected_basis", BASIS_LABEL),
     column("status", "Status"), column("previous", "Same period last year", "value"),
     column("change_pct", "Change on last year (%)", "pct"),
     column("total_since_2019", "April 2019 to period end", "value"),
@@ -196,6 +196,7 @@ def kpi_section(key: str, title: str, description: str, table: pd.DataFrame) -> 
             "share_pct": None if share is None else share * 100.0,
             "share_to_date_pct": None if to_date is None else to_date * 100.0,
             "expected": finite_or_none(r["expected"]),
+            "expected_basis": r.get("expected_basis") or "",
             "status": r["status"], "previous": None if r["previous"] is None else count(r["previous"]),
             "change_pct": change, "total_since_2019": count(r["total_since_2019"]),
         }
@@ -475,11 +476,13 @@ def crime_section(engine: Engine, quarter: Quarter) -> tuple[dict | None, list[i
 
 def rules(threshold: int) -> list[str]:
     return [
-        f"Status compares each value with its target pro-rata for the months elapsed: on track at "
+        f"Status compares each value with its expected position for the months elapsed: on track at "
         f"{ON_TRACK:.0%} or more, at risk from {AT_RISK:.0%}, off track below {AT_RISK:.0%}; 'no target' where "
         "none was set.",
-        "Quarter targets are the annual partnership target x 3/12; year-to-date targets are the annual target x "
-        "months elapsed/12. A stock's target (aggregation 'latest', e.g. active caseload) is a level, so it is "
+        "Quarter targets are the annual partnership target x 3/12. The expected position (the target for the months "
+        "so far) follows each measure's seasonal profile in its latest complete earlier years where it has two or "
+        "more, else the straight line (the annual target x months elapsed/12); the column 'Expected position "
+        "judged on' says which. A stock's target (aggregation 'latest', e.g. active caseload) is a level, so it is "
         "the annual target in every period.",
         STARTS_NOTE + " Months add up without counting anyone twice within one project. Levels (e.g. active "
         "caseload) carry each open project's last reported level forward for up to three months; running totals "

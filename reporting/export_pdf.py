@@ -29,6 +29,7 @@ from reportlab.platypus import (
 )
 
 from analysis.disclosure import SUPPRESSED
+from charts.kpi_text import basis_summary
 from charts.theme import STATUS_COLOURS
 from reporting import figures
 from reporting.common import SAMPLE_LINE, display, is_sample, made_at, status_line
@@ -201,9 +202,10 @@ def _headline(doc: SnapshotDoc) -> list:
     widths.append(CONTENT_WIDTH - sum(widths))
     return [
         _p("Headline measures", "h1"),
-        _p(f"Every measure for {meta['quarter']} and for {meta['financial_year']} to date, against its target "
-           "pro rata for the months elapsed. " + _text(meta["rules"][0]), "body"),
+        _p(f"Every measure for {meta['quarter']} and for {meta['financial_year']} to date, against its expected "
+           "position for the months elapsed. " + _text(meta["rules"][0]), "body"),
         _table(data, widths, header_rows=2, extra=extra),
+        _p(_text(basis_summary(year)), "small"),
         _p(_text(meta["disclosure"]["rule"]), "small"),
     ]
 

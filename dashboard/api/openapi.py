@@ -35,7 +35,8 @@ PARAM_HELP = {**FILTER_HELP, "format": "json (default) or csv", "group_by": "com
               "limit": "most rows to return", "files": "most refused files to list"}
 
 _KPI = ["metric_code", "name", "unit", "aggregation", "priority_code", "higher_is_better", "value", "target",
-        "expected", "share", "share_to_date", "status", "previous", "change_pct", "months_elapsed", "months_in_period",
+        "expected", "expected_basis", "share", "share_to_date", "status", "previous", "change_pct", "months_elapsed",
+        "months_in_period",
         "total_since_2019", "carried", "carried_from", "completeness", "counted_as"]
 _RETURNS = ["project_code", "project_name", "financial_year", "quarter", "label", "due_on", "submitted_on", "status",
             "days_late"]

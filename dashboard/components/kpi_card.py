@@ -7,7 +7,7 @@ from dash import dcc, html
 from analysis.disclosure import SUPPRESSED, SUPPRESSED_TITLE
 from analysis.stocks import STOCK_AGGREGATIONS
 from charts.kpi import sparkline
-from charts.kpi_text import STARTS_NOTE, counted_as, measure_label, shares_text
+from charts.kpi_text import STARTS_NOTE, basis_text, counted_as, measure_label, shares_text
 from charts.theme import format_value
 
 STATUS_CLASS = {"on track": "status-on", "at risk": "status-risk", "off track": "status-off",
@@ -43,6 +43,7 @@ def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - 
                className="kpi-value"),
         html.P(target_text, className="kpi-target"),
         html.P(html.Span(status, className=f"status {STATUS_CLASS.get(status, '')}"), className="kpi-status"),
+        html.P(basis_text(row.get("expected_basis")), className="kpi-basis"),
         html.P(change_text, className="kpi-change"),
         html.Figure([
             dcc.Graph(figure=sparkline(trend, row["name"]), config={"displayModeBar": False, "staticPlot": True},
