@@ -95,14 +95,20 @@ def render(values: list, grain: str | None, ids: list) -> tuple[list, list]:
     facts = html.Section([
         html.P([html.Strong("Financial year: "), f"{view.financial_year} ({months} of 12 months with data; "
                                                    f"data run to {data_to})"]),
-        html.P([html.Strong("Targets: "), f"{_scope(view)}, shared evenly over the months of the year."]),
+        html.P([html.Strong("Targets: "), f"{_scope(view)}, shared over the months of the year by each "
+                                           "measure's seasonal profile where it has two or more complete earlier "
+                                           "years, evenly otherwise (each chart's description says which)."]),
         html.Details([
             html.Summary("How the projection works"),
-            html.P("Each remaining month is expected to bring the average of the months so far (for a level "
-                   "such as an active caseload: the average month-to-month change). The shaded band is a 90% "
-                   "prediction interval from how much the months have varied, widened for the uncertainty in "
-                   "the average itself; counts vary at least as much as a Poisson count would. Early in the "
-                   "year the band is wide because few months are known."),
+            html.P("Where a measure has two or more complete earlier years, the year-end projection follows its "
+                   "seasonal profile from the latest three of them: the year's level is what has been counted so "
+                   "far divided by the share of the year the profile expects by now (before a twelfth of the year "
+                   "is expected, the earlier years' average), and the remaining months bring their usual share of "
+                   "it. The shaded band is a 90% prediction interval allowing for months that vary more than a "
+                   "Poisson count; back-tested on earlier years it held the outcome about 9 times in 10. Without "
+                   "that history the projection is the run rate (the average of the months so far), which assumes "
+                   "no season, so no chance of reaching the target is given. For a level such as an active "
+                   "caseload it is the average month-to-month change, also without a chance figure."),
         ], className="method-note"),
     ], className="overview-facts priorities-facts", **{"aria-label": "About these figures"})
     extra = []
