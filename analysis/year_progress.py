@@ -2,9 +2,9 @@
 
 Pure (no I/O, no sentences): ``service.priorities`` feeds it published values (counts of people come
 through ``service.gate``, a hidden count is NaN) and ``charts.progress_text`` says it in words. Targets
-are annual; a month's share is its share in the metric's seasonal profile from earlier years where there
-is enough history (``analysis.seasonal``), else a twelfth, and the cumulative target (the expected
-position) grows by those shares through the year: the same rule, from the same function
+are annual; a period's target is its pro-rata share (a twelfth a month, a quarter a quarter), and the
+cumulative target (the expected position) grows by each month's share in the metric's seasonal profile
+from earlier years where there is enough history (``analysis.seasonal``), else by a twelfth: the same rule, from the same function
 (``analysis.progress.KpiPeriod.targets``), as the KPI table's status. ``latest`` metrics (stocks) are
 compared as levels: each period shows the level at its last month with data, against the annual target
 level.
@@ -150,8 +150,10 @@ def _cumulative_with_hidden(progress: pd.DataFrame, periods: pd.DataFrame, lates
 def _frames(months: list[str], by_month: dict[str, float], quarterly: pd.DataFrame | None, annual: float | None,
             grain: str, latest: bool, anchor: str, projection: Projection | None,
             quarter: str, weights: tuple[float, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Period bars and the progress line (cumulative or level) with the projection fan; a flow's period
-    and cumulative targets follow the month ``weights`` (its seasonal profile, or a twelfth a month)."""
+    """Period bars and the progress line (cumulative or level) with the projection fan. A flow's period
+    target is its pro-rata share of the annual target (as the KPI table's target for a view); its
+    cumulative target is the expected position, growing by the month ``weights`` (its seasonal profile,
+    or a twelfth a month), as the status is judged."""
     if grain == "quarter":
         quarters = [Quarter.of(parse_period(months[3 * i])) for i in range(4)]
         by_quarter = {} if quarterly is None else dict(zip(quarterly["quarter"], quarterly["value"].astype(float),
@@ -168,7 +170,7 @@ def _frames(months: list[str], by_month: dict[str, float], quarterly: pd.DataFra
         if value is None and started and not latest:
             value = 0.0  # nothing reported in an elapsed period: nothing delivered
         partial = bool(anchor) and mos[0] <= anchor < mos[-1]
-        target = None if annual is None else (annual if latest else annual * sum(weights[i * size:(i + 1) * size]))
+        target = None if annual is None else (annual if latest else annual * len(mos) / 12)
         rows.append({"key": key, "label": label, "months": len(mos), "value": value if started else None,
                      "target": target, "partial": partial, "in_view": (not quarter) or key == quarter
                      or (grain == "month" and key in _quarter_months(months, quarter)), "suppressed": False})
