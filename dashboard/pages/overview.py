@@ -29,8 +29,10 @@ def layout(**query: str) -> html.Div:
     return html.Div([
         html.H1("Overview"),
         html.P("Progress against this year's targets for every headline measure. Status compares a running total "
-               "with its target pro rata for the months elapsed, and a level (such as an active caseload) with "
-               "its target as it stands.", className="lead"),
+               "with where it is expected to be by now: its target shared over the months by the measure's own "
+               "seasonal pattern in earlier years where there are two or more, evenly otherwise (each card says "
+               "which); a level (such as an active caseload) is compared with its target as it stands.",
+               className="lead"),
         filter_bar(f, "/"),
         html.P([html.Strong("Printed: "), date.today().strftime("%-d %B %Y")], className="print-only"),
         html.Div(id="overview-body", **{"aria-live": "polite"}),

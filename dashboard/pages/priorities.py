@@ -35,8 +35,9 @@ def layout(**query: str) -> html.Div:
     return html.Div([
         html.H1("Priorities"),
         html.P("Each priority's measures through the financial year: what was delivered each month or quarter "
-               "against the target pro rata, the year to date against the cumulative target, and where the year "
-               "is heading on the current run rate.", className="lead"),
+               "against the target pro rata, the year to date against where it is expected to be (the measure's "
+               "seasonal pattern from earlier years, or an even share), and where the year is heading.",
+               className="lead"),
         filter_bar(f, "/priorities"),
         html.Div(html.Div(html.Label([
             html.Span("Show values by", className="form-label"),
