@@ -45,9 +45,14 @@ class SeasonalProfile:
 
     @property
     def basis(self) -> str:
-        """'seasonal profile of 2022/23 – 2024/25': what the expected position was judged against."""
+        """'seasonal profile of 2022/23 – 2024/25' (or of '2020/21, 2022/23 and 2023/24' when a year in
+        between did not qualify): what the expected position was judged against."""
         first, last = self.years[0], self.years[-1]
-        return f"seasonal profile of {first}" if first == last else f"seasonal profile of {first} – {last}"
+        if len(self.years) == 1:
+            return f"seasonal profile of {first}"
+        if parse_fy(last) - parse_fy(first) == len(self.years) - 1:
+            return f"seasonal profile of {first} – {last}"
+        return f"seasonal profile of {', '.join(self.years[:-1])} and {last}"
 
     def share_to(self, months: int) -> float:
         """The share of the year expected in its first ``months`` months (0 to 12)."""

@@ -45,6 +45,9 @@ def test_years_that_do_not_qualify() -> None:
     assert expected_basis(None) == "straight line"
     # A year that has not ended by the data's last month is not complete.
     assert seasonal_profile(_years(("2023/24", RISING), ("2024/25", RISING)), "2025/26", "2025-02") is None
+    # A year skipped in between is named: the basis lists the years used.
+    gap = seasonal_profile({**_years(("2021/22", RISING), ("2023/24", RISING)), **hidden}, "2024/25", "2024-09")
+    assert gap.basis == "seasonal profile of 2021/22 and 2023/24"
 
 
 def test_expected_position_follows_the_profile() -> None:
