@@ -96,9 +96,11 @@ def render(values: list, grain: str | None, ids: list) -> tuple[list, list]:
     facts = html.Section([
         html.P([html.Strong("Financial year: "), f"{view.financial_year} ({months} of 12 months with data; "
                                                    f"data run to {data_to})"]),
-        html.P([html.Strong("Targets: "), f"{_scope(view)}, shared over the months of the year by each "
-                                           "measure's seasonal profile where it has two or more complete earlier "
-                                           "years, evenly otherwise (each chart's description says which)."]),
+        html.P([html.Strong("Targets: "), f"{_scope(view)}. Each month or quarter is set against an even share "
+                                           "of the annual target; the year to date against where it is expected to "
+                                           "be by now: the measure's seasonal profile where it has two or more "
+                                           "complete earlier years, an even share otherwise (each chart's "
+                                           "description says which)."]),
         html.Details([
             html.Summary("How the projection works"),
             html.P("Where a measure has two or more complete earlier years, the year-end projection follows its "
