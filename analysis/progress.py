@@ -301,7 +301,8 @@ class KpiPeriod:
                 self._targets[key] = (None, None)
             else:
                 whole = sum(by_year[self._fy[mo]] for mo in self.period_months) / 12.0
-                so_far = sum(by_year[self._fy[mo]] * weights[self._position[mo]] for mo in self.elapsed)
+                so_far = (sum(by_year[self._fy[mo]] for mo in self.elapsed) / 12.0 if profile is None  # as before
+                          else sum(by_year[self._fy[mo]] * weights[self._position[mo]] for mo in self.elapsed))
                 self._targets[key] = (whole, so_far)
         return self._targets[key]
 

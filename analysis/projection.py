@@ -35,8 +35,9 @@ Straight line (``sum`` metrics without enough history)
 Levels (``latest`` and ``cumulative`` metrics: a caseload, organisations funded so far)
     A random walk with drift: the last level moved on by the mean month-to-month change, variance
     ``r * v + r**2 * v / (n - 1)`` with ``v`` the changes' variance (for counts: the last level when it
-    cannot be estimated, a twelfth of it when the changes never varied, so never a zero-width interval). A level has no season to learn from and its target is a level to
-    stand at now (``analysis.progress``), so no chance is given either.
+    cannot be estimated, a twelfth of it when the changes never varied, so never a zero-width interval).
+    A level has no season to learn from and its target is a level to stand at now
+    (``analysis.progress``), so no chance is given either.
 
 Worked example (unit tests use it): two earlier years of 10, 10, 10, 20, 20, 20, 30, 30, 30, 40, 40, 40
 (300 a year), this year 10, 10, 10: ``F = 30 / 300 = 0.1``, both judgements of the level give 300, so

@@ -4,10 +4,10 @@ Pure (no I/O, no sentences): ``service.priorities`` feeds it published values (c
 through ``service.gate``, a hidden count is NaN) and ``charts.progress_text`` says it in words. Targets
 are annual; a period's target is its pro-rata share (a twelfth a month, a quarter a quarter), and the
 cumulative target (the expected position) grows by each month's share in the metric's seasonal profile
-from earlier years where there is enough history (``analysis.seasonal``), else by a twelfth: the same rule, from the same function
-(``analysis.progress.KpiPeriod.targets``), as the KPI table's status. ``latest`` metrics (stocks) are
-compared as levels: each period shows the level at its last month with data, against the annual target
-level.
+from earlier years where there is enough history (``analysis.seasonal``), else by a twelfth: the same
+rule, from the same function (``analysis.progress.KpiPeriod.targets``), as the KPI table's status.
+``latest`` metrics (stocks) are compared as levels: each period shows the level at its last month with
+data, against the annual target level.
 """
 
 from __future__ import annotations
