@@ -41,6 +41,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
 from etl.columns import Column, Schema
+from etl.replace_rule import check_replace
 from etl.safety import reject
 from etl.sources.base import Context, Source, read_csv_header
 from settings import DATA_DIR
@@ -238,6 +239,7 @@ class PoliceUK(Source):
 
     def _write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
         slices = dict(ctx.state.get("slices", {}))
+        check_slices_shrink(conn, slices, ctx)
         replaced = replace_slices(conn, slices, batch_id)
         mapper = AreaMapper.from_connection(conn)
         buckets: Counter[str] = Counter()
@@ -415,6 +417,18 @@ def replace_slices(conn: Connection, slices: dict[tuple[str, str], int], batch_i
         conn.execute(insert(ledger), [{"month": m, "falls_within": f, "batch_id": batch_id, "rows": n}
                                       for (m, f), n in sorted(slices.items())])
     return removed
+
+
+def check_slices_shrink(conn: Connection, slices: dict[tuple[str, str], int], ctx: Context) -> None:
+    """The replace-share rule (``etl.replace_rule``) for each (month, force) slice the file replaces."""
+    ledger = CrimeSlice.__table__
+    months = sorted({m for m, _f in slices})
+    held = conn.execute(select(ledger.c.month, ledger.c.falls_within, ledger.c.rows)
+                        .where(ledger.c.month.in_(months))).all()
+    for month, force, rows in sorted(held):
+        if (month, force) in slices:
+            scope = f"{month} ({force or 'no force given'})"
+            check_replace(ctx.file, scope, int(rows), slices[(month, force)], ctx.state.get("allow_replace", False))
 
 
 def describe_buckets(buckets: Counter[str] | dict[str, int], replaced: dict[tuple[str, str], int]) -> str:
