@@ -41,6 +41,8 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
 from etl.columns import Column, Schema
+from etl.dates import outside_periods
+from etl.dates import reason as date_window_reason
 from etl.replace_rule import check_replace
 from etl.safety import reject
 from etl.sources.base import Context, Source, read_csv_header
@@ -162,10 +164,14 @@ class PoliceUK(Source):
 
         month = cols["month"]
         bad_months = [m for m in distinct["month"] if not _MONTH.match(m)] if checking else []
-        bad = np.isin(month, bad_months) if bad_months else np.zeros(len(month), dtype=bool)
+        good_months = pd.Series(sorted(distinct["month"] - set(bad_months)), dtype=object) if checking else []
+        far_months = good_months[outside_periods(good_months)].tolist() if len(good_months) else []
+        bad = np.isin(month, bad_months + far_months) if bad_months or far_months else np.zeros(len(month), dtype=bool)
         if bad_months:
-            problems.append((bad, "month", np.where(month == "", "required value is missing",
-                                                    "not a month in the form YYYY-MM")))
+            problems.append((np.isin(month, bad_months), "month", np.where(month == "", "required value is missing",
+                                                                           "not a month in the form YYYY-MM")))
+        if far_months:
+            problems.append((np.isin(month, far_months), "month", date_window_reason()))
 
         crime_type = cols["crime_type"]
         present = distinct["crime_type"]
