@@ -14,10 +14,15 @@ from sqlalchemy import Engine, MetaData, select
 LEDGER = ("load_batch", "rejected_row", "audit_event")
 
 
-def table_checksums(engine: Engine, skip: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
-    """{table: (rows, sha256 of the rows in key order)} for every table but ``skip`` and Alembic's."""
-    meta = MetaData()
-    meta.reflect(engine)
+def table_checksums(engine: Engine, skip: tuple[str, ...] = (), meta: MetaData | None = None,
+                    ) -> dict[str, tuple[int, str]]:
+    """{table: (rows, sha256 of the rows in key order)} for every table but ``skip`` and Alembic's.
+
+    ``meta``: the reflected schema, when calling many times (reflecting costs more than hashing).
+    """
+    if meta is None:
+        meta = MetaData()
+        meta.reflect(engine)
     out: dict[str, tuple[int, str]] = {}
     with engine.connect() as conn:
         for name, table in sorted(meta.tables.items()):
