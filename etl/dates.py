@@ -13,43 +13,16 @@ Pure: reads the settings and the clock, never the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
-from settings import load_settings
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    first: date
-    last: date  # for dates that happened
-    plan_last: date  # for planned dates
-
-    def upper(self, planned: bool) -> date:
-        return self.plan_last if planned else self.last
-
-    def describe(self, planned: bool = False) -> str:
-        setting = "PLAN_HORIZON_YEARS" if planned else "DATE_MARGIN_MONTHS"
-        return (f"outside the accepted dates {self.first.isoformat()} to {self.upper(planned).isoformat()} "
-                f"(set by DATA_FIRST_YEAR and {setting})")
-
-
-def _month_end(year: int, month: int) -> date:
-    nxt = date(year + month // 12, month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
+from analysis.date_window import DateWindow, current_window
 
 
 def window(today: date | None = None) -> DateWindow:
-    """The window as of ``today`` (default: now), from the settings."""
-    settings = load_settings()
-    today = today or date.today()
-    months = today.year * 12 + today.month - 1 + settings.date_margin_months
-    last = _month_end(months // 12, months % 12 + 1)
-    fy_start = today.year if today.month >= 4 else today.year - 1
-    plan_last = date(fy_start + settings.plan_horizon_years + 1, 3, 31)
-    return DateWindow(date(settings.data_first_year, 4, 1), last, max(plan_last, last))
+    """The window as of ``today`` (default: now), from the settings (one rule: ``analysis.date_window``)."""
+    return current_window(today)
 
 
 def outside_dates(text: pd.Series, planned: bool = False) -> pd.Series:
@@ -72,9 +45,7 @@ def outside_financial_years(text: pd.Series, planned: bool = True) -> pd.Series:
     """True where a financial year 'YYYY/YY' starts outside the window (by its first year)."""
     w = window()
     start = pd.to_numeric(text.astype("string").str.slice(0, 4), errors="coerce")
-    first_fy = w.first.year if w.first.month >= 4 else w.first.year - 1
-    upper = w.upper(planned)
-    last_fy = upper.year if upper.month >= 4 else upper.year - 1
+    first_fy, last_fy = w.first_fy_start(), w.last_fy_start(planned)
     return ((start < first_fy) | (start > last_fy)).fillna(False).astype(bool)
 
 
