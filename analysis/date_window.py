@@ -4,7 +4,8 @@ From 1 April of the programme's first financial year to the end of the current m
 for dates that happened; up to the end of a financial year some years ahead for planned dates
 (project ends, targets, funding). The loader refuses dates outside it (``etl.dates``); the read
 queries ignore stored rows outside it, so one bad row can never make a view build a month axis
-across eight thousand years. Pure: the caller passes the settings and today's date.
+across eight thousand years. Pure: the caller passes the settings and today's date
+(``warehouse.window.current_window`` reads them).
 """
 
 from __future__ import annotations
@@ -55,10 +56,3 @@ def date_window(first_year: int, margin_months: int, horizon_years: int, today: 
     plan_last = date(fy_start + horizon_years + 1, 3, 31)
     return DateWindow(date(first_year, 4, 1), last, max(plan_last, last))
 
-
-def current_window(today: date | None = None) -> DateWindow:
-    """The window from the environment's settings (``settings.py``) as of today."""
-    from settings import load_settings
-
-    s = load_settings()
-    return date_window(s.data_first_year, s.date_margin_months, s.plan_horizon_years, today or date.today())

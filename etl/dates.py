@@ -17,7 +17,8 @@ from datetime import date
 
 import pandas as pd
 
-from analysis.date_window import DateWindow, current_window
+from analysis.date_window import DateWindow
+from warehouse.window import current_window
 
 
 def window(today: date | None = None) -> DateWindow:

@@ -10,10 +10,19 @@ are ignored by every view. The upper bound is the planned one (targets and fundi
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import ColumnElement, Date, and_, case, or_, type_coerce
 
-from analysis.date_window import current_window
+from analysis.date_window import DateWindow, date_window
 from analysis.fiscal import fy_label
+from settings import load_settings
+
+
+def current_window(today: date | None = None) -> DateWindow:
+    """The window from the environment's settings as of today (the loader's rule too: ``etl.dates``)."""
+    s = load_settings()
+    return date_window(s.data_first_year, s.date_margin_months, s.plan_horizon_years, today or date.today())
 
 
 def period_ok(column: ColumnElement) -> ColumnElement[bool]:
