@@ -55,6 +55,13 @@ class Settings:
     login_window_seconds: int = 900
     lockout_seconds: int = 900
     login_concurrency: int = 1  # password hashes computed at once per process: a flood cannot starve other requests
+    # Loads (etl.dates, etl.replace_rule): dates from 1 April of the programme's first financial year
+    # to the end of the current month plus a margin; planned dates (project ends, targets, funding) may
+    # reach a few financial years ahead; a file may remove at most this share of the rows it replaces.
+    data_first_year: int = 2015
+    date_margin_months: int = 3
+    plan_horizon_years: int = 10
+    replace_max_share: float = 0.5
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -165,6 +172,11 @@ def load_settings() -> Settings:
     if not 0 <= inner < outer:
         raise UnsafeConfiguration("GRIP_RING_INNER_M must be at least 0 and less than GRIP_RING_OUTER_M, got "
                                   f"{inner:g} and {outer:g}")
+    first_year, margin = _int("DATA_FIRST_YEAR", 2015), _int("DATE_MARGIN_MONTHS", 3)
+    horizon, share = _int("PLAN_HORIZON_YEARS", 10), _float("REPLACE_MAX_SHARE", 0.5)
+    if not (1900 <= first_year <= 2100 and 0 <= margin <= 120 and 0 <= horizon <= 100 and 0 <= share <= 1):
+        raise UnsafeConfiguration("DATA_FIRST_YEAR must be a year (1900-2100), DATE_MARGIN_MONTHS 0-120, "
+                                  "PLAN_HORIZON_YEARS 0-100 and REPLACE_MAX_SHARE between 0 and 1")
     return Settings(
         database_url=os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
@@ -186,4 +198,8 @@ def load_settings() -> Settings:
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         lockout_seconds=_int("LOCKOUT_SECONDS", 900),
         login_concurrency=_int("LOGIN_CONCURRENCY", 1),
+        data_first_year=first_year,
+        date_margin_months=margin,
+        plan_horizon_years=horizon,
+        replace_max_share=share,
     )

@@ -45,13 +45,13 @@ def _progress_for(path: Path):  # noqa: ANN202
     return bar.update, bar
 
 
-def load_paths(paths: Sequence[Path], kind: str | None = None) -> int:
+def load_paths(paths: Sequence[Path], kind: str | None = None, replace: bool = False) -> int:
     engine = _engine()
     results = []
     for path in paths:
         progress, bar = _progress_for(path)
         try:
-            result = load_file(engine, path, kind=kind, progress=progress)
+            result = load_file(engine, path, kind=kind, progress=progress, replace=replace)
         finally:
             if bar is not None:
                 bar.close()
@@ -86,7 +86,7 @@ def cmd_rekey(_args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    return load_paths([Path(p) for p in args.files], kind=args.kind)
+    return load_paths([Path(p) for p in args.files], kind=args.kind, replace=args.replace)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -172,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", help="load files (CSV or partner return XLSX), each whole or not at all")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--kind", help="force the file kind instead of recognising it from the header")
+    p.add_argument("--replace", action="store_true",
+                   help="accept a file that removes more than REPLACE_MAX_SHARE of the rows it replaces")
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("rekey", help="re-key disclosure control after DISCLOSURE_KEY changed (docs/disclosure.md)")
     p.set_defaults(func=cmd_rekey)

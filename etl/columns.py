@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from etl.dates import outside_dates, outside_financial_years, outside_periods
+from etl.dates import reason as date_window_reason
+
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -169,29 +172,44 @@ class Number(Column):
 
 @dataclass
 class DateCol(Column):
+    planned: bool = False  # a planned date may lie further ahead (etl.dates)
+
     def parse(self, text: pd.Series) -> Parsed:
         shaped = text.str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False).astype(bool)
-        dates = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
-        bad = dates.isna() & text.notna()
-        return _fail(dates.dt.date.astype(object), bad, "not a date in the form YYYY-MM-DD")
+        outside = shaped & outside_dates(text.where(shaped), self.planned)
+        dates = pd.to_datetime(text.where(shaped & ~outside), format="%Y-%m-%d", errors="coerce")
+        malformed = dates.isna() & text.notna() & ~outside
+        reasons = pd.Series("not a date in the form YYYY-MM-DD", index=text.index, dtype=object)
+        reasons = reasons.where(~outside, date_window_reason(self.planned))
+        return _fail(dates.dt.date.astype(object), malformed | outside, reasons)
 
 
 @dataclass
 class Period(Column):
+    planned: bool = False
+
     def parse(self, text: pd.Series) -> Parsed:
         ok = text.str.match(r"^\d{4}-(0[1-9]|1[0-2])$").fillna(False).astype(bool)
-        return _fail(text, ~ok & text.notna(), "not a month in the form YYYY-MM")
+        outside = ok & outside_periods(text.where(ok), self.planned)
+        reasons = pd.Series("not a month in the form YYYY-MM", index=text.index, dtype=object)
+        reasons = reasons.where(~outside, date_window_reason(self.planned))
+        return _fail(text, (~ok & text.notna()) | outside, reasons)
 
 
 @dataclass
 class FinancialYear(Column):
+    planned: bool = True  # targets and funding are set for years ahead
+
     def parse(self, text: pd.Series) -> Parsed:
         parts = text.str.extract(r"^(\d{4})\s*/\s*(\d{2})$")
         start = pd.to_numeric(parts[0], errors="coerce")
         end = pd.to_numeric(parts[1], errors="coerce")
         ok = ((start + 1) % 100 == end).fillna(False).astype(bool)
         values = parts[0] + "/" + parts[1]
-        return _fail(values, ~ok & text.notna(), "not a financial year like 2022/23")
+        outside = ok & outside_financial_years(values.where(ok), self.planned)
+        reasons = pd.Series("not a financial year like 2022/23", index=text.index, dtype=object)
+        reasons = reasons.where(~outside, date_window_reason(self.planned))
+        return _fail(values, (~ok & text.notna()) | outside, reasons)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Load one file: recognise it, validate all of it, then write all of it in one transaction or nothing.
 
 Every attempt is recorded as a load batch. A refused file leaves the data exactly as it was and its
-problems are kept in ``rejected_row``; identical content already loaded is a no-op.
+problems are kept in ``rejected_row``; identical content is a no-op when it is what the database holds
+for that file's scope (``etl.holding``), else it is re-applied as a revision. One load runs at a
+time per database (``etl.concurrency``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, insert, select
 
+from etl.concurrency import load_lock
+from etl.holding import current_identical
 from etl.problems import FileRejected, Problem
 from etl.safety import check_basic, check_workbook, is_zip, sha256_of
 from etl.sources import registry
@@ -102,13 +106,25 @@ def load_file(
     display_name: str | None = None,
     progress: Progress | None = None,
     sample: bool = False,
+    replace: bool = False,
 ) -> LoadResult:
     """Load one file whole or not at all. Never raises for bad input: the result says what went wrong.
 
     ``sample`` marks the batch as the bundled synthetic sample (only ``etl.demo`` sets it), which is
-    how the database records that it holds sample data.
+    how the database records that it holds sample data. ``replace`` accepts a file that would remove
+    more than the set share of the rows it replaces (``etl.replace_rule``).
+
+    The whole load, from the ledger check to the commit, holds the database's load lock
+    (``etl.concurrency``): two loads started together run one after the other, never interleaved.
     """
-    path = Path(path)
+    with load_lock(engine):
+        return _load_locked(engine, Path(path), kind, loaded_by, display_name, progress, sample, replace)
+
+
+def _load_locked(  # noqa: PLR0913 - the arguments of load_file
+    engine: Engine, path: Path, kind: str | None, loaded_by: str | None, display_name: str | None,
+    progress: Progress | None, sample: bool, replace: bool,
+) -> LoadResult:
     name = display_name or path.name
     user = loaded_by or current_user()
     source: Source | None = None
@@ -126,24 +142,20 @@ def load_file(
             source = detect_kind(path, head)
         digest = sha256_of(path)
         with engine.connect() as conn:
-            earlier = conn.execute(
-                select(LoadBatch.id, LoadBatch.loaded_at)
-                .where(LoadBatch.sha256 == digest, LoadBatch.kind == source.kind, LoadBatch.outcome == "loaded")
-                .limit(1)
-            ).first()
+            earlier = current_identical(conn, digest, source.kind)
         if earlier:
             return LoadResult(name, source.kind, "unchanged", batch_id=earlier.id,
                               message=f"identical content was already loaded as batch {earlier.id} "
-                                      f"on {earlier.loaded_at:%Y-%m-%d %H:%M}; nothing changed")
+                                      f"on {earlier.loaded_at:%Y-%m-%d %H:%M} and is what the database holds; "
+                                      "nothing changed")
         ctx = build_context(engine, name)
+        ctx.state["allow_replace"] = replace
         spool = ParsedSpool() if source.reuse_parsed else None
         validate(source, path, ctx, progress, spool)
     except FileRejected as exc:
         if spool is not None:
             spool.close()
-        problem = Problem(name, exc.problem.row, exc.problem.column, exc.problem.value, exc.problem.reason)
-        digest = _safe_digest(path)
-        return _record_rejection(engine, name, digest, source.kind if source else "unknown", user, [problem])
+        return _refuse(engine, name, path, source, user, exc)
     if ctx.problems:
         if spool is not None:
             spool.close()
@@ -165,11 +177,18 @@ def load_file(
                 frames = (source.parse(chunk, Context(file=name, codes=ctx.codes)) for chunk in source.chunks(path))
             rows = source.write(conn, _counting(frames, progress), batch_id, ctx)
             conn.execute(LoadBatch.__table__.update().where(LoadBatch.id == batch_id).values(rows_loaded=rows))
+    except FileRejected as exc:  # refused while writing (the replace rule): the transaction rolled back
+        return _refuse(engine, name, path, source, user, exc)
     finally:
         if spool is not None:
             spool.close()
     return LoadResult(name, source.kind, "loaded", rows=rows, batch_id=batch_id,
                       message=f"loaded {rows:,} rows as batch {batch_id}")
+
+
+def _refuse(engine: Engine, name: str, path: Path, source: Source | None, user: str, exc: FileRejected) -> LoadResult:
+    problem = Problem(name, exc.problem.row, exc.problem.column, exc.problem.value, exc.problem.reason)
+    return _record_rejection(engine, name, _safe_digest(path), source.kind if source else "unknown", user, [problem])
 
 
 class ParsedSpool:

@@ -101,3 +101,12 @@ def check_workbook(path: Path) -> None:
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise reject(path, "this zip is not an Excel .xlsx workbook")
+    from etl.workbook_safety import check_workbook_content  # macros, external links, uncalculated formulas
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_workbook_content(path, zf)
+    except FileRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged or hostile XML: refused, never a crash of the loader
+        raise reject(path, f"the workbook is damaged or unsafe ({type(exc).__name__}); save it again as .xlsx") from exc

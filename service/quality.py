@@ -130,6 +130,14 @@ class UploadReport:
     def ok(self) -> bool:
         return self.outcome in ("loaded", "unchanged")
 
+    @property
+    def needs_confirmation(self) -> bool:
+        """Refused only by the replace-share rule: the page may offer to replace anyway."""
+        from etl.replace_rule import is_replace_refusal
+
+        return self.outcome == "rejected" and len(self.problems) == 1 and \
+            is_replace_refusal(str(self.problems["reason"].iloc[0]))
+
 
 def safe_display_name(name: object) -> str:
     """A file name fit to show and store: no path, no control or markup characters, at most 100 chars."""
@@ -183,8 +191,12 @@ def _not_own_return(engine: Engine, path: str, org: str) -> str:
 
 
 def handle_upload(engine: Engine, contents: object, filename: object, loaded_by: str = "web upload",
-                  max_bytes: int | None = None) -> UploadReport:
-    """Validate and load one uploaded file, whole or not at all, exactly as ``python -m etl load`` would."""
+                  max_bytes: int | None = None, replace: bool = False) -> UploadReport:
+    """Validate and load one uploaded file, whole or not at all, exactly as ``python -m etl load`` would.
+
+    ``replace``: the person confirmed a file that removes more of the rows it replaces than the
+    replace-share rule allows (``python -m etl load --replace``).
+    """
     from etl.loader import load_file  # the loader pulls in every source reader; import on first upload
 
     limit = load_settings().max_upload_bytes if max_bytes is None else max_bytes
@@ -211,7 +223,7 @@ def handle_upload(engine: Engine, contents: object, filename: object, loaded_by:
             if refusal:
                 return _refused(name, refusal)
         result = load_file(engine, handle.name, kind="partner_return" if org else None, loaded_by=loaded_by[:100],
-                           display_name=name)
+                           display_name=name, replace=replace)
     finally:
         os.unlink(handle.name)
     problems = pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "value": truncate(p.value),

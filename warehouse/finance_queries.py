@@ -16,6 +16,7 @@ from analysis.disclosure import KEY_MODULUS
 from warehouse import models as m
 from warehouse.filters import Filters
 from warehouse.queries import _frame, project_codes_in_scope
+from warehouse.window import fy_ok
 
 OM = m.ObservationMonthly.__table__
 FUND = m.Funding.__table__
@@ -34,7 +35,7 @@ def funding_by_stream(engine: Engine, stream: str = "") -> pd.DataFrame:
     """Money each stream brought per year. Columns: funding_stream, source_body, financial_year, amount_gbp."""
     conds = [FUND.c.funding_stream == stream] if stream else []
     stmt = (select(FUND.c.funding_stream, FUND.c.source_body, FUND.c.financial_year, FUND.c.amount_gbp)
-            .where(*conds).order_by(FUND.c.financial_year, FUND.c.funding_stream))
+            .where(fy_ok(FUND.c.financial_year), *conds).order_by(FUND.c.financial_year, FUND.c.funding_stream))
     return _money(_frame(engine, stmt, ["funding_stream", "source_body", "financial_year", "amount_gbp"]),
                   "amount_gbp")
 
@@ -44,7 +45,7 @@ def grants_by_stream(engine: Engine, stream: str = "") -> pd.DataFrame:
     conds = [GRANT.c.funding_stream == stream] if stream else []
     stmt = (select(GRANT.c.funding_stream, GRANT.c.financial_year, func.sum(GRANT.c.awarded_gbp),
                    func.count(func.distinct(GRANT.c.project_code)))
-            .where(*conds).group_by(GRANT.c.funding_stream, GRANT.c.financial_year)
+            .where(fy_ok(GRANT.c.financial_year), *conds).group_by(GRANT.c.funding_stream, GRANT.c.financial_year)
             .order_by(GRANT.c.financial_year, GRANT.c.funding_stream))
     return _money(_frame(engine, stmt, ["funding_stream", "financial_year", "awarded_gbp", "projects"]),
                   "awarded_gbp")
@@ -59,7 +60,8 @@ def project_grants(engine: Engine, f: Filters, financial_year: str | None = None
     if financial_year:
         conds.append(GRANT.c.financial_year == financial_year)
     stmt = (select(GRANT.c.project_code, GRANT.c.funding_stream, GRANT.c.financial_year, GRANT.c.awarded_gbp)
-            .where(*conds).order_by(GRANT.c.project_code, GRANT.c.financial_year, GRANT.c.funding_stream))
+            .where(fy_ok(GRANT.c.financial_year), *conds)
+            .order_by(GRANT.c.project_code, GRANT.c.financial_year, GRANT.c.funding_stream))
     return _money(_frame(engine, stmt, ["project_code", "funding_stream", "financial_year", "awarded_gbp"]),
                   "awarded_gbp")
 
@@ -73,7 +75,8 @@ def project_spend(engine: Engine, f: Filters, financial_year: str | None = None)
     if financial_year:
         conds.append(SPEND.c.financial_year == financial_year)
     stmt = (select(SPEND.c.project_code, SPEND.c.financial_year, SPEND.c.quarter, SPEND.c.spend_gbp)
-            .where(*conds).order_by(SPEND.c.project_code, SPEND.c.financial_year, SPEND.c.quarter))
+            .where(fy_ok(SPEND.c.financial_year), *conds)
+            .order_by(SPEND.c.project_code, SPEND.c.financial_year, SPEND.c.quarter))
     frame = _money(_frame(engine, stmt, ["project_code", "financial_year", "quarter", "spend_gbp"]), "spend_gbp")
     frame["quarter"] = frame["quarter"].map(_quarter_numbers(frame["quarter"])).astype(int)
     return frame

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 
 from analysis import grip as ag
 from warehouse.grip_models import GripEffect, GripHarmWeight, GripHotspot, GripIncident, GripPatrol, GripPatrolPlan
+from warehouse.window import dates_ok
 
 Bind = Engine | Connection
 HS = GripHotspot.__table__
@@ -69,7 +70,8 @@ def incident_positions(bind: Bind) -> pd.DataFrame:
 def incident_span(bind: Bind) -> tuple | None:
     """(first, last) day of the incident data, or None when there are no incidents."""
     with _connect(bind) as conn:
-        first, last = conn.execute(select(func.min(INC.c.occurred_on), func.max(INC.c.occurred_on))).one()
+        first, last = conn.execute(select(func.min(INC.c.occurred_on), func.max(INC.c.occurred_on))
+                                   .where(dates_ok(INC.c.occurred_on))).one()  # a stored year 9999 is ignored
     return None if first is None else (_day(first), _day(last))
 
 

@@ -22,6 +22,7 @@ from analysis.fiscal import add_months
 from warehouse import models as m
 from warehouse.filters import Filters
 from warehouse.queries import OM, PRJ, _frame, scope_conditions
+from warehouse.window import end_in_window
 
 MET = m.Metric.__table__
 
@@ -140,5 +141,6 @@ def stock_series(engine: Engine, f: Filters, metrics: Sequence[str], first: str,
 def project_end_months(engine: Engine) -> dict[str, str]:
     """project_code -> the month its project ends ('YYYY-MM'); ongoing projects are absent."""
     with engine.connect() as conn:
-        rows = conn.execute(select(PRJ.c.project_code, PRJ.c.end_date).where(PRJ.c.end_date.is_not(None))).all()
+        rows = conn.execute(select(PRJ.c.project_code, end_in_window(PRJ.c.end_date))
+                            .where(PRJ.c.end_date.is_not(None))).all()
     return {code: end.strftime("%Y-%m") for code, end in rows if end is not None}

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select, union
 
 from warehouse import models as m
 from warehouse.queries import _frame
+from warehouse.window import end_in_window, start_in_window
 
 PRJ = m.Project.__table__
 LB = m.LoadBatch.__table__
@@ -29,8 +30,8 @@ def project_detail(engine: Engine, code: str) -> pd.DataFrame:
             .group_by(m.Funding.funding_stream).subquery())
     stmt = (
         select(PRJ.c.project_code, PRJ.c.project_name, PRJ.c.org_code, o.c.org_name, o.c.org_type,
-               PRJ.c.priority_code, p.c.name, PRJ.c.funding_stream, fund.c.source_body, PRJ.c.start_date,
-               PRJ.c.end_date)
+               PRJ.c.priority_code, p.c.name, PRJ.c.funding_stream, fund.c.source_body,
+               start_in_window(PRJ.c.start_date), end_in_window(PRJ.c.end_date))
         .select_from(PRJ.outerjoin(o, o.c.org_code == PRJ.c.org_code)
                      .outerjoin(p, p.c.priority_code == PRJ.c.priority_code)
                      .outerjoin(fund, fund.c.funding_stream == PRJ.c.funding_stream))

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Select, func, select
 from analysis.disclosure import KEY_MODULUS
 from warehouse import models as m
 from warehouse.filters import Filters
+from warehouse.window import end_in_window, fy_ok, period_ok, start_in_window
 
 OM = m.ObservationMonthly.__table__
 PRJ = m.Project.__table__
@@ -61,7 +62,7 @@ def project_org(engine: Engine, code: str) -> str:
 def data_runs_to(engine: Engine) -> str:
     """The latest month with any observation ('' when the warehouse is empty)."""
     with engine.connect() as conn:
-        return conn.execute(select(func.max(OM.c.period))).scalar() or ""
+        return conn.execute(select(func.max(OM.c.period)).where(period_ok(OM.c.period))).scalar() or ""
 
 
 def data_version(engine: Engine) -> int:
@@ -96,7 +97,7 @@ def projects(engine: Engine) -> pd.DataFrame:
     o = m.Organisation.__table__
     stmt = (
         select(PRJ.c.project_code, PRJ.c.project_name, PRJ.c.org_code, o.c.org_name, PRJ.c.priority_code,
-               PRJ.c.funding_stream, PRJ.c.start_date, PRJ.c.end_date)
+               PRJ.c.funding_stream, start_in_window(PRJ.c.start_date), end_in_window(PRJ.c.end_date))
         .select_from(PRJ.outerjoin(o, o.c.org_code == PRJ.c.org_code))
         .order_by(PRJ.c.project_code)
     )
@@ -144,7 +145,7 @@ def targets(engine: Engine, f: Filters, financial_year: str | None = None) -> pd
     or funding stream: the sum of the targets of the projects in it.
     """
     t = m.Target.__table__
-    conds = [] if financial_year is None else [t.c.financial_year == financial_year]
+    conds = [fy_ok(t.c.financial_year)] + ([] if financial_year is None else [t.c.financial_year == financial_year])
     if f.project:
         conds += [t.c.scope == "project", t.c.scope_code == f.project]
     elif f.area and not (f.priority or f.stream or f.org):
@@ -179,7 +180,8 @@ def expected_returns(engine: Engine, f: Filters | None = None) -> pd.DataFrame:
         conds.append(r.c.project_code == f.project)
     if f and f.org:
         conds.append(r.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.org_code == f.org)))
-    stmt = select(r.c.project_code, r.c.financial_year, r.c.quarter, r.c.submitted_on).where(*conds)
+    stmt = select(r.c.project_code, r.c.financial_year, r.c.quarter, r.c.submitted_on).where(
+        fy_ok(r.c.financial_year), *conds)
     return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "submitted_on"])
 
 
@@ -215,6 +217,7 @@ def project_scope(engine: Engine, f: Filters) -> pd.DataFrame:
     """Projects within the slicers. Columns: project_code, project_name, priority_code, funding_stream,
     start_date, end_date."""
     stmt = select(PRJ.c.project_code, PRJ.c.project_name, PRJ.c.priority_code, PRJ.c.funding_stream,
-                  PRJ.c.start_date, PRJ.c.end_date).where(*project_conditions(engine, f)).order_by(PRJ.c.project_code)
+                  start_in_window(PRJ.c.start_date), end_in_window(PRJ.c.end_date)).where(
+        *project_conditions(engine, f)).order_by(PRJ.c.project_code)
     return _frame(engine, stmt, ["project_code", "project_name", "priority_code", "funding_stream", "start_date",
                                  "end_date"])

@@ -71,6 +71,9 @@ def layout(**query: str) -> html.Div:
                 className="upload-zone", className_active="upload-zone upload-active",
             ), className="upload-label"),
             dcc.Loading(html.Div(id="data-quality-upload-report", role="status"), type="dot"),
+            # A file refused only by the replace-share rule waits here (in this browser tab) until the
+            # person confirms it or uploads another file.
+            dcc.Store(id="data-quality-pending", storage_type="memory"),
         ], className="dq-section", **{"aria-labelledby": "data-quality-upload-heading"}),
         html.Div(id="data-quality-loads"),
     ], className="page page-data-quality")
@@ -223,14 +226,42 @@ def report_view(report: UploadReport) -> list:
     return [head, problems_table(report.problems, f"Problems found in {report.file}", "data-quality-upload-problems")]
 
 
+def confirm_view(report: UploadReport) -> list:
+    """The refusal, and a button to load the file anyway (the replace-share rule, etl.replace_rule)."""
+    return [*report_view(report), html.P([
+        "Replacing that many rows is allowed only on purpose. ",
+        html.Button("Replace the rows anyway", id="data-quality-replace", n_clicks=0, type="button",
+                    className="btn btn-warning btn-sm"),
+    ], className="upload-confirm")]
+
+
 @callback(Output("data-quality-upload-report", "children"), Output("data-quality-refresh", "data"),
-          Output("data-quality-upload", "contents"), Input("data-quality-upload", "contents"),
+          Output("data-quality-upload", "contents"), Output("data-quality-pending", "data"),
+          Input("data-quality-upload", "contents"),
           State("data-quality-upload", "filename"), State("data-quality-refresh", "data"),
           prevent_initial_call=True)
 def upload(contents: object, filename: object, refresh: object) -> tuple:
     if contents is None:
-        return dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     report = handle_upload(engine(), contents, filename, loaded_by=current_user_name())
     count = refresh if isinstance(refresh, int) else 0
     # Clearing ``contents`` lets the same file be uploaded again after it is fixed.
+    if report.needs_confirmation:
+        return confirm_view(report), count + 1, None, {"contents": contents, "filename": filename}
+    return report_view(report), count + 1, None, None
+
+
+@callback(Output("data-quality-upload-report", "children", allow_duplicate=True),
+          Output("data-quality-refresh", "data", allow_duplicate=True),
+          Output("data-quality-pending", "data", allow_duplicate=True),
+          Input("data-quality-replace", "n_clicks"), State("data-quality-pending", "data"),
+          State("data-quality-refresh", "data"), prevent_initial_call=True)
+def confirm_replace(clicks: object, pending: object, refresh: object) -> tuple:
+    """Load the file the person confirmed, with ``replace``: every other check still applies (a
+    callback is a public endpoint: the pending file is checked again from the start)."""
+    if not clicks or not isinstance(pending, dict):
+        return dash.no_update, dash.no_update, dash.no_update
+    report = handle_upload(engine(), pending.get("contents"), pending.get("filename"),
+                           loaded_by=current_user_name(), replace=True)
+    count = refresh if isinstance(refresh, int) else 0
     return report_view(report), count + 1, None

@@ -30,6 +30,8 @@ from sqlalchemy import Connection, bindparam, delete, insert
 
 from analysis.grip import OFFENCE_GROUPS, assign_hotspots, patrol_minutes
 from etl.columns import Choice, Code, Column, DateCol, Flag, Number, Parsed, Schema, Text, _fail
+from etl.dates import outside_dates
+from etl.dates import reason as date_window_reason
 from etl.sources.base import Context, Source, clean
 from etl.sources.reference import ReferenceSource
 from warehouse import grip_queries
@@ -72,9 +74,11 @@ class LocalDateTime(Column):
             values[zoned] = local
         values = values.where(pd.notna(values), None)
         stamps = values.map(lambda v: None if v is None else pd.Timestamp(v).to_pydatetime())
-        bad = stamps.isna() & text.notna()
-        return _fail(stamps.astype(object), bad,
-                     "not an ISO 8601 date-time such as 2025-06-02T18:30:00 (a time is needed)")
+        outside = parts["dt"].notna() & outside_dates(parts["dt"])  # by its text: year 1 or 9999 too
+        bad = (stamps.isna() & text.notna()) | outside
+        reasons = pd.Series("not an ISO 8601 date-time such as 2025-06-02T18:30:00 (a time is needed)",
+                            index=text.index, dtype=object).where(~outside, date_window_reason())
+        return _fail(stamps.astype(object), bad, reasons)
 
 
 def _check_position(frame: pd.DataFrame, ctx: Context, required: bool) -> None:
@@ -106,8 +110,8 @@ class Hotspots(ReferenceSource):
         Number("latitude", allow_negative=True),
         Number("longitude", allow_negative=True),
         Number("radius_m"),
-        DateCol("active_from", required=False, header_required=False, default=None),
-        DateCol("active_to", required=False, header_required=False, default=None),
+        DateCol("active_from", required=False, header_required=False, default=None, planned=True),
+        DateCol("active_to", required=False, header_required=False, default=None, planned=True),
     ])
 
     def check(self, frame: pd.DataFrame, ctx: Context) -> None:
@@ -198,7 +202,7 @@ class PatrolPlan(Source):
     key = ("hotspot_id", "date")
     schema = Schema([
         Code("hotspot_id", lookup="hotspot"),
-        DateCol("date"),
+        DateCol("date", planned=True),
         Flag("assigned"),
     ])
 

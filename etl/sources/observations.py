@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, DateTime, insert, literal, or_, select
+from sqlalchemy import Connection, DateTime, func, insert, literal, or_, select
 
 from analysis.fiscal import fy_of_period, period_of, quarter_of_period
 from etl.columns import Choice, Code, Number, Period, Schema, blank_cells
+from etl.replace_rule import check_replace
 from etl.sources.base import Context, Source
 from warehouse.models import Observation, ObservationHistory
 from warehouse.summaries import PROJECTS_PER_STATEMENT, refresh_observation_summaries_for
@@ -74,6 +75,9 @@ class Observations(Source):
             have = ranges.setdefault(project, [lo, hi])
             have[0], have[1] = min(have[0], lo), max(have[1], hi)
         st["rows_total"] = st.get("rows_total", 0) + len(frame)
+        per_project: dict[str, int] = st.setdefault("rows_per_project", {})
+        for project, n in frame["project_code"].value_counts().items():
+            per_project[project] = per_project.get(project, 0) + int(n)
 
     def check_units(self, frame: pd.DataFrame, ctx: Context) -> None:
         units = ctx.state.get("metric_units", {})
@@ -126,6 +130,7 @@ class Observations(Source):
 
     def write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
         ranges: dict[str, list[str]] = ctx.state["ranges"]
+        check_revision_shrink(conn, ranges, ctx)
         replace_rows(conn, ranges, batch_id)
         written = insert_observations(conn, (to_rows(frame, batch_id) for frame in frames))
         refresh_observation_summaries_for(conn, ranges, rows_added=written)
@@ -194,6 +199,19 @@ def _values(frame: pd.DataFrame) -> list[tuple]:
     """Plain Python values column by column, then zipped: far cheaper than iterating a DataFrame's
     rows or formatting it as CSV text."""
     return list(zip(*[frame[c].to_numpy(dtype=object).tolist() for c in INSERT_COLUMNS], strict=True))
+
+
+def check_revision_shrink(conn: Connection, ranges: dict[str, list[str]], ctx: Context) -> None:
+    """The replace-share rule (``etl.replace_rule``) for each project's months the file revises."""
+    o = Observation.__table__
+    incoming: dict[str, int] = ctx.state.get("rows_per_project", {})
+    for project, (first, last) in sorted(ranges.items()):
+        held = conn.execute(select(func.count()).select_from(o)
+                            .where(o.c.project_code == project, o.c.period.between(first, last))).scalar_one()
+        if held:
+            span = first if first == last else f"{first} to {last}"
+            check_replace(ctx.file, f"{project} {span}", int(held), incoming.get(project, 0),
+                          ctx.state.get("allow_replace", False))
 
 
 def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) -> None:

@@ -41,6 +41,7 @@ from etl.problems import FileRejected, Problem
 from etl.safety import reject
 from etl.sources.base import CHUNK_ROWS, Context
 from etl.sources.observations import SPLITS, Observations
+from etl.workbook_safety import refuse_uncalculated_formulas
 from warehouse.models import Area, LoadBatch, Metric, Organisation, Project, ProjectArea, ReturnSubmission
 
 # --- layout: shared by the writer and the reader, so they cannot drift apart -----------------------
@@ -609,6 +610,12 @@ def _is_month(text: str) -> bool:
     return True
 
 
+def _reads_cell(sheet: str, row: int, column: int) -> bool:
+    """Cells whose values the reader takes: all but the names the template looks up from the codes."""
+    looked_up = column < FIRST_MONTH_COL and column not in (METRIC_COL, AREA_COL)
+    return not (sheet == RETURN_SHEET and row > TABLE_HEADER_ROW and looked_up)
+
+
 def read_return(path: Path) -> tuple[ReturnHeader, pd.DataFrame, list[tuple[int, int, str, str]]]:
     """Read a completed return: its header, the figures as long rows, and layout problems found on the way.
 
@@ -618,6 +625,7 @@ def read_return(path: Path) -> tuple[ReturnHeader, pd.DataFrame, list[tuple[int,
     if not DEFUSEDXML:
         raise reject(path, "workbooks cannot be read safely here: the defusedxml package is not installed "
                      "(or OPENPYXL_DEFUSEDXML is off)")
+    refuse_uncalculated_formulas(path, _reads_cell)  # read as blank, it would wipe that month (issue 11)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # any failure to open is a damaged or hostile file, never a crash of the loader

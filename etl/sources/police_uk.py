@@ -41,6 +41,9 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
 from etl.columns import Column, Schema
+from etl.dates import outside_periods
+from etl.dates import reason as date_window_reason
+from etl.replace_rule import check_replace
 from etl.safety import reject
 from etl.sources.base import Context, Source, read_csv_header
 from settings import DATA_DIR
@@ -161,10 +164,14 @@ class PoliceUK(Source):
 
         month = cols["month"]
         bad_months = [m for m in distinct["month"] if not _MONTH.match(m)] if checking else []
-        bad = np.isin(month, bad_months) if bad_months else np.zeros(len(month), dtype=bool)
+        good_months = pd.Series(sorted(distinct["month"] - set(bad_months)), dtype=object) if checking else []
+        far_months = good_months[outside_periods(good_months)].tolist() if len(good_months) else []
+        bad = np.isin(month, bad_months + far_months) if bad_months or far_months else np.zeros(len(month), dtype=bool)
         if bad_months:
-            problems.append((bad, "month", np.where(month == "", "required value is missing",
-                                                    "not a month in the form YYYY-MM")))
+            problems.append((np.isin(month, bad_months), "month", np.where(month == "", "required value is missing",
+                                                                           "not a month in the form YYYY-MM")))
+        if far_months:
+            problems.append((np.isin(month, far_months), "month", date_window_reason()))
 
         crime_type = cols["crime_type"]
         present = distinct["crime_type"]
@@ -238,6 +245,7 @@ class PoliceUK(Source):
 
     def _write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
         slices = dict(ctx.state.get("slices", {}))
+        check_slices_shrink(conn, slices, ctx)
         replaced = replace_slices(conn, slices, batch_id)
         mapper = AreaMapper.from_connection(conn)
         buckets: Counter[str] = Counter()
@@ -415,6 +423,18 @@ def replace_slices(conn: Connection, slices: dict[tuple[str, str], int], batch_i
         conn.execute(insert(ledger), [{"month": m, "falls_within": f, "batch_id": batch_id, "rows": n}
                                       for (m, f), n in sorted(slices.items())])
     return removed
+
+
+def check_slices_shrink(conn: Connection, slices: dict[tuple[str, str], int], ctx: Context) -> None:
+    """The replace-share rule (``etl.replace_rule``) for each (month, force) slice the file replaces."""
+    ledger = CrimeSlice.__table__
+    months = sorted({m for m, _f in slices})
+    held = conn.execute(select(ledger.c.month, ledger.c.falls_within, ledger.c.rows)
+                        .where(ledger.c.month.in_(months))).all()
+    for month, force, rows in sorted(held):
+        if (month, force) in slices:
+            scope = f"{month} ({force or 'no force given'})"
+            check_replace(ctx.file, scope, int(rows), slices[(month, force)], ctx.state.get("allow_replace", False))
 
 
 def describe_buckets(buckets: Counter[str] | dict[str, int], replaced: dict[tuple[str, str], int]) -> str:

@@ -121,8 +121,8 @@ class Projects(ReferenceSource):
         Code("org_code", lookup="organisation"),
         Code("priority_code", lookup="priority"),
         Code("funding_stream", lookup="funding_stream"),
-        DateCol("start_date"),
-        DateCol("end_date", required=False, default=None),
+        DateCol("start_date", planned=True),
+        DateCol("end_date", required=False, default=None, planned=True),
         CodeList("area_codes", lookup="area"),
     ])
 

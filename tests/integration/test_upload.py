@@ -150,8 +150,8 @@ def test_page_callback_uses_the_same_path(ref_engine: Engine, monkeypatch: pytes
     monkeypatch.setattr(dashboard.engine, "engine", lambda: ref_engine)
     monkeypatch.setattr(data_quality, "engine", lambda: ref_engine)
     before = table_counts(ref_engine)
-    children, refresh, cleared = data_quality.upload(data_url(BAD), "bad.csv", 3)
-    assert refresh == 4 and cleared is None
+    children, refresh, cleared, pending = data_quality.upload(data_url(BAD), "bad.csv", 3)
+    assert refresh == 4 and cleared is None and pending is None
     text = str(children)
     assert "metric_code" in text and "NOT_A_METRIC" in text and "Refused" in text
     assert table_counts(ref_engine) == before
@@ -169,9 +169,11 @@ def test_dash_endpoint_enforces_the_limit_on_the_server(ref_engine: Engine, monk
     monkeypatch.setenv("MAX_UPLOAD_BYTES", "1000")
     outputs = [{"id": "data-quality-upload-report", "property": "children"},
                {"id": "data-quality-refresh", "property": "data"},
-               {"id": "data-quality-upload", "property": "contents"}]
+               {"id": "data-quality-upload", "property": "contents"},
+               {"id": "data-quality-pending", "property": "data"}]
     body = {
-        "output": "..data-quality-upload-report.children...data-quality-refresh.data...data-quality-upload.contents..",
+        "output": "..data-quality-upload-report.children...data-quality-refresh.data...data-quality-upload.contents"
+                  "...data-quality-pending.data..",
         "outputs": outputs,
         "inputs": [{"id": "data-quality-upload", "property": "contents", "value": data_url(GOOD * 20)}],
         "state": [{"id": "data-quality-upload", "property": "filename", "value": "big.csv"},
@@ -213,3 +215,37 @@ def test_a_partner_uploads_returns_of_their_own_projects_only(ref_engine: Engine
     assert own.outcome in ("loaded", "unchanged", "rejected") and "own organisation" not in own.message
     after = batches(ref_engine)
     assert [b[0] for b in after[len(before):]] == [f"{mine}.xlsx"]  # only their own return reached the loader
+
+
+def test_a_file_removing_most_of_what_it_replaces_waits_for_confirmation(ref_engine: Engine,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: four rows for PRJ001 in 2024-05, then a one-row file for the same month: 3 of 4 rows
+    would go (75%, over the 50% rule), so the page refuses it, keeps the file in the tab and offers a
+    button; pressing it loads the file with ``replace`` and the month then holds the one row."""
+    from dashboard.app import app  # noqa: F401 - registers the pages first
+    from dashboard.pages import data_quality
+    from warehouse.models import Observation
+
+    monkeypatch.setattr(data_quality, "engine", lambda: ref_engine)
+    four = HEADER + "".join(f"2024-05,PRJ001,E07000075,YP_ENGAGED,{n},{band},female,White\n"
+                            for n, band in zip((12, 13, 14, 15), ("under 10", "10-13", "14-17", "18-24"), strict=True))
+    one = HEADER + "2024-05,PRJ001,E07000075,YP_ENGAGED,20,14-17,female,White\n"
+    assert data_quality.upload(data_url(four), "four.csv", 0)[3] is None
+    children, refresh, _cleared, pending = data_quality.upload(data_url(one), "one.csv", 1)
+    assert refresh == 2 and pending == {"contents": data_url(one), "filename": "one.csv"}
+    text = str(children)
+    assert "would replace 4 rows loaded earlier for PRJ001 2024-05 with 1, removing 3 (75%" in text
+    assert "Replace the rows anyway" in text
+    with ref_engine.connect() as conn:
+        assert conn.execute(select(Observation.value).order_by(Observation.value)).scalars().all() == [12, 13, 14, 15]
+    assert data_quality.confirm_replace(0, pending, 2) == (dash_no_update(),) * 3  # no click yet: nothing
+    children, refresh, pending = data_quality.confirm_replace(1, pending, 2)
+    assert refresh == 3 and pending is None and "Loaded" in str(children)
+    with ref_engine.connect() as conn:
+        assert conn.execute(select(Observation.value)).scalars().all() == [20]
+
+
+def dash_no_update() -> object:
+    import dash
+
+    return dash.no_update
