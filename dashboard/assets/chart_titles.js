@@ -4,7 +4,7 @@
  * the "download image" button at the chart's top right and off the chart's edge. The figure builders
  * cannot know the screen's width, so the browser wraps: after each draw, a title wider than the room
  * left of the mode bar is broken at spaces (measured with the title's own font), the top margin grows
- * to hold the lines, and a wider screen gets the original title back. Only titles are touched; the
+ * to hold the lines, and a wider screen gets the original title back (redrawn with Plotly.react). Only titles are touched; the
  * figure Dash holds is not (a new figure from a callback is wrapped afresh).
  */
 (function () {
@@ -51,7 +51,7 @@
     const mine = gd.vvuTitle;
     const t = typeof gd.layout.title === "object" ? gd.layout.title : {};
     const original = mine && text === mine.wrapped ? mine : {text: text, top: full.margin.t, height: gd.layout.height,
-      place: {"title.y": t.y, "title.yref": t.yref, "title.yanchor": t.yanchor, "title.pad.t": t.pad && t.pad.t}};
+      place: {y: t.y, yref: t.yref, yanchor: t.yanchor, pad: t.pad}};
     const bar = gd.querySelector(".modebar");
     const box = gd.getBoundingClientRect();
     const left = Math.max(0, shown.getBoundingClientRect().left - box.left);
@@ -61,21 +61,24 @@
     const wrapped = lines.join("<br>");
     const extra = lines.length - original.text.split(/<br\s*\/?>/i).length;
     // Each added line adds its height to the top margin, so what sits between the title and the plot
-    // (a legend at the top, a subtitle) keeps its room. A chart of a set height keeps it: without
-    // saying so, the relayout turns it into an autosized chart, measured from a parent of no set
-    // height, and it collapses.
+    // (a legend at the top, a subtitle) keeps its room. A chart of a set height keeps it: left
+    // autosized, it is measured from a parent of no set height and can collapse.
     const top = original.top + Math.max(0, extra) * Math.ceil((font.size || 13) * 1.3);
     gd.vvuTitle = Object.assign({}, original, {wrapped: wrapped});
     if (wrapped !== text || top !== full.margin.t) {
       // A wrapped title hangs from the top of the chart, so its lines grow into the added margin.
       // (Plotly anchors a title of several lines by its first line's baseline area: a line's height lower.)
       const drop = Math.ceil((font.size || 13) * 1.1) + 6;
-      const place = extra > 0 ? {"title.y": 1 - drop / full.height, "title.yref": "container", "title.yanchor": "top",
-        "title.pad.t": 0}
-        : Object.fromEntries(Object.entries(original.place).map(([k, v]) => [k, v === undefined ? null : v]));
-      const change = Object.assign({"title.text": wrapped, "margin.t": top}, place);
-      if (typeof original.height === "number") { Object.assign(change, {height: original.height, autosize: false}); }
-      window.Plotly.relayout(gd, change);
+      const place = extra > 0 ? {y: 1 - drop / full.height, yref: "container", yanchor: "top", pad: {t: 0}}
+        : original.place;
+      const layout = Object.assign({}, gd.layout, {
+        title: Object.assign({}, t, {text: wrapped}, place),
+        margin: Object.assign({}, gd.layout.margin, {t: top}),
+      });
+      if (typeof original.height === "number") { Object.assign(layout, {height: original.height, autosize: false}); }
+      // Plotly.react, not relayout: a relayout event reaches Dash (relayoutData) while the page's other
+      // components are still starting, and a server-paged grid on the same page then never asked for rows.
+      window.Plotly.react(gd, gd.data, layout);
     }
   }
 
