@@ -64,8 +64,11 @@
     // (a legend at the top, a subtitle) keeps its room. A chart of a set height keeps it: left
     // autosized, it is measured from a parent of no set height and can collapse.
     const top = original.top + Math.max(0, extra) * Math.ceil((font.size || 13) * 1.3);
-    gd.vvuTitle = Object.assign({}, original, {wrapped: wrapped});
-    if (wrapped !== text || top !== full.margin.t) {
+    // At most a few redraws per figure: a redraw can move the chart's edges, and the wrap must not
+    // chase them for ever.
+    const redraws = mine && text === mine.wrapped ? (mine.redraws || 0) + 1 : 0;
+    gd.vvuTitle = Object.assign({}, original, {wrapped: wrapped, redraws: redraws});
+    if ((wrapped !== text || top !== full.margin.t) && redraws <= 3) {
       // A wrapped title hangs from the top of the chart, so its lines grow into the added margin.
       // (Plotly anchors a title of several lines by its first line's baseline area: a line's height lower.)
       const drop = Math.ceil((font.size || 13) * 1.1) + 6;
