@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 
 import pytest
 from pypdf import PdfReader
@@ -25,9 +26,10 @@ def _api(grid_id: str) -> str:
 
 
 def _printed(page) -> str:  # noqa: ANN001
-    """The PDF's text, spaces and line breaks as one space (a PDF breaks lines where the page does)."""
+    """The PDF's text, spaces and line breaks as one space (a PDF breaks lines where the page does) and
+    ligatures as their letters (the PDF's "ﬁ" is "fi")."""
     reader = PdfReader(io.BytesIO(page.pdf(format="A4")))
-    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages)))
 
 
 @pytest.mark.parametrize(("path", "grid_id", "download", "key"), [
