@@ -449,15 +449,26 @@ def financial_years(base: CrimeBase, in_area: np.ndarray) -> pd.DataFrame:
     columns = ["financial_year", "first", "last", "months", *YEAR_COLUMNS.values()]
     if not base.months:
         return pd.DataFrame(columns=columns)
-    per_month = base.counts[:, in_area, :].sum(axis=1)  # [month, type]
-    years = pd.Series([fy_of_period(m) for m in base.months])
+    masks = np.array([base.type_mask(sel) for sel in YEAR_COLUMNS], dtype=np.int64)  # [selection, type]
+    per_month = base.counts[:, in_area, :].sum(axis=1) @ masks.T  # [month, selection]
     rows = []
-    for fy, idx in years.groupby(years).groups.items():
-        picked = per_month[list(idx)]
-        ms = [base.months[i] for i in idx]
-        rows.append({"financial_year": fy, "first": ms[0], "last": ms[-1], "months": len(ms),
-                     **{col: int(picked[:, base.type_mask(sel)].sum()) for sel, col in YEAR_COLUMNS.items()}})
-    return pd.DataFrame(rows, columns=columns).sort_values("financial_year", ignore_index=True)
+    for fy, a, b in _fy_spans(tuple(base.months)):
+        sums = per_month[a:b].sum(axis=0)
+        rows.append([fy, base.months[a], base.months[b - 1], b - a, *(int(n) for n in sums)])
+    return pd.DataFrame(rows, columns=columns)
+
+
+@functools.lru_cache(maxsize=8)
+def _fy_spans(months: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(financial year, start, end) index spans of sorted months: worked out once per list of months."""
+    spans: list[list] = []
+    for i, m in enumerate(months):
+        fy = fy_of_period(m)
+        if spans and spans[-1][0] == fy:
+            spans[-1][2] = i + 1
+        else:
+            spans.append([fy, i, i + 1])
+    return tuple((fy, a, b) for fy, a, b in spans)
 
 
 def fy_period(fy: str, months: list[str] | tuple[str, ...]) -> tuple[str, str]:
