@@ -105,6 +105,15 @@ def test_crime_page_filters_url_reload_offline(page, live_server: str) -> None: 
     check_axe(page)
     screenshot(page, "crime-basildon-violence-2021")
 
+    # A financial year carries over from another page through the navigation bar, and back.
+    page.goto("/priorities?fy=2023%2F24")
+    wait_for_dash(page)
+    page.locator("nav a[href^='/crime']").click()
+    wait_for_dash(page)
+    assert _control(page, "Financial year").input_value() == "2023/24"
+    assert (_control(page, "From").input_value(), _control(page, "To").input_value()) == ("2023-04", "2024-03")
+    assert page.locator("nav a[href^='/priorities']").get_attribute("href") == "/priorities?fy=2023%2F24"
+
     outside = [u for u in urls if urlparse(u).scheme in ("http", "https", "ws", "wss")
                and urlparse(u).hostname != urlparse(live_server).hostname]
     assert not outside, f"requests left the server: {outside}"
