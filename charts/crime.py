@@ -130,7 +130,7 @@ def type_spec(by_type: pd.DataFrame, period: str, comparable: bool, selected: st
     if by_type.empty:
         return empty_spec(title, "No crimes in this period.")
     rows = by_type.iloc[::-1]  # plotly draws the first category at the bottom
-    layout = _layout(title, "Crimes in the period (count)", "", 160 + 26 * len(rows))
+    layout = _layout(title, "Crimes (count)", "", 160 + 26 * len(rows))
     chosen = rows["crime_type"] == selected
     parts = [(rows, "Crimes in the period", NOW_COLOUR)] if not selected or not chosen.any() else [
         (rows[~chosen], "Other types, in the period", OTHER_COLOUR),

@@ -5,8 +5,13 @@ and two buckets that hold the rest of a force's rows, ``OUTSIDE`` (crimes in nei
 authorities) and ``NO_LOCATION``. No area filter means every row, buckets included, so the counts
 always add up to the rows of the files loaded.
 
-Periods: the API counts every month unless told otherwise; the page's default is the latest 12
-months of data, compared with the same months a year earlier. Rates are per 1,000 residents
+Crime types: police recorded crime leaves out anti-social behaviour (incidents, not crimes), which
+is counted apart; the groupings (serious violence, knife and weapon offences) come from
+analysis.outcomes.CRIME_GROUPS, the definition the board pack and the Home Office return use too.
+
+Periods: the API counts every month unless told otherwise (``fy`` gives a financial year); the page's
+default is the financial year (April to March) of the latest month of data, so far, compared with the
+same months a year earlier. Rates are per 1,000 residents
 (population from the areas table); the buckets have no residents and so no rate.
 
 Speed: the API groups in SQL over crime_area_monthly. The page reads the summaries once per data
@@ -27,7 +32,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.fiscal import add_months, months_between
+from analysis.fiscal import add_months, fy_months, fy_of_period, months_between
+from analysis.outcomes import ANTI_SOCIAL_BEHAVIOUR, CRIME_EXCLUDED_FROM_TOTAL, CRIME_GROUPS, GROUP_DEFINITION
 from analysis.rates import PER, area_table, rate_per
 from charts.maps import bounds
 from etl.sources.police_uk import CRIME_TYPES
@@ -59,6 +65,7 @@ class CrimeChoices:
     months: tuple[str, ...]  # every month with data
     types: tuple[str, ...]  # crime types with data, most frequent first
     areas: tuple[tuple[str, str], ...]  # (code, label) in the order the select lists them
+    groups: tuple[str, ...] = tuple(CRIME_GROUPS)  # named groupings (analysis.outcomes.CRIME_GROUPS)
 
     def parse(self, month_from: object, month_to: object, area: object, crime_type: object) -> tuple[Filters, str]:
         """A valid view from untrusted values (URL or callback): a bad value falls back to the default."""
@@ -67,8 +74,15 @@ class CrimeChoices:
         code = str(area or "").strip().upper()[:20]
         code = code if code in {c for c, _label in self.areas} else ""
         wanted = _canon(str(crime_type or "")[:100])
-        ctype = next((t for t in self.types if _canon(t) == wanted), "")
+        ctype = next((t for t in (*self.groups, *self.types) if _canon(t) == wanted), "")
         return Filters(month_from=first, month_to=last, area=code), ctype
+
+    def years(self) -> list[tuple[str, str, str]]:
+        """(financial year, first month, last month) with data, newest first: the page's year choices."""
+        out: dict[str, list[str]] = {}
+        for m in self.months:
+            out.setdefault(fy_of_period(m), []).append(m)
+        return [(fy, ms[0], ms[-1]) for fy, ms in sorted(out.items(), reverse=True)]
 
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -78,17 +92,49 @@ def crime_choices(engine: Engine) -> CrimeChoices:
     return crime_base(engine).choices
 
 
+RECORDED_CRIME = "Police recorded crime"
+"""What the page counts when no crime type or grouping is chosen: every type except anti-social behaviour."""
+
+
+def selection_types(selection: str, types: tuple[str, ...] | list[str]) -> list[str]:
+    """The police.uk types a page or API selection stands for, among ``types``.
+
+    '' is police recorded crime (every type but those in CRIME_EXCLUDED_FROM_TOTAL: anti-social
+    behaviour incidents are not crimes), a name in CRIME_GROUPS its types, else the one type.
+    """
+    if not selection:
+        return [t for t in types if t not in CRIME_EXCLUDED_FROM_TOTAL]
+    if selection in CRIME_GROUPS:
+        return [t for t in types if t in CRIME_GROUPS[selection]]
+    return [t for t in types if t == selection]
+
+
+def selection_definition(selection: str) -> str:
+    """The sentence that says what a selection counts (shown under the page's figures and in the API)."""
+    if not selection:
+        excluded = ", ".join(t.lower() for t in CRIME_EXCLUDED_FROM_TOTAL)
+        return (f"{RECORDED_CRIME}: every police.uk street-level crime type except {excluded}, whose incidents "
+                "are not crimes and are counted separately.")
+    if selection in GROUP_DEFINITION:
+        return f"{selection}: {GROUP_DEFINITION[selection]}"
+    if selection == ANTI_SOCIAL_BEHAVIOUR:
+        return (f"{ANTI_SOCIAL_BEHAVIOUR}: incidents reported to Essex Police (police.uk); not crimes, so not part "
+                f"of {RECORDED_CRIME.lower()}.")
+    return f"{selection}: the police.uk crime type of that name."
+
+
 def crime_types(engine: Engine) -> list[str]:
     """Crime types with data, most frequent first (police.uk's spelling)."""
     return list(crime_choices(engine).types)
 
 
 def parse_crime_type(engine: Engine, value: object) -> str:
-    """'' for every type, else the type in police.uk's spelling (matched ignoring case and spaces)."""
+    """The API's crime_type: '' for every row, RECORDED_CRIME (every type but anti-social behaviour), a
+    grouping of CRIME_GROUPS, or a type in police.uk's spelling (matched ignoring case and spaces)."""
     text = _canon(value)
     if text in ("", "all"):
         return ""
-    known = {_canon(t): t for t in (*CRIME_TYPES, *crime_types(engine))}
+    known = {_canon(t): t for t in (RECORDED_CRIME, *CRIME_GROUPS, *CRIME_TYPES, *crime_types(engine))}
     if text not in known:
         raise CrimeChoiceError(f"crime_type must be one of: {', '.join(sorted(known.values()))}")
     return known[text]
@@ -165,13 +211,22 @@ def api_months(f: Filters, months: list[str]) -> tuple[str, str]:
 def crime_table(engine: Engine, f: Filters, crime_type: str = "", group_by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Crimes counted by any subset of month, area and crime type (the API's answer).
 
+    ``crime_type``: '' every row (anti-social behaviour included, so the counts add up to the rows
+    loaded), RECORDED_CRIME every type but anti-social behaviour, a CRIME_GROUPS name its types, or
+    one police.uk type.
+
     Columns: [month], [area_code, area_name], [crime_type], count, and with ``area`` in
     ``group_by`` also population and rate_per_1000 (blank for the buckets). Without an area filter
     the buckets OUTSIDE and NO_LOCATION are areas of their own, so the counts add up to every row
     loaded.
     """
     first, last = api_months(f, crime_queries.crime_months(engine))
-    frame = crime_queries.crime_counts(engine, group_by, first, last, resolve_areas(engine, f.area), crime_type)
+    chosen: dict = {"crime_type": crime_type}
+    if crime_type == RECORDED_CRIME:
+        chosen = {"exclude": CRIME_EXCLUDED_FROM_TOTAL}
+    elif crime_type in CRIME_GROUPS:
+        chosen = {"types": CRIME_GROUPS[crime_type]}
+    frame = crime_queries.crime_counts(engine, group_by, first, last, resolve_areas(engine, f.area), **chosen)
     columns = [c for g in group_by for c in COLUMNS_BY_GROUP[g]]
     if "area" in group_by:
         info = area_info(engine).set_index("area_code")
@@ -189,12 +244,13 @@ def crime_table(engine: Engine, f: Filters, crime_type: str = "", group_by: tupl
 
 # --- the page --------------------------------------------------------------------------------
 def page_period(months: list[str], month_from: str = "", month_to: str = "") -> tuple[str, str]:
-    """The page's period: the months asked for within the data; by default the latest 12 months."""
+    """The page's period: the months asked for within the data; by default the financial year (April to
+    March) of the last month, so far, as on every other page."""
     if not months:
         return "", ""
     lo, hi = months[0], months[-1]
     last = min(max(month_to or hi, lo), hi)
-    first = month_from or add_months(last, -11)
+    first = month_from or fy_months(fy_of_period(last))[0]
     first = min(max(first, lo), hi)
     if first > last:
         first, last = last, first
@@ -227,6 +283,12 @@ class CrimeView:
     by_type: pd.DataFrame  # crime_type, count, year_earlier, change_pct (the period, the chosen area, every type)
     by_area: pd.DataFrame  # area_code, area_name, area_type, parent_code, count, population, rate,
     #                        year_earlier, change_pct (the period, the chosen type, every area)
+    asb: int = 0  # anti-social behaviour incidents in the period and area (not crimes: never in ``count``
+    #               unless anti-social behaviour itself is the selection)
+    asb_year_earlier: int | None = None
+    definition: str = ""  # what the selection counts (service.crime.selection_definition)
+    by_year: pd.DataFrame | None = None  # per financial year (April to March) in the chosen area: see
+    #                                      financial_years()
 
 
 @dataclass(frozen=True)
@@ -263,7 +325,8 @@ class CrimeBase:
         return np.ones(len(self.areas), dtype=bool) if codes is None else np.isin(np.array(self.areas), codes)
 
     def type_mask(self, crime_type: str) -> np.ndarray:
-        return np.ones(len(self.types), dtype=bool) if not crime_type else np.array(self.types) == crime_type
+        """Which types a selection counts ('' = police recorded crime, a grouping, or one type)."""
+        return np.isin(np.array(self.types, dtype=str), selection_types(crime_type, self.types))
 
 
 @cached
@@ -350,7 +413,8 @@ def _crime_view(base: CrimeBase, f: Filters, crime_type: str) -> CrimeView:
 
     types_now = base.counts[now][:, in_area, :].sum(axis=(0, 1))
     types_before = base.counts[before][:, in_area, :].sum(axis=(0, 1)).astype(float)
-    keep = (types_now > 0) | (comparable & (types_before > 0))
+    crime = base.type_mask("")  # the by-type table lists crimes only; anti-social behaviour is a figure apart
+    keep = crime & ((types_now > 0) | (comparable & (types_before > 0)))
     order = sorted(np.flatnonzero(keep).tolist(), key=lambda i: (-int(types_now[i]), base.types[i]))
     earlier = [float(types_before[i]) if comparable else np.nan for i in order]
     by_type = pd.DataFrame({
@@ -364,8 +428,56 @@ def _crime_view(base: CrimeBase, f: Filters, crime_type: str) -> CrimeView:
     population = base.rows["population"].iloc[at] if at is not None else np.nan
     population = int(population) if population == population and population > 0 else None
     rate = float(by_area["rate"].iloc[at]) if population else None
+    asb = base.type_mask(ANTI_SOCIAL_BEHAVIOUR)
     return CrimeView(f.area, area_name, crime_type, months, first, last, comparable, count, year_earlier,
-                     population, rate, monthly, by_type, by_area)
+                     population, rate, monthly, by_type, by_area, int(types_now[asb].sum()),
+                     int(types_before[asb].sum()) if comparable else None, selection_definition(crime_type),
+                     financial_years(base, in_area))
+
+
+YEAR_COLUMNS = {"": "recorded_crime", ANTI_SOCIAL_BEHAVIOUR: "anti_social_behaviour",
+                **{name: re.sub(r"\W+", "_", name.lower()).strip("_") for name in CRIME_GROUPS}}
+"""The per-year table's count columns: police recorded crime, anti-social behaviour, each grouping."""
+
+
+def financial_years(base: CrimeBase, in_area: np.ndarray) -> pd.DataFrame:
+    """Counts per financial year (April to March) in some areas, oldest first.
+
+    Columns: financial_year, first, last (months with data in that year), months (how many: a year
+    with fewer than 12 is partial and says so), then one count column per YEAR_COLUMNS entry.
+    """
+    columns = ["financial_year", "first", "last", "months", *YEAR_COLUMNS.values()]
+    if not base.months:
+        return pd.DataFrame(columns=columns)
+    masks = np.array([base.type_mask(sel) for sel in YEAR_COLUMNS], dtype=np.int64)  # [selection, type]
+    per_month = base.counts[:, in_area, :].sum(axis=1) @ masks.T  # [month, selection]
+    rows = []
+    for fy, a, b in _fy_spans(tuple(base.months)):
+        sums = per_month[a:b].sum(axis=0)
+        rows.append([fy, base.months[a], base.months[b - 1], b - a, *(int(n) for n in sums)])
+    return pd.DataFrame(rows, columns=columns)
+
+
+@functools.lru_cache(maxsize=8)
+def _fy_spans(months: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(financial year, start, end) index spans of sorted months: worked out once per list of months."""
+    spans: list[list] = []
+    for i, m in enumerate(months):
+        fy = fy_of_period(m)
+        if spans and spans[-1][0] == fy:
+            spans[-1][2] = i + 1
+        else:
+            spans.append([fy, i, i + 1])
+    return tuple((fy, a, b) for fy, a, b in spans)
+
+
+def fy_period(fy: str, months: list[str] | tuple[str, ...]) -> tuple[str, str]:
+    """The months of a financial year that have data (('', '') when none): what choosing a year shows."""
+    try:
+        inside = [m for m in fy_months(fy) if m in set(months)]
+    except ValueError:  # not a financial year (the value came from a URL or a callback)
+        return "", ""
+    return (inside[0], inside[-1]) if inside else ("", "")
 
 
 # --- the LSOA map ----------------------------------------------------------------------------
@@ -419,8 +531,7 @@ class LsoaCube:
     """Crimes per partnership LSOA as running totals over the months, read once per data version.
 
     ``running[m, t, l]`` is the count of type ``t`` in LSOA ``l`` over the months before
-    ``months[m]`` (the last slice, every month), so any period is one subtraction, however long;
-    type index ``len(types)`` holds every type together.
+    ``months[m]`` (the last slice, every month), so any period is one subtraction, however long.
     """
 
     months: tuple[str, ...]
@@ -430,12 +541,14 @@ class LsoaCube:
     running: np.ndarray  # [month + 1, type + 1, lsoa], int64
 
     def totals(self, first: str, last: str, crime_type: str = "") -> np.ndarray:
+        """Per LSOA over the months first..last, for a selection ('' = police recorded crime, a grouping,
+        or one type)."""
         a = bisect.bisect_left(self.months, first)
         b = bisect.bisect_right(self.months, last)
-        t = self.types.index(crime_type) if crime_type in self.types else (len(self.types) if not crime_type else -1)
-        if t < 0 or b <= a:
+        t = [self.types.index(x) for x in selection_types(crime_type, self.types)]
+        if not t or b <= a:
             return np.zeros(len(self.codes), dtype=np.int64)
-        return self.running[b, t] - self.running[a, t]
+        return (self.running[b, t] - self.running[a, t]).sum(axis=0)
 
 
 @cached
@@ -445,12 +558,11 @@ def lsoa_cube(engine: Engine) -> LsoaCube:
     types = tuple(sorted(set(frame["crime_type"])))
     lsoas = frame.drop_duplicates("lsoa_code").sort_values("lsoa_code")
     codes, areas = tuple(lsoas["lsoa_code"]), tuple(lsoas["area_code"])
-    running = np.zeros((len(months) + 1, len(types) + 1, len(codes)), dtype=np.int64)
+    running = np.zeros((len(months) + 1, len(types), len(codes)), dtype=np.int64)
     if len(frame):
         np.add.at(running, (pd.Index(months).get_indexer(frame["month"]) + 1,
                             pd.Index(types).get_indexer(frame["crime_type"]),
                             pd.Index(codes).get_indexer(frame["lsoa_code"])), frame["count"].to_numpy())
-        running[:, -1] = running[:, :-1].sum(axis=1)
         np.cumsum(running, axis=0, out=running)
     return LsoaCube(months, types, codes, areas, running)
 

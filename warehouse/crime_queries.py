@@ -100,11 +100,14 @@ def crime_types(engine: Engine) -> pd.DataFrame:
 
 
 def crime_counts(engine: Engine, by: Sequence[str] = (), first: str = "", last: str = "",
-                 areas: Sequence[str] | None = None, crime_type: str = "") -> pd.DataFrame:
+                 areas: Sequence[str] | None = None, crime_type: str = "", types: Sequence[str] | None = None,
+                 exclude: Sequence[str] = ()) -> pd.DataFrame:
     """Crimes counted by any subset of month, area and crime type.
 
     Columns: the names of ``by`` (month, area_code, crime_type), then count. ``areas`` None means
-    every area including the OUTSIDE and NO_LOCATION buckets; ``crime_type`` '' means every type.
+    every area including the OUTSIDE and NO_LOCATION buckets; ``crime_type`` '' means every type;
+    ``types`` keeps only those types (a grouping), ``exclude`` leaves those out (police recorded crime
+    without anti-social behaviour).
     """
     cols = [GROUP_COLUMNS[b] for b in by]
     conds = []
@@ -116,6 +119,10 @@ def crime_counts(engine: Engine, by: Sequence[str] = (), first: str = "", last: 
         conds.append(CAM.c.area_code.in_(list(areas)))
     if crime_type:
         conds.append(CAM.c.crime_type == crime_type)
+    if types is not None:
+        conds.append(CAM.c.crime_type.in_(list(types)))
+    if exclude:
+        conds.append(CAM.c.crime_type.not_in(list(exclude)))
     stmt = select(*cols, func.coalesce(func.sum(CAM.c.count), 0)).where(*conds)
     if cols:
         stmt = stmt.group_by(*cols).order_by(*cols)

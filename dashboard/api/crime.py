@@ -4,8 +4,10 @@ Parameters: ``group_by`` (``month``, ``area``, ``crime_type`` separated by comma
 gives one total row), ``month_from`` / ``month_to`` (YYYY-MM; default every month) or ``fy`` and
 ``quarter``, ``area`` (a district or unitary code, the county code for its 12 districts, ``OUTSIDE``
 or ``NO_LOCATION``; default every row), ``crime_type`` (as police.uk spells it, case and spaces
-ignored), ``format`` (json or csv). Without an area filter the two buckets are areas of their own,
-so the counts add up to every row loaded. The numbers are the ones the Crime page shows.
+ignored; ``Police recorded crime`` for every type but anti-social behaviour, which is not crime; or a
+grouping: ``Serious violence``, ``Knife and weapon offences``, analysis.outcomes.CRIME_GROUPS, with
+its definition in ``meta.definition``), ``format`` (json or csv). Without an area filter the two
+buckets are areas of their own, so the counts add up to every row loaded. The numbers are the ones the Crime page shows.
 
 ``/api/v1/crime/boundaries/lsoa11.geojson`` and ``lsoa21.geojson`` serve the LSOA boundaries the
 page's map fetches once (the browser caches them).
@@ -17,7 +19,7 @@ from flask import Response, request, send_file
 
 from dashboard.api import api, error, respond
 from dashboard.engine import engine
-from service.crime import crime_table, parse_crime_type, parse_group_by
+from service.crime import RECORDED_CRIME, crime_table, parse_crime_type, parse_group_by, selection_definition
 from settings import DATA_DIR
 from warehouse.filters import Filters
 
@@ -39,7 +41,10 @@ def crime() -> Response:
             "total": int(frame["count"].sum()) if len(frame) else 0,
             "areas": "OUTSIDE = outside the partnership area, NO_LOCATION = no location; without an area filter "
                      "they are counted as areas of their own so the counts add up to every row loaded",
-            "rate": "rate_per_1000 = count per 1,000 residents (areas table population)"}
+            "rate": "rate_per_1000 = count per 1,000 residents (areas table population)",
+            "definition": (selection_definition("" if crime_type == RECORDED_CRIME else crime_type) if crime_type
+                           else "Every row loaded: police recorded crime and anti-social behaviour incidents "
+                                "(not crimes); crime_type=Police recorded crime leaves the incidents out.")}
     return respond(frame, "crime", meta)
 
 

@@ -30,7 +30,9 @@ FILTER_HELP = {
 }
 PARAM_HELP = {**FILTER_HELP, "format": "json (default) or csv", "group_by": "comma-separated groupings",
               "metric": "metric code", "dimension": "breakdown dimension, e.g. age_band",
-              "crime_type": "police.uk crime type", "offence_group": "Grip offence group",
+              "crime_type": "police.uk crime type, 'Police recorded crime' (all but anti-social behaviour) "
+                            "or a grouping ('Serious violence', 'Knife and weapon offences')",
+              "offence_group": "Grip offence group",
               "measure": "Grip measure", "comparison": "Grip comparison", "table": "one table of the answer",
               "limit": "most rows to return", "files": "most refused files to list"}
 

@@ -1,6 +1,11 @@
 """Crime: police.uk street-level crime by month, area and crime type, with rates per 1,000 residents,
-the change on the same months a year earlier and a map by LSOA. ``month_from``, ``month_to``,
-``area`` and ``crime_type`` are in the URL so a view can be shared.
+the change on the same months a year earlier, totals per financial year and a map by LSOA.
+``fy`` (or ``month_from`` and ``month_to``), ``area`` and ``crime_type`` are in the URL so a view can
+be shared; ``fy`` also carries over from and to the other pages.
+
+Police recorded crime leaves anti-social behaviour out (incidents, not crimes: a figure of its own),
+and the serious violence and knife and weapon groupings are analysis.outcomes.CRIME_GROUPS, each
+shown with its definition.
 
 Thin on purpose: the numbers come from service.crime (cached per data version, read from summary
 tables) and the figures from charts.crime. The map works offline: its geometry is fetched once from
@@ -14,8 +19,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, callback, dcc, html, no_update
+from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
 
+from analysis.fiscal import fy_of_period
+from analysis.outcomes import ANTI_SOCIAL_BEHAVIOUR, CRIME_GROUPS
 from charts.crime import (
     apply_values,
     describe_map,
@@ -33,12 +40,16 @@ from charts.tables import cell
 from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from service.crime import (
+    RECORDED_CRIME,
+    YEAR_COLUMNS,
     crime_choices,
+    fy_period,
     lsoa_extent,
     lsoa_features,
     page_map,
     page_period,
     page_view,
+    selection_definition,
     vintage_for,
 )
 from warehouse.crime_models import BUCKET_NAMES
@@ -47,7 +58,8 @@ from warehouse.filters import Filters
 dash.register_page(__name__, path="/crime", title="Crime - Essex VVU outcomes", name="Crime", order=6)
 
 ALL = "all"
-PARAMS = ("month_from", "month_to", "area", "crime_type")
+CUSTOM = "months"  # the year select's choice for a period that is not one financial year
+PARAMS = ("fy", "month_from", "month_to", "area", "crime_type")
 INPUTS = [Input("crime-month-from", "value"), Input("crime-month-to", "value"), Input("crime-area", "value"),
           Input("crime-type", "value")]
 
@@ -66,7 +78,36 @@ def _select(cid: str, label: str, value: str, options: list[tuple[str, str]]) ->
 
 
 def _what(crime_type: str) -> str:
-    return crime_type or "Crimes (all types)"
+    if crime_type == ANTI_SOCIAL_BEHAVIOUR:
+        return "Anti-social behaviour incidents"
+    return crime_type or RECORDED_CRIME
+
+
+def _type_options(types: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Police recorded crime first, then the groupings, the crime types and anti-social behaviour last
+    (it is not crime, and says so)."""
+    crimes = [(t, t) for t in types if t != ANTI_SOCIAL_BEHAVIOUR]
+    asb = [(ANTI_SOCIAL_BEHAVIOUR, f"{ANTI_SOCIAL_BEHAVIOUR} (incidents, not crime)")] if ANTI_SOCIAL_BEHAVIOUR in \
+        types else []
+    return [(ALL, f"{RECORDED_CRIME} (every crime type)"), *[(g, f"Grouping: {g}") for g in CRIME_GROUPS], *crimes,
+            *asb]
+
+
+def _year_options(years: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """Financial years with data, newest first; a year not complete says which months it has."""
+    out = []
+    for fy, first, last in years:
+        whole = first.endswith("-04") and last.endswith("-03")
+        out.append((fy, fy if whole else f"{fy} ({period_label(first, last)})"))
+    return [*out, (CUSTOM, "Months chosen in From and To")]
+
+
+def _year_of(first: str, last: str, months: tuple[str, ...] | list[str]) -> str:
+    """The financial year a period is (all its months with data), else CUSTOM."""
+    if not first:
+        return CUSTOM
+    fy = fy_of_period(first)
+    return fy if fy_period(fy, months) == (first, last) else CUSTOM
 
 
 def _map_title(crime_type: str, period: str, area_name: str) -> str:
@@ -82,8 +123,10 @@ def _skeleton(vintage: int) -> dict:
 
 
 def layout(month_from: str | None = None, month_to: str | None = None, area: str | None = None,
-           crime_type: str | None = None, **_query: str) -> html.Div:
+           crime_type: str | None = None, fy: str | None = None, **_query: str) -> html.Div:
     choices = crime_choices(engine())
+    if fy and not (month_from or month_to):  # a financial year, e.g. carried over from another page
+        month_from, month_to = fy_period(str(fy)[:7].replace("-", "/"), choices.months)
     f, ctype, area_code = _choice(month_from, month_to, area, crime_type)
     months = list(choices.months)
     month_options = [(m, month_label(m)) for m in months]
@@ -91,21 +134,25 @@ def layout(month_from: str | None = None, month_to: str | None = None, area: str
     return html.Div([
         html.H1("Crime"),
         html.P(["Street-level crime and anti-social behaviour as published by police.uk for Essex Police, by month, "
-                "area and crime type. Rates are per 1,000 residents. The Violence and Vulnerability Unit started in "
+                "area and crime type. Police recorded crime leaves anti-social behaviour out: its incidents are "
+                "not crimes and are counted apart. Years are financial years (April to March); rates are per 1,000 "
+                "residents. The Violence and Vulnerability Unit started in "
                 "April 2019. Every row counts somewhere: in its district, ",
                 html.Em("outside the partnership area"), " (crimes Essex Police recorded in neighbouring authorities) "
                 "or under ", html.Em("no location"), "."], className="lead"),
         html.Form([
+            _select("crime-year", "Financial year", _year_of(f.month_from, f.month_to, months),
+                    _year_options(choices.years())),
             _select("crime-month-from", "From", f.month_from, month_options),
             _select("crime-month-to", "To", f.month_to, month_options),
             _select("crime-area", "Area", area_code or ALL, [(ALL, "All areas (every row)"), *choices.areas]),
-            _select("crime-type", "Crime type", ctype or ALL,
-                    [(ALL, "All crime types"), *[(t, t) for t in choices.types]]),
+            _select("crime-type", "Crime type", ctype or ALL, _type_options(choices.types)),
             html.Div(dcc.Link("Reset filters", href="/crime", className="reset-link", refresh=True),
                      className="filter filter-reset"),
         ], className="filter-bar", role="search", **{"aria-label": "Crime filters"}),
         html.Section(id="crime-facts", className="crime-facts", **{"aria-live": "polite",
                                                                      "aria-label": "Figures for the period"}),
+        html.P(id="crime-definition", className="crime-definition"),
         html.Figure([
             dcc.Graph(id="crime-monthly", config=graph_config("crime-by-month"), style={"height": "380px"}),
             html.Figcaption(id="crime-monthly-caption", className="chart-alt"),
@@ -159,14 +206,41 @@ def _facts(view) -> list:  # noqa: ANN001 - service.crime.CrimeView
     total, outside, nowhere = counts["ALL"], counts["OUTSIDE"], counts["NO_LOCATION"]
     everything = (f"{_number(total - outside - nowhere)} in the partnership area, {_number(outside)} outside it, "
                   f"{_number(nowhere)} with no location")
-    return [html.Dl([
+    facts = [
         _fact("Period", period, f"{months} months", "crime-big crime-period"),
         _fact(_what(view.crime_type), _number(view.count), view.area_name if view.area else "all areas (every row)"),
         _fact("Rate", *rate),
         _fact("Change on a year earlier", *before),
-        _fact("Every row in the period" if not view.crime_type else "Every row of this type", _number(total),
-              everything),
-    ], className="crime-dl")]
+        _fact("Where they were recorded", _number(total), everything),
+    ]
+    if view.crime_type != ANTI_SOCIAL_BEHAVIOUR:
+        asb_change = ("no comparison" if not view.asb_year_earlier else
+                      fmt_change((view.asb - view.asb_year_earlier) * 100 / view.asb_year_earlier))
+        facts.append(_fact("Anti-social behaviour (not crime)", _number(view.asb),
+                           f"incidents, not counted above; {asb_change} on a year earlier"))
+    return [html.Dl(facts, className="crime-dl")]
+
+
+def _year_table(view) -> str:  # noqa: ANN001 - service.crime.CrimeView
+    """Counts per financial year (April to March) in the chosen area; a partial year says which months."""
+    heads = {YEAR_COLUMNS[""]: RECORDED_CRIME, **{YEAR_COLUMNS[g]: g for g in CRIME_GROUPS},
+             YEAR_COLUMNS[ANTI_SOCIAL_BEHAVIOUR]: "Anti-social behaviour (not crime)"}
+    rows = []
+    for r in view.by_year.iloc[::-1].to_dict("records"):
+        label = r["financial_year"] + ("" if r["months"] == 12 else
+                                       f" ({period_label(r['first'], r['last'])}, {r['months']} months)")
+        rows.append("<tr>" + cell("th", label, scope="row")
+                    + "".join(cell("td", _number(r[col])) for col in heads) + "</tr>")
+    caption = (f"By financial year (April to March), {view.area_name}: police recorded crime, the groupings and "
+               "anti-social behaviour")
+    definitions = "".join(cell("dt", name) + cell("dd", selection_definition(sel).split(": ", 1)[1])
+                          for sel, name in (("", RECORDED_CRIME), *((g, g) for g in CRIME_GROUPS),
+                                            (ANTI_SOCIAL_BEHAVIOUR, ANTI_SOCIAL_BEHAVIOUR)))
+    return ('<table class="data crime-years-table">' + cell("caption", caption) + "<thead><tr>"
+            + cell("th", "Financial year", scope="col") + "".join(cell("th", h, scope="col") for h in heads.values())
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            + '<h2 class="crime-definitions-head">What each figure counts</h2><dl class="crime-definitions">'
+            + definitions + "</dl>")
 
 
 def _tables(view, period: str) -> dcc.Markdown:  # noqa: ANN001 - service.crime.CrimeView
@@ -199,12 +273,13 @@ def _tables(view, period: str) -> dcc.Markdown:  # noqa: ANN001 - service.crime.
              + "<thead><tr>" + "".join(cell("th", h, scope="col") for h in (
                  "Crime type", "Crimes", "Same months a year earlier", "Change"))
              + "</tr></thead><tbody>" + type_rows + "</tbody></table></details>")
-    return dcc.Markdown(areas + types, dangerously_allow_html=True, className="crime-tables")
+    return dcc.Markdown(areas + _year_table(view) + types, dangerously_allow_html=True, className="crime-tables")
 
 
 @callback(Output("crime-facts", "children"), Output("crime-monthly", "figure"),
           Output("crime-monthly-caption", "children"), Output("crime-types", "figure"),
-          Output("crime-types-caption", "children"), Output("crime-table", "children"), *INPUTS)
+          Output("crime-types-caption", "children"), Output("crime-table", "children"),
+          Output("crime-definition", "children"), *INPUTS)
 def render(month_from: str | None, month_to: str | None, area: str | None, crime_type: str | None) -> tuple:
     view = page_view(engine(), month_from, month_to, area, crime_type)
     ctype = view.crime_type
@@ -212,14 +287,28 @@ def render(month_from: str | None, month_to: str | None, area: str | None, crime
         empty = html.P("No police.uk crime data has been loaded yet: load a street-level file with "
                        "`python -m etl load FILE`.")
         return [empty], monthly_spec(view.monthly, "", "", _what(ctype)), "", type_spec(view.by_type, "", False), \
-            "", None
+            "", None, view.definition
     period = period_label(view.first, view.last)
     what = f"{_what(ctype)}, {view.area_name}"
     monthly = monthly_spec(view.monthly, view.first, view.last, what)
     types = type_spec(view.by_type, f"{view.area_name}, {period}", view.comparable, ctype)
     return (_facts(view), monthly, describe_monthly(view.monthly, what, view.first, view.last), types,
             describe_types(view.by_type, period, view.comparable),
-            _tables(view, period))
+            _tables(view, period), view.definition)
+
+
+@callback(Output("crime-year", "value"), Output("crime-month-from", "value"), Output("crime-month-to", "value"),
+          Input("crime-year", "value"), Input("crime-month-from", "value"), Input("crime-month-to", "value"))
+def year_and_months(year: str | None, month_from: str | None, month_to: str | None) -> tuple:
+    """Keep the year select and the From and To selects in step: choosing a financial year sets its months
+    (those with data); choosing months shows their financial year, or "months chosen" when they are not one."""
+    months = crime_choices(engine()).months
+    if ctx.triggered_id == "crime-year" and year != CUSTOM:
+        first, last = fy_period(str(year or "")[:7], months)
+        return no_update, first or no_update, last or no_update
+    f, _ctype, _area = _choice(month_from, month_to, "", "")
+    shown = _year_of(f.month_from, f.month_to, months)
+    return (shown if shown != year else no_update), no_update, no_update
 
 
 @callback(Output("crime-map", "figure"), Output("crime-map-vintage", "data"), Output("crime-map-caption", "children"),
@@ -250,10 +339,14 @@ def controls_to_url(month_from: str | None, month_to: str | None, area: str | No
                     search: str | None) -> str:
     """Put the view in the address so it can be shared; the default view keeps a clean address."""
     f, ctype, area_code = _choice(month_from, month_to, area, crime_type)
-    default_first, default_last = page_period(list(crime_choices(engine()).months))
+    months = crime_choices(engine()).months
+    default_first, default_last = page_period(list(months))
     current = parse_qsl((search or "").lstrip("?"))
     params = [(k, v) for k, v in current if k not in PARAMS]
-    if (f.month_from, f.month_to) != (default_first, default_last):
+    year = _year_of(f.month_from, f.month_to, months)
+    if year != CUSTOM and (year != fy_of_period(default_last) or ("fy", year) in current):
+        params.append(("fy", year))  # a financial year: other pages open on it too
+    elif (f.month_from, f.month_to) != (default_first, default_last):
         params += [("month_from", f.month_from), ("month_to", f.month_to)]
     if area_code:
         params.append(("area", area_code))

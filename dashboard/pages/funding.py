@@ -80,8 +80,11 @@ def _table(caption: str, headers: list[str], rows: list[list], numeric: set[int]
 
 
 def _figure(fig, caption: str, graph_id: str) -> html.Figure:  # noqa: ANN001 - plotly Figure
+    # The chart's own height, set on its box too: a responsive chart in a grid cell of no set height
+    # measures its parent, which measures the chart, and it grew (or collapsed) with each redraw.
+    height = f"{fig.layout.height or 450}px"
     return html.Figure([
-        dcc.Graph(id=graph_id, figure=fig, config=graph_config(graph_id)),
+        dcc.Graph(id=graph_id, figure=fig, config=graph_config(graph_id), style={"height": height}),
         html.Figcaption(caption, className="visually-hidden"),
     ], className="chart-card")
 

@@ -41,10 +41,19 @@ def test_crime_page_filters_url_reload_offline(page, live_server: str) -> None: 
     page.goto("/crime")
     wait_for_dash(page)
     page.wait_for_selector("#crime-map .choroplethlocation", state="attached")
-    # default view: the latest 12 months of data, on the 2021 LSOAs police.uk uses from 2022
-    assert _control(page, "From").input_value() == "2024-10"
+    # default view: the latest financial year so far (2025/26: April to September 2025), as on every other page,
+    # on the 2021 LSOAs police.uk uses from 2022
+    assert _control(page, "Financial year").input_value() == "2025/26"
+    assert _control(page, "From").input_value() == "2025-04"
     assert _control(page, "To").input_value() == "2025-09"
-    assert "October 2024 to September 2025" in page.locator("#crime-facts").inner_text()
+    facts = page.locator("#crime-facts").inner_text()
+    assert "April 2025 to September 2025" in facts
+    assert "Police recorded crime" in facts and "Anti-social behaviour (not crime)" in facts  # counted apart
+    assert "except anti-social behaviour" in page.locator("#crime-definition").inner_text()
+    # totals per financial year: 2019/20 to 2025/26 (the sample's months), and what each column counts
+    assert page.locator(".crime-years-table tbody tr").count() == 7
+    definitions = page.locator(".crime-definitions").inner_text()
+    assert "Serious violence" in definitions and "possession of weapons" in definitions
     assert _shapes(page) == LSOA21 + DISTRICTS
     # 15 areas (county, 12 districts, 2 unitaries) + partnership total + 2 buckets + every row
     assert page.locator(".crime-table tbody tr").count() == 19
@@ -52,6 +61,16 @@ def test_crime_page_filters_url_reload_offline(page, live_server: str) -> None: 
     assert "vertical line marks the unit's start in April 2019" in page.locator("#crime-monthly-caption").inner_text()
     check_axe(page)
     screenshot(page, "crime")
+
+    _control(page, "Financial year").select_option("2023/24")  # a whole year: its months, and fy= in the address
+    wait_for_dash(page)
+    assert (_control(page, "From").input_value(), _control(page, "To").input_value()) == ("2023-04", "2024-03")
+    assert "fy=2023%2F24" in page.url and "month_from" not in page.url, page.url
+    assert "April 2023 to March 2024" in page.locator("#crime-facts").inner_text()
+    _control(page, "Crime type").select_option("Serious violence")  # a grouping, with its definition
+    wait_for_dash(page)
+    assert "no under-25 split" in page.locator("#crime-definition").inner_text()
+    assert "crime_type=Serious+violence" in page.url
 
     _control(page, "Area").select_option("E07000066")
     wait_for_dash(page)
@@ -64,6 +83,7 @@ def test_crime_page_filters_url_reload_offline(page, live_server: str) -> None: 
     for part in ("area=E07000066", "crime_type=Violence+and+sexual+offences", "month_from=2021-01",
                  "month_to=2021-12"):
         assert part in page.url, page.url
+    assert "fy=" not in page.url and _control(page, "Financial year").input_value() == "months"  # not one year
     page.wait_for_function(f"document.querySelectorAll('#crime-map .choroplethlocation').length == "
                            f"{LSOA11 + DISTRICTS}")  # months before 2022: police.uk's 2011 LSOAs
     caption = page.locator("#crime-map-caption").inner_text()
@@ -84,6 +104,15 @@ def test_crime_page_filters_url_reload_offline(page, live_server: str) -> None: 
     assert _shapes(page) == LSOA11 + DISTRICTS
     check_axe(page)
     screenshot(page, "crime-basildon-violence-2021")
+
+    # A financial year carries over from another page through the navigation bar, and back.
+    page.goto("/priorities?fy=2023%2F24")
+    wait_for_dash(page)
+    page.locator("nav a[href^='/crime']").click()
+    wait_for_dash(page)
+    assert _control(page, "Financial year").input_value() == "2023/24"
+    assert (_control(page, "From").input_value(), _control(page, "To").input_value()) == ("2023-04", "2024-03")
+    assert page.locator("nav a[href^='/priorities']").get_attribute("href") == "/priorities?fy=2023%2F24"
 
     outside = [u for u in urls if urlparse(u).scheme in ("http", "https", "ws", "wss")
                and urlparse(u).hostname != urlparse(live_server).hostname]

@@ -2,7 +2,9 @@
 
 The database holds the sample areas and the two real Essex Police months (16,014 + 16,709 = 32,723
 rows; 52 + 52 outside the partnership area; 17 + 48 with no location; 4,216 + 4,612 violence and
-sexual offences; Southend-on-Sea 2,072 + 2,117; Basildon 1,888 + 1,888).
+sexual offences; Southend-on-Sea 2,072 + 2,117; Basildon 1,888 + 1,888). Of them anti-social behaviour
+(incidents, not crimes: the page's police recorded crime leaves them out): 3,878 + 4,194, every one
+with a location, 6 + 2 outside the partnership area, 419 + 434 in Basildon.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def _inputs(month_from: str, month_to: str, area: str, crime_type: str) -> list[
 
 
 SUMMARY = ("..crime-facts.children...crime-monthly.figure...crime-monthly-caption.children..."
-           "crime-types.figure...crime-types-caption.children...crime-table.children..")
+           "crime-types.figure...crime-types-caption.children...crime-table.children...crime-definition.children..")
 MAP = "..crime-map.figure...crime-map-vintage.data...crime-map-caption.children.."
 
 
@@ -160,17 +162,19 @@ def test_page_callbacks_validate_and_stay_small(client) -> None:  # noqa: ANN001
     assert "533" in facts  # Basildon's April violence (data/geo lookup count)
     assert "no comparison" in facts  # no data a year earlier
     # anything at all is answered with a valid view, never an error: a bad month, area or type falls back to the
-    # default and a month before the data is clipped to the first month with data (March 2018: 16,014 rows)
+    # default and a month before the data is clipped to the first month with data (March 2018: 16,014 rows, of
+    # which 3,878 anti-social behaviour, shown apart from the 12,136 crimes)
     response, size = _callback(client, SUMMARY, _inputs("<script>", "1999-01", "'; drop table crime", "x" * 500))
     facts = json.dumps(response["crime-facts"]["children"])
-    assert "March 2018" in facts and "16,014" in facts
+    assert "March 2018" in facts and "12,136" in facts and "3,878" in facts
     figure, size = _callback(client, MAP, _inputs("2018-03", "2018-04", "", ""), [
         {"id": "crime-map-vintage", "property": "data", "value": 2011}])
     assert size < 10_000  # the map already shows 2011 LSOAs: a Patch of values, no geometry or names
     assert "__dash_patch_update" in json.dumps(figure["crime-map"]["figure"])
     assert "Basildon 001A" not in json.dumps(figure)
     caption = figure["crime-map-caption"]["children"]
-    assert "32,554 crimes with a location in the partnership area" in caption  # 32,723 - 104 outside - 65 none
+    # 32,723 - 104 outside - 65 none = 32,554 rows, less the 3,872 + 4,192 ASB incidents in the area: 24,490 crimes
+    assert "24,490 crimes with a location in the partnership area" in caption
 
 
 def test_page_view_and_map_agree_with_the_api(client, crime_engine: Engine) -> None:  # noqa: ANN001
@@ -181,20 +185,25 @@ def test_page_view_and_map_agree_with_the_api(client, crime_engine: Engine) -> N
     from warehouse.filters import Filters
 
     april = Filters(month_from="2018-04", month_to="2018-04")
-    view = crime_view(crime_engine, april, "")
-    table = view.by_area.set_index("area_code")["count"]
+    view = crime_view(crime_engine, april, "")  # police recorded crime: every type but anti-social behaviour
+    asb = crime_view(crime_engine, april, "Anti-social behaviour")
+    assert view.asb == asb.count == 4_194
+    table = view.by_area.set_index("area_code")["count"] + asb.by_area.set_index("area_code")["count"]
     assert table["ALL"] == 16_709 and table["OUTSIDE"] == 52 and table["NO_LOCATION"] == 48
     assert table["TOTAL"] == 16_609  # the partnership: 14 districts and unitaries
     assert table["E10000012"] == data(client, "month_from=2018-04&area=E10000012")["count"].sum() == 12_655
-    assert view.rate == pytest.approx(16_609 * 1000 / 1_820_379)  # sample areas.csv: lower-tier population
+    recorded = data(client, "month_from=2018-04&month_to=2018-04&crime_type=police%20recorded%20crime")
+    assert view.count == recorded["count"].sum() == 16_709 - 4_194
+    assert view.rate == pytest.approx((16_609 - 4_192) * 1000 / 1_820_379)  # sample areas.csv: lower-tier population
     assert not view.comparable and view.year_earlier is None  # no April 2017 loaded
-    assert view.monthly["count"].tolist() == [16_014, 16_709]
+    assert view.monthly["count"].tolist() == [16_014 - 3_878, 16_709 - 4_194]
     basildon = crime_view(crime_engine, Filters(month_from="2018-03", month_to="2018-04", area="E07000066"),
                           "Violence and sexual offences")
     assert basildon.count == 515 + 533  # the API's answer for the same filters
     assert data(client, "area=E07000066&crime_type=Violence%20and%20sexual%20offences")["count"].sum() == 1_048
     drawn = lsoa_map(crime_engine, april, "")
     assert drawn.vintage == 2011  # police.uk's boundaries before 2022
-    assert drawn.total == 16_609 and int(np.nansum(drawn.values)) + drawn.unmapped == 16_609
+    assert drawn.total == 16_609 - 4_192 and int(np.nansum(drawn.values)) + drawn.unmapped == 16_609 - 4_192
     one = lsoa_map(crime_engine, Filters(month_from="2018-04", month_to="2018-04", area="E07000066"), "")
-    assert int(np.nansum(one.values)) == 1_888 and np.isnan(one.values).sum() == 1_077 - 110  # Basildon's 110 LSOAs
+    assert int(np.nansum(one.values)) == 1_888 - 434  # Basildon less its ASB incidents
+    assert np.isnan(one.values).sum() == 1_077 - 110  # Basildon has 110 LSOAs
