@@ -1,7 +1,8 @@
 """Caching keyed on (function, arguments, data version): Redis when CACHE_URL is set, else in-process.
 
-The data version is read from the database on each call, so every gunicorn worker sees a new load
-at once even though each keeps its own in-process cache. The arguments' ``repr`` is part of the key,
+The data version is read from the database once per request (``warehouse.version``: a web request
+is one version scope), so every gunicorn worker sees a new load with its next request even though
+each keeps its own in-process cache. The arguments' ``repr`` is part of the key,
 so a partner's scoped ``Filters`` (``warehouse.filters.Filters.org``) can never share an entry with
 another partner's or with the unscoped view.
 
@@ -29,7 +30,7 @@ from sqlalchemy import Engine
 
 from service import codec
 from settings import load_settings
-from warehouse.queries import data_version
+from warehouse.version import current_version
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(engine: Engine, *args: Any, **kwargs: Any) -> T:
-        version = data_version(engine)
+        version = current_version(engine)
         key = _key(fn, engine, version, args, kwargs)
         with _lock:
             hit = _LOCAL.get(key)
