@@ -123,8 +123,43 @@ def typed_notes(frame: pd.DataFrame) -> pd.DataFrame:
 
 def levels_by(series: pd.DataFrame, month: str, aggregation: str, by: list[str],
               ends: Mapping[str, str] | None = None) -> dict[tuple, StockLevel]:
-    """``level_at`` for each group of ``by`` columns (e.g. area_code or project_code) present in ``series``."""
+    """``level_at`` for each group of ``by`` columns (e.g. area_code or project_code) present in ``series``.
+
+    Worked out for every group at once (one sort and one grouping), not ``level_at`` per group: the
+    projects grid asks for hundreds of projects, and a pandas selection per project cost about 25 ms
+    each. The same rule, so the same figures (the unit tests compare the two).
+    """
     if series.empty:
         return {}
-    return {(key if isinstance(key, tuple) else (key,)): level_at(part, month, aggregation, ends)
-            for key, part in series.groupby(by, sort=True)}
+    groups = series.groupby(by, sort=True).size().index
+    keys = [key if isinstance(key, tuple) else (key,) for key in groups]
+    out = dict.fromkeys(keys)
+    known = series[series["period"] <= month] if month else series.iloc[0:0]
+    latest = known.sort_values("period", kind="stable").groupby([*by, *[c for c in SERIES if c not in by]],
+                                                                 sort=False).tail(1)
+    if aggregation == "latest" and len(latest):
+        oldest = add_months(month, -CARRY_MONTHS)
+        keep = latest["period"] >= oldest
+        if ends:
+            end = latest["project_code"].map(lambda p: ends.get(p) or "9999-12")
+            keep &= (latest["period"] == month) | (end >= month)
+        latest = latest[keep]
+    if len(latest):
+        frame = pd.DataFrame({
+            **{c: latest[c] for c in by},
+            "value": latest["value"].astype(float),
+            "key": latest.get("value_key", 0),
+            "reported": (latest["period"] == month).astype(int),
+            "carried_from": latest["period"].where(latest["period"] != month),
+        })
+        agg = frame.groupby(by, sort=False).agg(value=("value", "sum"), key=("key", "sum"),
+                                                reported=("reported", "sum"), rows=("value", "size"),
+                                                carried_from=("carried_from", "min"))
+        for key, row in zip(agg.index, agg.itertuples(index=False), strict=True):
+            key = key if isinstance(key, tuple) else (key,)
+            carried_from = row.carried_from
+            out[key] = StockLevel(month, float(row.value), sum_keys([row.key]), int(row.reported),
+                                  int(row.rows - row.reported),
+                                  str(carried_from) if isinstance(carried_from, str) else "")
+    empty = StockLevel(month, 0.0, 0, 0, 0, "")
+    return {key: level or empty for key, level in out.items()}

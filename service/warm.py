@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from warehouse.filters import Filters
 from warehouse.queries import data_version
+from warehouse.version import version_scope
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ def _loop(engine: Engine, poll_seconds: float, stop: threading.Event) -> None:
             version = data_version(engine)
             if version and version != warmed:
                 started = time.perf_counter()
-                count = warm(engine)
+                with version_scope({str(engine.url): version}):  # one version read per pass, not per view
+                    count = warm(engine)
                 warmed = version
                 log.info("cache warmed for data version %s: %d views in %.1f s", version, count,
                          time.perf_counter() - started)
