@@ -40,3 +40,14 @@ errorlog = "-"
 # %(U)s is the path without its query string; no %(q)s, %(r)s or %(a)s (request line, query, user agent).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(_server: object) -> None:
+    """Compress the static bundles once, in the master, before the workers need them (dashboard.precompress):
+    workers then read them from disk instead of each spending seconds of CPU on the same files. A thread,
+    so the master starts serving at once; nothing is done when an install step already built them."""
+    import threading
+
+    from dashboard import precompress
+
+    threading.Thread(target=precompress.build, name="precompress", daemon=True).start()
