@@ -19,6 +19,7 @@ import pandas as pd
 
 MAX_NODES = 200_000  # a pathological structure is charged as huge rather than walked for ever
 _SMALL = 32  # a number, None, a bool: roughly one Python object
+_OBJECT_CELL = 64  # a short text value in an object column, with its pointer
 
 
 def approx_bytes(value: Any) -> int:
@@ -35,15 +36,27 @@ def approx_bytes(value: Any) -> int:
             total += _SMALL
         elif isinstance(item, str | bytes):
             total += sys.getsizeof(item)
-        elif isinstance(item, pd.DataFrame | pd.Series):
-            total += int(item.memory_usage(deep=True, index=True).sum()) if isinstance(item, pd.DataFrame) \
-                else int(item.memory_usage(deep=True, index=True))
+        elif isinstance(item, pd.DataFrame):
+            # Buffers as reported, object cells (text) at a typical short string's size: pandas' deep
+            # measure visits every cell in Python, which cost more than the view itself on big frames.
+            total += int(item.memory_usage(deep=False, index=True).sum())
+            total += _OBJECT_CELL * len(item) * sum(pd.api.types.is_object_dtype(t) for t in item.dtypes)
+        elif isinstance(item, pd.Series):
+            total += int(item.memory_usage(deep=False, index=True))
+            total += _OBJECT_CELL * len(item) * pd.api.types.is_object_dtype(item.dtype)
         elif isinstance(item, np.ndarray):
             total += item.nbytes + 112
         elif isinstance(item, dict):
             total += sys.getsizeof(item)
             stack.extend(item.keys())
             stack.extend(item.values())
+        elif isinstance(item, list | tuple) and len(item) > 16 and all(
+                v is None or isinstance(v, bool | int | float | str)
+                for v in (item[0], item[len(item) // 2], item[-1])):
+            # A figure's x or y values: charged by their ends and middle rather than visited one by one.
+            sample = item[0] if item[0] is not None else item[-1]
+            each = sys.getsizeof(sample) if isinstance(sample, str) else _SMALL
+            total += sys.getsizeof(item) + each * len(item)
         elif isinstance(item, list | tuple | set | frozenset):
             total += sys.getsizeof(item)
             stack.extend(item)
