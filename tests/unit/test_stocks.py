@@ -82,3 +82,27 @@ def test_levels_by_gives_level_at_of_each_group() -> None:
                 expected = {(key,): level_at(part, month, aggregation, ends)
                             for key, part in series.groupby(by[0], sort=True)}
                 assert grouped == expected, (by, aggregation, month)
+
+
+def test_levels_over_months_gives_each_months_levels() -> None:
+    """The one-pass computation over many months equals ``level_at`` (no grouping) and ``levels_by``
+    (by project, by area) month by month, for both kinds of stock, on random series with gaps."""
+    import numpy as np
+
+    from analysis.stocks import levels_over_months
+
+    rng = np.random.default_rng(41)
+    rows = [(f"P{p}", f"A{a}", f"2025-{m:02d}", float(rng.integers(0, 50)))
+            for p in range(5) for a in range(3) for m in range(1, 13) if rng.random() < 0.5]
+    series = pd.DataFrame(rows, columns=["project_code", "area_code", "period", "value"])
+    series["value_key"] = rng.integers(0, 1000, len(series))
+    ends = {"P1": "2025-05", "P3": "2025-10"}
+    months = ["2024-12", *[f"2025-{m:02d}" for m in range(1, 13)], "2026-02"]
+    for aggregation in ("latest", "cumulative"):
+        whole = levels_over_months(series, months, aggregation, [], ends)
+        assert whole == {(m,): level_at(series, m, aggregation, ends) for m in months}, aggregation
+        for by in (["project_code"], ["area_code"]):
+            grouped = levels_over_months(series, months, aggregation, by, ends)
+            expected = {(m, *key): level for m in months
+                        for key, level in levels_by(series, m, aggregation, by, ends).items()}
+            assert grouped == expected, (aggregation, by)
