@@ -43,11 +43,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def when_ready(_server: object) -> None:
-    """Compress the static bundles once, in the master, before the workers need them (dashboard.precompress):
-    workers then read them from disk instead of each spending seconds of CPU on the same files. A thread,
-    so the master starts serving at once; nothing is done when an install step already built them."""
-    import threading
+    """Compress the static bundles once, before the workers need them (dashboard.precompress): workers
+    then read them from disk instead of each spending seconds of CPU on the same files.
 
-    from dashboard import precompress
+    In a child process, never a thread of the master: a thread running while the master forks its
+    workers can leave a worker with a lock it never releases (an import lock held at the fork froze
+    a worker during boot). Nothing is done when an install step already built them; a worker that
+    needs a bundle meanwhile waits on the bundle's lock file and reads the result."""
+    import subprocess
+    import sys
 
-    threading.Thread(target=precompress.build, name="precompress", daemon=True).start()
+    subprocess.Popen([sys.executable, "-m", "dashboard.precompress"], stdout=subprocess.DEVNULL,  # noqa: S603
+                     stderr=subprocess.DEVNULL, start_new_session=True)
