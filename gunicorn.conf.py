@@ -40,3 +40,18 @@ errorlog = "-"
 # %(U)s is the path without its query string; no %(q)s, %(r)s or %(a)s (request line, query, user agent).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(_server: object) -> None:
+    """Compress the static bundles once, before the workers need them (dashboard.precompress): workers
+    then read them from disk instead of each spending seconds of CPU on the same files.
+
+    In a child process, never a thread of the master: a thread running while the master forks its
+    workers can leave a worker with a lock it never releases (an import lock held at the fork froze
+    a worker during boot). Nothing is done when an install step already built them; a worker that
+    needs a bundle meanwhile waits on the bundle's lock file and reads the result."""
+    import subprocess
+    import sys
+
+    subprocess.Popen([sys.executable, "-m", "dashboard.precompress"], stdout=subprocess.DEVNULL,  # noqa: S603
+                     stderr=subprocess.DEVNULL, start_new_session=True)

@@ -55,6 +55,7 @@ def create_app() -> Dash:
     Compress(server)
     precompress.install(server)  # after Compress: Flask runs after-request hooks last-registered first
     gate = auth.install(app, settings)
+    install_version_scope(server)
     csp: list[str] = []
 
     @server.after_request
@@ -128,6 +129,26 @@ def create_app() -> Dash:
 
         start_warmer(get_engine(settings.database_url))
     return app
+
+
+def install_version_scope(server: object) -> None:
+    """One data-version read per request, however many cached views a callback calls (warehouse.version).
+
+    Registered after sign-in's hooks so that a refused request costs no query; the scope ends with the
+    request, so the next one on this thread reads the version afresh and sees a new load at once."""
+    from flask import g
+
+    from warehouse.version import begin_scope, end_scope
+
+    @server.before_request  # type: ignore[attr-defined]
+    def open_scope() -> None:
+        g.vvu_version_scope = begin_scope()
+
+    @server.teardown_request  # type: ignore[attr-defined]
+    def close_scope(_exc: BaseException | None) -> None:
+        token = g.pop("vvu_version_scope", None)
+        if token is not None:
+            end_scope(token)
 
 
 def health_status() -> tuple[dict[str, str], int]:

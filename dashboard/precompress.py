@@ -3,14 +3,17 @@
 A first visit downloads Plotly (4.8 MB), AG Grid (1.3 MB) and Dash's own bundles. flask-compress
 compresses each response as it goes, at a fast level (plotly.min.js: 1.41 MB), because it cannot
 spend seconds per request. These files never change while the app runs, so they are compressed once
-at the best level (plotly.min.js: 1.11 MB, about 8 s of CPU) in a background thread, kept on disk
-for the next start and in memory for this process, and served from there. Until a file is ready it
+at the best level (plotly.min.js: 1.11 MB, about 8 s of CPU) once per machine: at install or image
+build time (``python -m dashboard.precompress``), else by gunicorn's master at start
+(``gunicorn.conf.py``) or the first process to need them (a lock file per bundle), kept on disk for
+every worker and the next start, and in memory for this process, and served from there. Until a file is ready it
 goes out as before. The file is found by the hash of its bytes, so Dash's cache-busting URLs and
 package upgrades need no bookkeeping.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib
 import logging
@@ -47,20 +50,35 @@ def _key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _compress(key: str, data: bytes) -> bytes:
-    """Best-level brotli, from the disk cache when another process or an earlier start made it."""
-    path = CACHE_DIR / f"{key}.br"
+def _read(path: Path) -> bytes | None:
     try:
-        out = path.read_bytes()
+        return path.read_bytes()
     except OSError:
-        out = brotli.compress(data, quality=11)
+        return None
+
+
+def _compress(key: str, data: bytes) -> bytes:
+    """Best-level brotli, from the disk cache when another process or an earlier start made it.
+
+    A lock file per bundle makes it once per machine: the second gunicorn worker (or the master's
+    build at start, ``gunicorn.conf.py``) waits for the first and reads its result, instead of both
+    spending the same seconds of CPU."""
+    path = CACHE_DIR / f"{key}.br"
+    out = _read(path)
+    if out is None:
         try:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(out)
-            os.replace(partial, path)  # atomic: a reader never sees half a file
+            with (CACHE_DIR / f"{key}.lock").open("a+b") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                out = _read(path)
+                if out is None:
+                    out = brotli.compress(data, quality=11)
+                    partial = path.with_suffix(f".{os.getpid()}.tmp")
+                    partial.write_bytes(out)
+                    os.replace(partial, path)  # atomic: a reader never sees half a file
         except OSError:
             log.warning("could not keep %s on disk; it stays in memory only", path)
+            out = out or brotli.compress(data, quality=11)
     with _lock:
         _ready[key] = out
         _pending.discard(key)
@@ -80,7 +98,8 @@ def compressed(data: bytes) -> bytes | None:
     return None
 
 
-def _compress_eager() -> None:
+def _compress_eager() -> int:
+    """Compress every bundle a first visit loads (those not yet done); returns how many."""
     done = 0
     for package, relative in EAGER:
         try:
@@ -96,6 +115,14 @@ def _compress_eager() -> None:
         _compress(key, data)
         done += 1
     log.info("static assets precompressed: %d files", done)
+    return done
+
+
+def build() -> int:
+    """Compress the bundles into the disk cache now: at install or image build time
+    (``python -m dashboard.precompress``), or in gunicorn's master before the workers start, so no
+    worker spends a CPU-second on it and first visits never get the fast level."""
+    return _compress_eager()
 
 
 def install(server: Flask) -> None:
@@ -120,3 +147,8 @@ def install(server: Flask) -> None:
         return response
 
     _pool.submit(_compress_eager)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(f"{build()} bundles compressed into {CACHE_DIR}")

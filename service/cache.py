@@ -1,7 +1,8 @@
 """Caching keyed on (function, arguments, data version): Redis when CACHE_URL is set, else in-process.
 
-The data version is read from the database on each call, so every gunicorn worker sees a new load
-at once even though each keeps its own in-process cache. The arguments' ``repr`` is part of the key,
+The data version is read from the database once per request (``warehouse.version``: a web request
+is one version scope), so every gunicorn worker sees a new load with its next request even though
+each keeps its own in-process cache. The arguments' ``repr`` is part of the key,
 so a partner's scoped ``Filters`` (``warehouse.filters.Filters.org``) can never share an entry with
 another partner's or with the unscoped view.
 
@@ -9,7 +10,11 @@ Storage is data only: values are encoded with ``service.codec`` (tagged JSON, ne
 in Redis, signed with an HMAC derived from SECRET_KEY. A value whose signature does not match, or
 that does not decode to an allowed type, is ignored, logged and recomputed: whoever can write to
 Redis can at worst make a page slower, never run code or change a figure. Both stores are bounded
-by bytes (the encoded size), not by entry count, so a few huge views cannot exhaust a worker.
+by bytes, not by entry count, so a few huge views cannot exhaust a worker: Redis by the encoded
+size, the in-process store by the memory its values hold (``service.sizes``). Without Redis the
+in-process store is the cache (``LOCAL_MAX_BYTES``); with Redis it is only a small front for the hot
+views (``LOCAL_MAX_BYTES_WITH_REDIS``), so a worker's memory does not grow with the variety of its
+traffic, and values are encoded only when they go to Redis.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from service import codec
+from service.sizes import approx_bytes
 from settings import load_settings
-from warehouse.queries import data_version
+from warehouse.version import current_version
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -37,7 +43,8 @@ log = logging.getLogger(__name__)
 # the database again (service.gate's metric list).
 DATA_VERSION: contextvars.ContextVar[tuple[str, int] | None] = contextvars.ContextVar("data_version", default=None)
 
-LOCAL_MAX_BYTES = 256 * 1024 * 1024  # per process, measured as encoded (compressed) bytes
+LOCAL_MAX_BYTES = 48 * 1024 * 1024  # per process, in memory (service.sizes): the cache when there is no Redis
+LOCAL_MAX_BYTES_WITH_REDIS = 8 * 1024 * 1024  # per process, in front of Redis: the hot views only
 VALUE_MAX_BYTES = 16 * 1024 * 1024  # a bigger view is computed each time rather than stored
 TTL_SECONDS = 3600
 FORMAT = b"v1"
@@ -102,7 +109,7 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(engine: Engine, *args: Any, **kwargs: Any) -> T:
-        version = data_version(engine)
+        version = current_version(engine)
         key = _key(fn, engine, version, args, kwargs)
         with _lock:
             hit = _LOCAL.get(key)
@@ -119,21 +126,26 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
             value = fn(engine, *args, **kwargs)
         finally:
             DATA_VERSION.reset(token)
+        size = approx_bytes(value)
+        if size > VALUE_MAX_BYTES:
+            log.warning("%s: ~%d bytes is over the cache's %d per value; not cached", fn.__qualname__, size,
+                        VALUE_MAX_BYTES)
+            return value
+        if client is None:  # in-process only: nothing to encode (values are never copied or shared)
+            _remember(key, value, size)
+            return value
         try:
             blob = seal(value)
         except codec.CodecError:
             log.exception("%s returned a value the cache cannot store; not cached", fn.__qualname__)
             return value
+        _remember(key, value, size)
         if len(blob) > VALUE_MAX_BYTES:
-            log.warning("%s: %d bytes is over the cache's %d per value; not cached", fn.__qualname__, len(blob),
-                        VALUE_MAX_BYTES)
             return value
-        _remember(key, value, len(blob))
-        if client is not None:
-            try:
-                client.setex(key, TTL_SECONDS, blob)
-            except Exception:  # noqa: BLE001 - a cache outage must not break the page
-                log.warning("cache unavailable; %s not shared", fn.__qualname__)
+        try:
+            client.setex(key, TTL_SECONDS, blob)
+        except Exception:  # noqa: BLE001 - a cache outage must not break the page
+            log.warning("cache unavailable; %s not shared", fn.__qualname__)
         return value
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
@@ -155,7 +167,7 @@ def _from_redis(client: Any, key: str) -> tuple[Any, bool]:
     except (codec.CodecError, zlib.error, KeyError, TypeError, ValueError) as exc:
         log.warning("cache value for %s refused (%s); ignored and recomputed", _short(key), exc)
         return None, False
-    _remember(key, value, len(blob))
+    _remember(key, value, approx_bytes(value))
     return value, True
 
 
@@ -166,13 +178,16 @@ def _short(key: str) -> str:
 
 def _remember(key: str, value: Any, size: int) -> None:
     global _local_bytes
+    limit = LOCAL_MAX_BYTES if not load_settings().cache_url else LOCAL_MAX_BYTES_WITH_REDIS
+    if size > limit:
+        return
     with _lock:
         old = _LOCAL.pop(key, None)
         if old is not None:
             _local_bytes -= old[1]
         _LOCAL[key] = (value, size)
         _local_bytes += size
-        while _local_bytes > LOCAL_MAX_BYTES and _LOCAL:
+        while _local_bytes > limit and _LOCAL:
             _k, (_v, s) = _LOCAL.popitem(last=False)
             _local_bytes -= s
 

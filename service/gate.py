@@ -32,7 +32,7 @@ from analysis.disclosure import protect_columns
 from service.cache import DATA_VERSION, cached
 from settings import load_settings
 from warehouse import queries
-from warehouse.queries import data_version
+from warehouse.version import current_version
 
 T = TypeVar("T")
 PEOPLE_UNIT = "people"
@@ -68,7 +68,7 @@ def people_metric_codes(engine: Engine) -> frozenset[str]:
     Inside a cached computation the data version is already known (``service.cache.DATA_VERSION``), so
     a new view costs no extra query for it."""
     known = DATA_VERSION.get()
-    key = known if known and known[0] == str(engine.url) else (str(engine.url), data_version(engine))
+    key = known if known and known[0] == str(engine.url) else (str(engine.url), current_version(engine))
     codes = _PEOPLE_CODES.get(key)
     if codes is None:
         info = queries.metrics(engine)

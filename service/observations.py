@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analysis.fiscal import Quarter, months_between, parse_period
-from analysis.stocks import CARRY_MONTHS, STOCK_AGGREGATIONS, level_at, levels_by, typed_notes
+from analysis.stocks import CARRY_MONTHS, STOCK_AGGREGATIONS, levels_over_months, typed_notes
 from service.cache import cached
 from service.gate import People, view
 from warehouse import queries
@@ -135,9 +135,9 @@ def stock_groups(engine: Engine, f: Filters, first: str, last: str, names: list[
     kinds = dict(zip(stocks["metric_code"], stocks["aggregation"], strict=True))
     rows = []
     for code, mine in series.groupby("metric_code", sort=True):
+        every = levels_over_months(mine, sorted({month for _l, month in refs}), kinds[code], others, ends)
         for label, month in refs:
-            groups = levels_by(mine, month, kinds[code], others, ends) if others else {(): level_at(
-                mine, month, kinds[code], ends)}
+            groups = {key[1:]: level for key, level in every.items() if key[0] == month}
             for key, level in groups.items():
                 if level.reported + level.carried == 0:
                     continue

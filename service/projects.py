@@ -103,8 +103,10 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str, 
         return {}
     # One published table for the whole grid: each project's counts of people through the gate.
     published = publish_kpis(engine, pd.DataFrame(rows), limit)
-    return {code: delivery_of_rows(group.to_dict("records"))
-            for code, group in published.groupby("project_code", sort=False)}
+    by_project: dict[str, list[dict]] = {}
+    for record in published.to_dict("records"):  # one conversion, not a DataFrame per project
+        by_project.setdefault(record["project_code"], []).append(record)
+    return {code: delivery_of_rows(records) for code, records in by_project.items()}
 
 
 def _returns_summary(returns: pd.DataFrame, codes: Collection[str]) -> dict[str, dict]:

@@ -7,13 +7,15 @@ thread that notices a new data version and computes, ahead of any visitor, the v
 most: every page without slicers, for the latest financial year and the few before it.
 
 Warming goes through the same cached functions the pages call, so it stores exactly what a visitor
-would have computed; with ``CACHE_URL`` (Redis) the other processes then find it there. A failure is
+would have computed; with ``CACHE_URL`` (Redis) one worker per data version warms (a lock in Redis,
+``claim``) and the other processes find the views there. A failure is
 logged and the warmer tries again at the next version: warming must never take the app down.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,11 +24,13 @@ from sqlalchemy import Engine
 
 from warehouse.filters import Filters
 from warehouse.queries import data_version
+from warehouse.version import version_scope
 
 log = logging.getLogger(__name__)
 
 RECENT_YEARS = 3  # the latest year (the default view) plus this many earlier ones
 POLL_SECONDS = 5.0
+LOCK_SECONDS = 600  # a worker that dies while warming holds the version this long at most
 
 _also: list[Callable[[Engine, Filters], object]] = []  # page-level builders registered by the web app
 _running: dict[str, threading.Event] = {}  # database URL -> the event that stops its warmer
@@ -83,14 +87,34 @@ def warm(engine: Engine) -> int:
     return done
 
 
+def claim(engine: Engine, version: int) -> bool:
+    """Whether this process should warm ``version``: with Redis, only the first worker to ask does (a
+    lock per database and version in Redis, so the others find the views there); without Redis every
+    process keeps its own cache and warms it itself."""
+    from service.cache import _redis
+
+    client = _redis()
+    if client is None:
+        return True
+    try:
+        return bool(client.set(f"vvu:warm-lock:{engine.url!r}:{version}", str(os.getpid()), nx=True,
+                               ex=LOCK_SECONDS))
+    except Exception:  # noqa: BLE001 - Redis down: warming locally is the safe fallback
+        return True
+
+
 def _loop(engine: Engine, poll_seconds: float, stop: threading.Event) -> None:
     warmed = None
     while not stop.is_set():
         try:
             version = data_version(engine)
-            if version and version != warmed:
+            if version and version != warmed and not claim(engine, version):
+                log.info("cache for data version %s is warmed by another worker (shared through Redis)", version)
+                warmed = version
+            elif version and version != warmed:
                 started = time.perf_counter()
-                count = warm(engine)
+                with version_scope({str(engine.url): version}):  # one version read per pass, not per view
+                    count = warm(engine)
                 warmed = version
                 log.info("cache warmed for data version %s: %d views in %.1f s", version, count,
                          time.perf_counter() - started)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Select, func, select
 from analysis.disclosure import KEY_MODULUS
 from warehouse import models as m
 from warehouse.filters import Filters
+from warehouse.version import per_version, read_version
 from warehouse.window import end_in_window, fy_ok, period_ok, start_in_window
 
 OM = m.ObservationMonthly.__table__
@@ -27,6 +28,7 @@ def _frame(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:  # noqa: A
     return pd.DataFrame(rows, columns=columns)
 
 
+@per_version
 def area_codes_for(engine: Engine, area: str) -> list[str]:
     """An area and, for a county, its districts (observations are recorded against districts)."""
     with engine.connect() as conn:
@@ -53,12 +55,14 @@ def scope_conditions(engine: Engine, f: Filters, table=OM) -> list:  # noqa: ANN
     return conds
 
 
+@per_version
 def project_org(engine: Engine, code: str) -> str:
     """The organisation running a project ('' when there is no such project)."""
     with engine.connect() as conn:
         return conn.execute(select(PRJ.c.org_code).where(PRJ.c.project_code == code)).scalar() or ""
 
 
+@per_version
 def data_runs_to(engine: Engine) -> str:
     """The latest month with any observation ('' when the warehouse is empty)."""
     with engine.connect() as conn:
@@ -66,11 +70,12 @@ def data_runs_to(engine: Engine) -> str:
 
 
 def data_version(engine: Engine) -> int:
-    """Changes whenever a file loads: the newest batch id. Cache keys include it."""
-    with engine.connect() as conn:
-        return conn.execute(select(func.max(m.LoadBatch.id)).where(m.LoadBatch.outcome == "loaded")).scalar() or 0
+    """Changes whenever a file loads: the newest batch id. Cache keys include it (read from the
+    database each call: ``warehouse.version.current_version`` reads it once per request)."""
+    return read_version(engine)
 
 
+@per_version
 def metrics(engine: Engine) -> pd.DataFrame:
     """Columns: metric_code, name, unit, aggregation, priority_code, source, higher_is_better, definition."""
     t = m.Metric.__table__
@@ -78,6 +83,7 @@ def metrics(engine: Engine) -> pd.DataFrame:
     return _frame(engine, select(*[t.c[c] for c in cols]).order_by(t.c.priority_code, t.c.metric_code), cols)
 
 
+@per_version
 def areas(engine: Engine) -> pd.DataFrame:
     """Columns: area_code, area_name, area_type, parent_code, population."""
     t = m.Area.__table__
@@ -85,6 +91,7 @@ def areas(engine: Engine) -> pd.DataFrame:
     return _frame(engine, select(*[t.c[c] for c in cols]).order_by(t.c.area_name), cols)
 
 
+@per_version
 def priorities(engine: Engine) -> pd.DataFrame:
     """Columns: priority_code, name, description."""
     t = m.Priority.__table__
@@ -92,6 +99,7 @@ def priorities(engine: Engine) -> pd.DataFrame:
     return _frame(engine, select(*[t.c[c] for c in cols]).order_by(t.c.priority_code), cols)
 
 
+@per_version
 def projects(engine: Engine) -> pd.DataFrame:
     """Columns: project_code, project_name, org_code, org_name, priority_code, funding_stream, start_date, end_date."""
     o = m.Organisation.__table__
@@ -105,6 +113,7 @@ def projects(engine: Engine) -> pd.DataFrame:
                                  "funding_stream", "start_date", "end_date"])
 
 
+@per_version
 def funding_streams(engine: Engine) -> pd.DataFrame:
     """Columns: funding_stream, source_body (one row per stream)."""
     t = m.Funding.__table__
@@ -170,18 +179,26 @@ def targets(engine: Engine, f: Filters, financial_year: str | None = None) -> pd
 def expected_returns(engine: Engine, f: Filters | None = None) -> pd.DataFrame:
     """Project quarters a return was due for, with when it arrived.
 
-    Columns: project_code, project_name, financial_year, quarter, start_date, end_date, submitted_on
-    (None when missing). Expected quarters are computed in ``analysis.returns``; this returns the
-    projects and the submissions so that logic stays testable.
+    Columns: project_code, financial_year, quarter, submitted_on (None when missing). Expected
+    quarters are computed in ``analysis.returns``; this returns the submissions so that logic stays
+    testable. The table is read once per data version (``all_submissions``) and cut to the view's
+    project or organisation here: every view used to read it whole from the database.
     """
-    r = m.ReturnSubmission.__table__
-    conds = []
+    table = all_submissions(engine)
     if f and f.project:
-        conds.append(r.c.project_code == f.project)
+        table = table[table["project_code"] == f.project]
     if f and f.org:
-        conds.append(r.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.org_code == f.org)))
+        own = projects(engine)
+        table = table[table["project_code"].isin(own.loc[own["org_code"] == f.org, "project_code"])]
+    return table.reset_index(drop=True)
+
+
+@per_version
+def all_submissions(engine: Engine) -> pd.DataFrame:
+    """Every return submission: project_code, financial_year, quarter, submitted_on."""
+    r = m.ReturnSubmission.__table__
     stmt = select(r.c.project_code, r.c.financial_year, r.c.quarter, r.c.submitted_on).where(
-        fy_ok(r.c.financial_year), *conds)
+        fy_ok(r.c.financial_year))
     return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "submitted_on"])
 
 

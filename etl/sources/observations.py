@@ -220,12 +220,7 @@ def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) 
     h = ObservationHistory.__table__
     now = datetime.now(UTC).replace(tzinfo=None)
     copied = [c.name for c in o.c if c.name != "id"]
-    items = sorted(ranges.items())
-    for i in range(0, len(items), PROJECTS_PER_STATEMENT):  # one statement per group of projects
-        where = or_(*[
-            (o.c.project_code == project) & o.c.period.between(first, last)
-            for project, (first, last) in items[i : i + PROJECTS_PER_STATEMENT]
-        ])
+    for where in revision_conditions(ranges):
         if conn.execute(select(o.c.id).where(where).limit(1)).first() is None:
             continue
         source = select(
@@ -233,6 +228,38 @@ def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) 
         ).where(where)
         conn.execute(insert(h).from_select(["original_id", *copied, "replaced_by_batch_id", "replaced_at"], source))
         conn.execute(o.delete().where(where))
+
+
+RANGES_PER_STATEMENT = 100  # ORed month ranges per statement: SQLite refuses an expression deeper than 1,000
+
+
+def revision_conditions(ranges: dict[str, list[str]]) -> Iterator[Any]:
+    """WHERE clauses that together select every (project, month range) a file revises.
+
+    Projects sharing a month range (most of a file) become one ``project_code IN (...)``, which
+    SQLite parses as a list rather than nesting one OR per project: ORing a condition per project hit
+    "Expression tree is too large (maximum depth 1000)" for a file of about 1,000 projects. Each
+    clause ORs at most RANGES_PER_STATEMENT ranges and binds at most PROJECTS_PER_STATEMENT codes.
+    """
+    o = Observation.__table__
+    by_range: dict[tuple[str, str], list[str]] = {}
+    for project, (first, last) in sorted(ranges.items()):
+        by_range.setdefault((first, last), []).append(project)
+    terms = []
+    for (first, last), projects in sorted(by_range.items()):
+        for i in range(0, len(projects), PROJECTS_PER_STATEMENT):
+            chunk = projects[i : i + PROJECTS_PER_STATEMENT]
+            terms.append((len(chunk), o.c.project_code.in_(chunk) & o.c.period.between(first, last)))
+    group: list[Any] = []
+    bound = 0
+    for size, term in terms:
+        if group and (len(group) >= RANGES_PER_STATEMENT or bound + size > PROJECTS_PER_STATEMENT):
+            yield or_(*group)
+            group, bound = [], 0
+        group.append(term)
+        bound += size
+    if group:
+        yield or_(*group)
 
 
 SOURCE = Observations()

@@ -159,7 +159,7 @@ def test_local_cache_is_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> Non
     from sqlalchemy import create_engine
 
     eng = create_engine("sqlite://")
-    monkeypatch.setattr(cache, "data_version", lambda _engine: 1)
+    monkeypatch.setattr(cache, "current_version", lambda _engine: 1)
     monkeypatch.setattr(cache, "LOCAL_MAX_BYTES", 50_000)
     cache.clear_local()
 

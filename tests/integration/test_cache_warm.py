@@ -38,3 +38,30 @@ def test_warmer_thread_warms_without_any_visit(sample_engine) -> None:
         assert len(cache._LOCAL) >= expected
     finally:
         warm.stop_warmers()
+
+
+def test_one_warmer_per_data_version_when_redis_is_shared(sample_engine, monkeypatch) -> None:
+    """With Redis, the first worker to claim a data version warms it; another worker (the same claim
+    from a second caller) is told no, and a new version is claimable again."""
+    import uuid
+
+    import pytest
+    import redis
+
+    from tests.integration.test_cache_codec import REDIS_URL
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    monkeypatch.setenv("CACHE_URL", REDIS_URL)
+    version = 10**9 + uuid.uuid4().int % 10**6  # a version no other run claims
+    try:
+        assert warm.claim(sample_engine, version) is True
+        assert warm.claim(sample_engine, version) is False
+        assert warm.claim(sample_engine, version + 1) is True
+    finally:
+        client.delete(*client.keys(f"vvu:warm-lock:*:{version}"), *client.keys(f"vvu:warm-lock:*:{version + 1}"))
+    monkeypatch.delenv("CACHE_URL")
+    assert warm.claim(sample_engine, version) is True  # no Redis: every process warms its own cache

@@ -53,3 +53,22 @@ def test_clients_without_brotli_and_small_files_are_left_to_flask_compress() -> 
     assert plain.headers.get("Content-Encoding") == "gzip"
     small = client.get("/_dash-component-suites/pkg/small.js", headers={"Accept-Encoding": "br"})
     assert brotli.decompress(small.data) == b"var x = 1;\n" * 100
+
+
+def test_two_processes_compress_a_bundle_once(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A second process asking for the same bundle while the first compresses it waits and reads the
+    first one's file (the lock file), rather than compressing again: one .br file, the same bytes."""
+    import multiprocessing
+
+    monkeypatch.setattr(precompress, "CACHE_DIR", tmp_path)
+    ctx = multiprocessing.get_context("fork")
+    key = precompress._key(BUNDLE)
+    procs = [ctx.Process(target=precompress._compress, args=(key, BUNDLE)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    assert [f.name for f in tmp_path.glob("*.br")] == [f"{key}.br"]
+    assert brotli.decompress((tmp_path / f"{key}.br").read_bytes()) == BUNDLE
+    assert not list(tmp_path.glob("*.tmp"))

@@ -62,3 +62,47 @@ def test_kpi_rows_take_the_levels_and_say_what_was_carried() -> None:
     assert rows[0]["previous"] is None  # nothing a year earlier: no comparison, not a fall from 0
     assert rows[1]["value"] == 5.0 and rows[1]["carried"] is None  # a flow is untouched
     assert COMPLETE_ENOUGH == 2 / 3
+
+
+def test_levels_by_gives_level_at_of_each_group() -> None:
+    """The grouped computation (issue 14: all groups at once) equals ``level_at`` group by group, for
+    every month of the series and both kinds of stock, grouped by project and by area."""
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    rows = [(f"P{p}", f"A{a}", f"2025-{m:02d}", float(rng.integers(0, 50)))
+            for p in range(6) for a in range(3) for m in range(1, 13) if rng.random() < 0.6]
+    series = pd.DataFrame(rows, columns=["project_code", "area_code", "period", "value"])
+    series["value_key"] = rng.integers(0, 1000, len(series))
+    ends = {"P1": "2025-05", "P4": "2025-09"}
+    for by in (["project_code"], ["area_code"]):
+        for aggregation in ("latest", "cumulative"):
+            for month in ["2024-12", *[f"2025-{m:02d}" for m in range(1, 13)], "2026-03"]:
+                grouped = levels_by(series, month, aggregation, by, ends)
+                expected = {(key,): level_at(part, month, aggregation, ends)
+                            for key, part in series.groupby(by[0], sort=True)}
+                assert grouped == expected, (by, aggregation, month)
+
+
+def test_levels_over_months_gives_each_months_levels() -> None:
+    """The one-pass computation over many months equals ``level_at`` (no grouping) and ``levels_by``
+    (by project, by area) month by month, for both kinds of stock, on random series with gaps."""
+    import numpy as np
+
+    from analysis.stocks import levels_over_months
+
+    rng = np.random.default_rng(41)
+    rows = [(f"P{p}", f"A{a}", f"2025-{m:02d}", float(rng.integers(0, 50)))
+            for p in range(5) for a in range(3) for m in range(1, 13) if rng.random() < 0.5]
+    series = pd.DataFrame(rows, columns=["project_code", "area_code", "period", "value"])
+    series["value_key"] = rng.integers(0, 1000, len(series))
+    ends = {"P1": "2025-05", "P3": "2025-10"}
+    months = ["2024-12", *[f"2025-{m:02d}" for m in range(1, 13)], "2026-02"]
+    for aggregation in ("latest", "cumulative"):
+        whole = levels_over_months(series, months, aggregation, [], ends)
+        assert whole == {(m,): level_at(series, m, aggregation, ends) for m in months}, aggregation
+        for by in (["project_code"], ["area_code"]):
+            grouped = levels_over_months(series, months, aggregation, by, ends)
+            expected = {(m, *key): level for m in months
+                        for key, level in levels_by(series, m, aggregation, by, ends).items()}
+            assert grouped == expected, (aggregation, by)
