@@ -55,6 +55,7 @@ class Settings:
     login_window_seconds: int = 900
     lockout_seconds: int = 900
     login_concurrency: int = 1  # password hashes computed at once per process: a flood cannot starve other requests
+    preview_minutes: int = 30  # a checked upload may be confirmed for this long (etl.preview)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -186,4 +187,5 @@ def load_settings() -> Settings:
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         lockout_seconds=_int("LOCKOUT_SECONDS", 900),
         login_concurrency=_int("LOGIN_CONCURRENCY", 1),
+        preview_minutes=_int("PREVIEW_MINUTES", 30),
     )

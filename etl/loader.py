@@ -10,6 +10,7 @@ import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -102,11 +103,13 @@ def load_file(
     display_name: str | None = None,
     progress: Progress | None = None,
     sample: bool = False,
+    received_at: datetime | None = None,
 ) -> LoadResult:
     """Load one file whole or not at all. Never raises for bad input: the result says what went wrong.
 
     ``sample`` marks the batch as the bundled synthetic sample (only ``etl.demo`` sets it), which is
-    how the database records that it holds sample data.
+    how the database records that it holds sample data. ``received_at``: when the server received the
+    file, if earlier than now (a checked upload confirmed later, ``etl.preview``); lateness follows it.
     """
     path = Path(path)
     name = display_name or path.name
@@ -152,9 +155,11 @@ def load_file(
 
     try:
         with engine.begin() as conn:
+            now = utc_now()
             batch_id = conn.execute(
                 insert(LoadBatch).values(
-                    file_name=name, sha256=digest, kind=source.kind, loaded_at=utc_now(), loaded_by=user,
+                    file_name=name, sha256=digest, kind=source.kind, loaded_at=now, loaded_by=user,
+                    received_at=received_at or now,
                     rows_loaded=0, rows_rejected=0, outcome="loaded", message="", sample=sample,
                     **source.summary(ctx),
                 ).returning(LoadBatch.id)

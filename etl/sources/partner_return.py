@@ -65,6 +65,7 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("date_submitted", "Date submitted (YYYY-MM-DD)"),
 )
 HEADER_ROW_OF = {key: HEADER_FIRST_ROW + i for i, (key, _label) in enumerate(HEADER_FIELDS)}
+_HEADER_LABEL_OF_ROW = {HEADER_ROW_OF[key]: label for key, label in HEADER_FIELDS}
 INPUT_FIELDS = ("submitter_name", "submitter_email", "date_submitted")
 TABLE_HEADER_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS) + 1  # one blank row after the header block
 TABLE_COLUMNS = ("metric_code", "metric name", "unit", "area_code", "area name")
@@ -423,6 +424,7 @@ class ReturnHeader:
     area_codes: frozenset[str]
     table_header_row: int
     column_names: dict[int, str] = field(default_factory=dict)  # column index -> heading
+    submitter_email: str = ""
 
     def column_label(self, col: int) -> str:
         """'G (2024-08)': the letter a person finds the cell by, and the heading that says what it is."""
@@ -563,10 +565,29 @@ def _check_header_block(path: Path, rows: list[tuple], meta: dict[str, str], qua
         quarter=quarter,
         submitted_on=_parse_submitted(cell(HEADER_ROW_OF["date_submitted"], 2)),
         submitter=_text(cell(HEADER_ROW_OF["submitter_name"], 2))[:200],
+        submitter_email=_text(cell(HEADER_ROW_OF["submitter_email"], 2))[:200],
         metric_codes=frozenset(),
         area_codes=frozenset(),
         table_header_row=0,
     )
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def identity_issues(header: ReturnHeader) -> list[tuple[int, int, str, str]]:
+    """Who sent the return must be known, so questions about it reach a person: a blank name or an
+    email that cannot be one is an error (row, column, value as typed, reason in the form's words)."""
+    issues = []
+    name_row, mail_row = HEADER_ROW_OF["submitter_name"], HEADER_ROW_OF["submitter_email"]
+    if not header.submitter:
+        issues.append((name_row, 2, "", "Submitter name is blank: type the name of the person sending the return"))
+    if not header.submitter_email:
+        issues.append((mail_row, 2, "", "Submitter email is blank: type an email address we can reply to"))
+    elif not _EMAIL.match(header.submitter_email):
+        issues.append((mail_row, 2, header.submitter_email, "Submitter email is not an email address "
+                       "(it needs a name, an @ and a domain, like name@example.org)"))
+    return issues
 
 
 def _find_table(path: Path, rows: list[tuple], header: ReturnHeader) -> None:
@@ -663,7 +684,7 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
     header = _check_header_block(path, rows, meta, quarter)
     header.metric_codes, header.area_codes = metric_codes, area_codes
     _find_table(path, rows, header)
-    issues: list[tuple[int, int, str, str]] = []
+    issues: list[tuple[int, int, str, str]] = identity_issues(header)
     _apply_merges(_merged_ranges(path, ws), rows, header, issues)
 
     records: list[tuple[int, int, str, str, str, str]] = []
@@ -793,7 +814,9 @@ class PartnerReturn(Observations):
             row, column, reason = p.row, p.column, p.reason
             if row >= ROW_SCALE:
                 row, col = divmod(row, ROW_SCALE)
-                if column in ("value", "period"):
+                if row in _HEADER_LABEL_OF_ROW and row < header.table_header_row:  # the header block
+                    column = f"{get_column_letter(col)} ({_HEADER_LABEL_OF_ROW[row]})"
+                elif column in ("value", "period"):
                     column = header.column_label(col)
                 elif column == "metric_code":
                     column = header.column_label(METRIC_COL)
@@ -823,21 +846,19 @@ class PartnerReturn(Observations):
 
 
 def record_submission(conn: Connection, header: ReturnHeader, batch_id: int) -> None:
-    """Upsert the return log row; the header's date is trusted only when it is plausible.
-
-    A date after the load or before the quarter began is a slip (or a guess), so the load date is used.
-    """
-    loaded_at = conn.scalar(select(LoadBatch.loaded_at).where(LoadBatch.id == batch_id))
-    load_day = loaded_at.date() if loaded_at else datetime.now().date()
+    """Upsert the return log row. Lateness is judged by the day the server received the file (kept
+    with the batch); the date the partner typed is kept as "date on the form", never trusted for it."""
+    received, loaded = conn.execute(
+        select(LoadBatch.received_at, LoadBatch.loaded_at).where(LoadBatch.id == batch_id)).one()
+    when = received or loaded
     q = header.quarter
-    submitted = header.submitted_on
-    if submitted is None or submitted > load_day or submitted < parse_period(q.first_month):
-        submitted = load_day
     t = ReturnSubmission.__table__
     key = (t.c.project_code == header.project_code) & (t.c.financial_year == q.fy) & (t.c.quarter == q.number)
     conn.execute(delete(t).where(key))
     conn.execute(insert(t).values(project_code=header.project_code, financial_year=q.fy, quarter=q.number,
-                                  submitted_on=submitted, batch_id=batch_id))
+                                  submitted_on=when.date(), date_on_form=header.submitted_on,
+                                  submitter=header.submitter, submitter_email=header.submitter_email,
+                                  batch_id=batch_id))
 
 
 SOURCE = PartnerReturn()
