@@ -136,12 +136,11 @@ def combination_warnings(new: pd.DataFrame,
             if metric != rule.metric:
                 continue
             partner = values.get((project, area, other, period), 0.0)
-            if isinstance(rule, Requires) and value > 0 and partner <= 0:
-                message = f"{rule.words}: {metric} {_num(value)} but {other} {_num(partner)}"
-            elif isinstance(rule, AtMost) and (project, area, other, period) in values and value > partner:
-                message = f"{rule.words}: {metric} {_num(value)} but {other} {_num(partner)}"
-            else:
+            needs = isinstance(rule, Requires) and value > 0 and partner <= 0
+            exceeds = isinstance(rule, AtMost) and (project, area, other, period) in values and value > partner
+            if not (needs or exceeds):
                 continue
+            message = f"{rule.words}: {metric} {_num(value)} but {other} {_num(partner)}"
             out.append(PlausibilityWarning(project, area, metric, period, "combination", float(value), message))
     return out
 

@@ -120,7 +120,8 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
             problem = Problem(name, p.row, p.column, p.value, p.reason)
             return _rejected(engine, name, path, source.kind if source else "unknown", user, [problem])
         if ctx.problems:
-            return _rejected(engine, name, path, source.kind, user, sorted(ctx.problems, key=lambda p: (p.row, p.column)))
+            problems = sorted(ctx.problems, key=lambda p: (p.row, p.column))
+            return _rejected(engine, name, path, source.kind, user, problems)
         preview = Preview(name, source.kind, "preview", "", received_at=f"{received:%Y-%m-%d %H:%M:%S}")
         if source.kind in OBSERVATION_KINDS:
             new = _new_rows(spool)

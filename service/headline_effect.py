@@ -66,7 +66,8 @@ def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFra
         rows.append({"metric_code": code, "name": a["name"], "unit": a["unit"], "financial_year": fy,
                      "before": None if b is None else _plain(b["value"]), "after": _plain(a["value"]),
                      "before_share": None if b is None else _plain(b["share"]), "after_share": _plain(a["share"]),
-                     "before_status": "" if b is None else str(b["status"] or ""), "after_status": str(a["status"] or "")})
+                     "before_status": "" if b is None else str(b["status"] or ""),
+                     "after_status": str(a["status"] or "")})
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
 
 

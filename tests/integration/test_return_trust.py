@@ -130,3 +130,28 @@ def test_lateness_is_judged_by_receipt_and_the_chase_list(db: Engine, tmp_path: 
     again = chase_list(db, f, today=date(2024, 12, 1))
     q1 = again[again["quarter"] == "2024/25 Q1"].iloc[0]
     assert (q1["chases"], str(q1["last_chased"])[:16]) == (1, "2024-12-01 10:00")
+
+
+def test_command_line_check_confirm_and_accept_with_json(db: Engine, tmp_path: Path,  # noqa: F811
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from etl import cli
+
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    load_history(db, tmp_path)
+    path = completed(db, tmp_path, {("EVENTS", ROCHFORD, "2024-07"): 99})
+    capsys.readouterr()
+    # A plain load of a figure with a warning is held: exit 3, nothing loaded.
+    assert cli.main(["load", str(path), "--json"]) == 3
+    held = json.loads(capsys.readouterr().out)["held_for_warnings"]
+    assert [w["kind"] for w in held[0]["warnings"]] == ["history"] and count(db, Observation) == 12
+    assert cli.main(["load", "--check", str(path), "--json"]) == 0
+    (checked,) = json.loads(capsys.readouterr().out)
+    assert checked["outcome"] == "preview" and count(db, Observation) == 12
+    assert cli.main(["load", "--confirm", checked["token"], "--json"]) == 2  # warnings need a reason
+    assert "reason" in json.loads(capsys.readouterr().out)["message"]
+    assert cli.main(["load", "--confirm", checked["token"], "--reason", "festival month", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["outcome"], done["rows"]) == ("loaded", 1) and count(db, Observation) == 13
