@@ -106,7 +106,7 @@ def history_card(frame: pd.DataFrame, partner: bool) -> list:
             html.P("Lateness is judged by the day the return reached us; the date typed on the form is shown "
                    "where it differs."),
             _table(f"{title}, newest first", ("Project", "Quarter", "Received", "Date on the form", "Sent by"), rows,
-                   "data-quality-history")]
+                   "data-quality-history-table")]
 
 
 def accepted_card(frame: pd.DataFrame) -> list:
