@@ -191,14 +191,14 @@ def build_template(spec: TemplateSpec) -> Workbook:
     _write_lists(wb, lists, spec)
     _write_header_block(ws, spec)
     _write_table(ws, spec)
-    _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET), spec)
+    _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET, 0), spec)  # first: read before filling in
     for sheet in (ws, lists):
         sheet.protection.sheet = True
         # Partners may widen columns and rows, nothing else; no password: this guards against slips only.
         sheet.protection.formatColumns = False
         sheet.protection.formatRows = False
     wb.security = WorkbookProtection(lockStructure=True)  # the hidden Lists sheet stays hidden and named
-    wb.active = 0
+    wb.active = wb.sheetnames.index(INSTRUCTIONS_SHEET)
     return wb
 
 

@@ -94,7 +94,7 @@ def rejection(path: Path) -> Problem:
 # --- the template -------------------------------------------------------------------------------
 def test_template_layout_header_table_and_months(tmp_path: Path) -> None:
     wb = load_workbook(template(tmp_path))
-    assert wb.sheetnames == ["Return", "Lists", "Instructions"]
+    assert wb.sheetnames == ["Instructions", "Return", "Lists"]  # the instructions first (issue 15)
     ws = wb["Return"]
     assert [ws.cell(r, 1).value for r in range(3, 11)] == [label for _k, label in pr.HEADER_FIELDS]
     assert [ws.cell(r, 2).value for r in range(3, 8)] == [
@@ -359,7 +359,7 @@ def rewrite_sheet(src: Path, dst: Path, edit) -> Path:  # noqa: ANN001 - str -> 
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
+            if info.filename == "xl/worksheets/sheet2.xml":  # Instructions, Return, Lists
                 data = edit(data.decode("utf-8")).encode("utf-8")
             zout.writestr(info, data)
     return dst
