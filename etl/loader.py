@@ -92,6 +92,12 @@ def build_context(engine: Engine, file: str) -> Context:
         dates = select(Project.project_code, Project.start_date, Project.end_date)
         ctx.projects = {p: (s, e) for p, s, e in conn.execute(dates)}
         ctx.state["metric_units"] = {c: u for c, u in conn.execute(select(Metric.metric_code, Metric.unit))}
+        # Names beside codes, for "did you mean E07000066 Basildon?" (etl.suggest).
+        ctx.state["names"] = {
+            "area": dict(conn.execute(select(Area.area_code, Area.area_name)).all()),
+            "metric": dict(conn.execute(select(Metric.metric_code, Metric.name)).all()),
+            "project": dict(conn.execute(select(Project.project_code, Project.project_name)).all()),
+        }
     return ctx
 
 
