@@ -265,5 +265,6 @@ def _record_rejection(
                 for p in problems
             ],
         )
+    in_rows = f" in {rows_with_problems:,} row(s)" if rows_with_problems else ""  # as "recent loads" counts
     return LoadResult(name, kind, "rejected", batch_id=batch_id, problems=problems,
-                      message=f"refused: {len(problems)} problem(s); nothing was loaded")
+                      message=f"refused: {len(problems)} problem(s){in_rows}; nothing was loaded")

@@ -121,7 +121,9 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
             return _rejected(engine, name, path, source.kind if source else "unknown", user, [problem])
         if ctx.problems:
             problems = sorted(ctx.problems, key=lambda p: (p.row, p.column))
-            return _rejected(engine, name, path, source.kind, user, problems)
+            refused = _rejected(engine, name, path, source.kind, user, problems)
+            _note_return(engine, refused.batch_id, ctx.state.get("return_header"))
+            return refused
         preview = Preview(name, source.kind, "preview", "", received_at=f"{received:%Y-%m-%d %H:%M:%S}")
         if source.kind in OBSERVATION_KINDS:
             new = _new_rows(spool)
@@ -148,6 +150,17 @@ def _rejected(engine: Engine, name: str, path: Path, kind: str, user: str, probl
         digest = ""
     result: LoadResult = _record_rejection(engine, name, digest, kind, user, problems)
     return Preview(name, kind, "rejected", result.message, batch_id=result.batch_id, problems=problems)
+
+
+def _note_return(engine: Engine, batch_id: int | None, header: Any) -> None:
+    """A refused return still says whose and which quarter it was, so the partner sees their own refusal
+    and a corrected file for the same quarter marks its problems resolved."""
+    if batch_id is None or header is None:
+        return
+    q = header.quarter
+    with engine.begin() as conn:
+        conn.execute(update(LoadBatch).where(LoadBatch.id == batch_id).values(
+            project_code=header.project_code, first_period=q.first_month, last_period=q.last_month))
 
 
 def _new_rows(spool: ParsedSpool) -> pd.DataFrame:

@@ -106,9 +106,14 @@ def batches_view(engine: Engine, limit: int = 25) -> pd.DataFrame:
 
 def rejections_view(engine: Engine, files: int = 5, limit: int = 500) -> pd.DataFrame:
     """Problems of the latest refused files, with each value cut to a short prefix."""
+    from warehouse.returns_queries import resolving_loads
+
     frame = quality_queries.recent_rejections(engine, files=max(1, min(int(files), 50)),
                                               limit=max(1, min(int(limit), 5000)))
     frame["value"] = frame["value"].map(truncate)
+    # A problem of a file since superseded by a corrected one that loaded is resolved (that batch's id).
+    resolved = resolving_loads(engine, sorted({int(b) for b in frame["batch_id"]}))
+    frame["resolved_by"] = [resolved.get(int(b)) for b in frame["batch_id"]]
     return frame
 
 

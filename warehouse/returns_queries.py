@@ -100,3 +100,21 @@ def accepted_warnings(engine: Engine, org: str = "", project: str = "") -> pd.Da
             .join(lb, lb.c.id == w.c.batch_id).where(*conds).order_by(w.c.accepted_at.desc(), w.c.id))
     return _frame(engine, stmt, ["batch_id", "project_code", "area_code", "metric_code", "period", "kind", "value",
                                  "message", "reason", "accepted_by", "accepted_at", "file_name"])
+
+
+def resolving_loads(engine: Engine, rejected: list[int]) -> dict[int, int]:
+    """For refused batches, the first later batch that loaded a corrected file: the same file name and
+    kind, or a return for the same project and quarter. rejected id -> loaded id (absent: unresolved)."""
+    if not rejected:
+        return {}
+    lb = m.LoadBatch.__table__
+    bad = lb.alias("bad")
+    good = lb.alias("good")
+    same = (good.c.file_name == bad.c.file_name) | (
+        (bad.c.project_code != "") & (good.c.project_code == bad.c.project_code)
+        & (good.c.first_period == bad.c.first_period))
+    stmt = (select(bad.c.id, func.min(good.c.id))
+            .join(good, (good.c.id > bad.c.id) & (good.c.kind == bad.c.kind) & (good.c.outcome == "loaded") & same)
+            .where(bad.c.id.in_(rejected)).group_by(bad.c.id))
+    with engine.connect() as conn:
+        return {int(a): int(b) for a, b in conn.execute(stmt).all()}

@@ -89,7 +89,7 @@ FIELDS: dict[str, dict[str, list[str] | str]] = {
     "api.batches": {"data": ["batch_id", "file_name", "kind", "loaded_at", "loaded_by", "rows_loaded",
                              "rows_rejected", "outcome", "message"]},
     "api.rejections": {"data": ["batch_id", "file_name", "kind", "loaded_at", "loaded_by", "row_number",
-                                "column_name", "value", "reason"]},
+                                "column_name", "value", "reason", "resolved_by"]},
     "api.chase": {"data": ["project_code", "project_name", "quarter", "status", "due_on", "submitted_on",
                            "days_overdue", "org_name", "contact_name", "contact_email", "last_chased", "chases",
                            "mailto"]},

@@ -201,7 +201,8 @@ def loads_section() -> list:
     batches = batches_view(engine(), limit=25)
     rows = [html.Tr([html.Td(r.file_name), html.Td(r.kind),
                      html.Td(pd.Timestamp(r.loaded_at).strftime("%Y-%m-%d %H:%M")), html.Td(r.loaded_by),
-                     html.Td(f"{r.rows_loaded:,}" if r.outcome == "loaded" else f"{r.rows_rejected:,} with problems",
+                     html.Td(f"{r.rows_loaded:,}" if r.outcome == "loaded"
+                             else f"{r.rows_rejected:,} row(s) with problems",
                              className="num"),
                      outcome_cell(r.outcome)]) for r in batches.itertuples()]
     out = [
@@ -220,6 +221,9 @@ def loads_section() -> list:
         out.append(html.P("No file has been refused."))
     else:
         frame = problems.rename(columns={"file_name": "file", "row_number": "row", "column_name": "column"})
+        # A corrected file loaded since: its problems are resolved, and say so.
+        frame["file"] = [f if pd.isna(b) or b is None else f"{f} (resolved: batch {int(b)} loaded a corrected file)"
+                         for f, b in zip(frame["file"], frame["resolved_by"], strict=True)]
         out.append(html.P("Every problem in the five most recently refused files. Values are shortened."))
         out.append(problems_table(frame[PROBLEM_COLUMNS], "Problems in the latest refused files",
                                   "data-quality-rejections"))

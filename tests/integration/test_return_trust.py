@@ -155,3 +155,19 @@ def test_command_line_check_confirm_and_accept_with_json(db: Engine, tmp_path: P
     assert cli.main(["load", "--confirm", checked["token"], "--reason", "festival month", "--json"]) == 0
     done = json.loads(capsys.readouterr().out)
     assert (done["outcome"], done["rows"]) == ("loaded", 1) and count(db, Observation) == 13
+
+
+def test_a_corrected_return_resolves_the_refused_one_and_counts_agree(db: Engine, tmp_path: Path) -> None:  # noqa: F811
+    from service.quality import batches_view, rejections_view
+
+    bad = completed(db, tmp_path, {("EVENTS", ROCHFORD, "2024-07"): "lots", ("EVENTS", ROCHFORD, "2024-08"): "-3"},
+                    name="q2 return.xlsx")
+    refused = pv.check_file(db, bad)
+    # Two problems, both in worksheet row 14 (its July and August cells): one row, as "recent loads" says.
+    assert refused.message == "refused: 2 problem(s) in 1 row(s); nothing was loaded"
+    assert batches_view(db)["rows_rejected"].iloc[0] == 1  # "1 row(s) with problems" in recent loads
+    assert rejections_view(db)["resolved_by"].isna().all()
+    fixed = completed(db, tmp_path, {("EVENTS", ROCHFORD, "2024-07"): 3}, name="q2 return v2.xlsx")
+    result, _ = pv.confirm(db, pv.check_file(db, fixed).token)
+    # A different file name, but the same project and quarter: the refused file's problems are resolved.
+    assert set(rejections_view(db)["resolved_by"]) == {result.batch_id}
