@@ -19,7 +19,7 @@ from service.returns import returns_in_view
 from warehouse.audit import utc_now
 from warehouse.filters import Filters
 from warehouse.returns_models import ReturnChase
-from warehouse.returns_queries import accepted_warnings, last_chases, project_contacts, submissions
+from warehouse.returns_queries import accepted_warnings, last_chases, project_contacts, return_notes, submissions
 
 CHASE_COLUMNS = ["project_code", "project_name", "quarter", "status", "due_on", "submitted_on", "days_overdue",
                  "org_name", "contact_name", "contact_email", "last_chased", "chases", "mailto"]
@@ -111,3 +111,9 @@ def figures_accepted_against_warnings(engine: Engine, f: Filters | None = None) 
     warning, with the reason given. Columns: see ``warehouse.returns_queries.accepted_warnings``."""
     f = f or Filters()
     return accepted_warnings(engine, org=f.org, project=f.project)
+
+
+def project_commentary(engine: Engine, project: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the partner's notes per quarter and metric, figures accepted against a warning) for one project,
+    shown beside its measures."""
+    return return_notes(engine, project), accepted_warnings(engine, project=project)

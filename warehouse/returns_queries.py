@@ -118,3 +118,14 @@ def resolving_loads(engine: Engine, rejected: list[int]) -> dict[int, int]:
             .where(bad.c.id.in_(rejected)).group_by(bad.c.id))
     with engine.connect() as conn:
         return {int(a): int(b) for a, b in conn.execute(stmt).all()}
+
+
+def return_notes(engine: Engine, project: str) -> pd.DataFrame:
+    """The partner's commentary from each quarter's current return (a superseded return's notes are not
+    shown). Columns: financial_year, quarter, metric_code, area_code, note."""
+    n = rm.ReturnNote.__table__
+    r = m.ReturnSubmission.__table__
+    stmt = (select(n.c.financial_year, n.c.quarter, n.c.metric_code, n.c.area_code, n.c.note)
+            .join(r, r.c.batch_id == n.c.batch_id).where(n.c.project_code == project)
+            .order_by(n.c.financial_year.desc(), n.c.quarter.desc(), n.c.metric_code, n.c.area_code))
+    return _frame(engine, stmt, ["financial_year", "quarter", "metric_code", "area_code", "note"])

@@ -71,7 +71,7 @@ TABLE_HEADER_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS) + 1  # one blank row af
 TABLE_COLUMNS = ("metric_code", "metric name", "unit", "area_code", "area name")
 METRIC_COL, AREA_COL = 1, 4
 FIRST_MONTH_COL = len(TABLE_COLUMNS) + 1
-NOTES_HEADER = "notes (not loaded)"
+NOTES_HEADER = "notes (your commentary, shown with the figures)"
 SPARE_ROWS = 5  # unlocked rows with drop-downs, for a row deleted by mistake
 TABLE_SEARCH_ROWS = 40  # how far below the header block the table header may have been pushed
 MAX_ROWS = 10_000  # a return is a few dozen rows; anything past this is not a return
@@ -425,6 +425,7 @@ class ReturnHeader:
     table_header_row: int
     column_names: dict[int, str] = field(default_factory=dict)  # column index -> heading
     submitter_email: str = ""
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (metric_code, area_code, text)
 
     def column_label(self, col: int) -> str:
         """'G (2024-08)': the letter a person finds the cell by, and the heading that says what it is."""
@@ -674,7 +675,7 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
     months = quarter.months
     width = FIRST_MONTH_COL + len(months) - 1
     rows: list[tuple] = []
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=width, values_only=True), start=1):
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=width + 1, values_only=True), start=1):  # + notes
         if r > MAX_ROWS:
             if any(v is not None for v in row):
                 raise reject(path, f"the Return sheet has content beyond row {MAX_ROWS:,}; a return is a few "
@@ -691,6 +692,9 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
     for r in range(header.table_header_row + 1, len(rows) + 1):
         row = rows[r - 1]
         metric, area = _text(row[METRIC_COL - 1]), _text(row[AREA_COL - 1])
+        note = _text(row[width]) if len(row) > width else ""
+        if note and metric and area:  # the partner's commentary on this metric and area
+            header.notes.append((metric.upper(), area.upper(), note[:2000]))
         cells = [(FIRST_MONTH_COL + j, cell_value_text(row[FIRST_MONTH_COL - 1 + j])) for j in range(len(months))]
         reported = [(c, v) for c, v in cells if v is not None]
         if not reported:
@@ -841,8 +845,22 @@ class PartnerReturn(Observations):
 
     def write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
         written = super().write(conn, frames, batch_id, ctx)
-        record_submission(conn, ctx.state["return_header"], batch_id)
+        header = ctx.state["return_header"]
+        record_submission(conn, header, batch_id)
+        record_notes(conn, header, batch_id)
         return written
+
+
+def record_notes(conn: Connection, header: ReturnHeader, batch_id: int) -> None:
+    """Keep the notes column as the partner's commentary, with the batch (a revision brings its own)."""
+    from warehouse.returns_models import ReturnNote
+
+    q = header.quarter
+    rows = [{"batch_id": batch_id, "project_code": header.project_code, "financial_year": q.fy, "quarter": q.number,
+             "metric_code": metric, "area_code": area, "note": text}
+            for metric, area, text in header.notes if metric in header.metric_codes]
+    if rows:
+        conn.execute(insert(ReturnNote), rows)
 
 
 def record_submission(conn: Connection, header: ReturnHeader, batch_id: int) -> None:

@@ -171,3 +171,24 @@ def test_a_corrected_return_resolves_the_refused_one_and_counts_agree(db: Engine
     result, _ = pv.confirm(db, pv.check_file(db, fixed).token)
     # A different file name, but the same project and quarter: the refused file's problems are resolved.
     assert set(rejections_view(db)["resolved_by"]) == {result.batch_id}
+
+
+def test_notes_column_is_kept_as_the_partners_commentary(db: Engine, tmp_path: Path) -> None:  # noqa: F811
+    from openpyxl import load_workbook
+
+    from etl.sources import partner_return as pr
+    from service.chase import project_commentary
+
+    path = completed(db, tmp_path, {("EVENTS", ROCHFORD, "2024-07"): 3})
+    wb = load_workbook(path)
+    ws = wb[pr.RETURN_SHEET]
+    notes_col = pr.FIRST_MONTH_COL + 3
+    row = next(r for r in range(pr.TABLE_HEADER_ROW + 1, ws.max_row + 1)
+               if (ws.cell(r, 1).value, ws.cell(r, 4).value) == ("EVENTS", ROCHFORD))
+    ws.cell(row, notes_col, "Two events moved to August by the flood")
+    wb.save(path)
+    pv.confirm(db, pv.check_file(db, path).token)
+    notes, accepted = project_commentary(db, "PRJ001")
+    assert notes[["financial_year", "quarter", "metric_code", "area_code", "note"]].values.tolist() == [
+        ["2024/25", 2, "EVENTS", ROCHFORD, "Two events moved to August by the flood"]]
+    assert accepted.empty

@@ -101,7 +101,7 @@ def test_template_layout_header_table_and_months(tmp_path: Path) -> None:
         "PRJ001", "Neighbourhood Safety Forums", "Rochford Youth", "2024/25", "Q2"]
     heads = [c.value for c in ws[12]][:9]
     assert heads == ["metric_code", "metric name", "unit", "area_code", "area name",
-                     "2024-07", "2024-08", "2024-09", "notes (not loaded)"]
+                     "2024-07", "2024-08", "2024-09", pr.NOTES_HEADER]
     # 2 metrics x 2 areas, then the spare rows.
     assert {(ws.cell(r, 1).value, ws.cell(r, 4).value): r for r in range(13, 17)} == ROW
     assert ws.cell(17, 1).value is None
