@@ -72,6 +72,7 @@ TABLE_COLUMNS = ("metric_code", "metric name", "unit", "area_code", "area name")
 METRIC_COL, AREA_COL = 1, 4
 FIRST_MONTH_COL = len(TABLE_COLUMNS) + 1
 NOTES_HEADER = "notes (your commentary, shown with the figures)"
+PREVIOUS_HEADER = "last quarter (for reference, not loaded)"
 SPARE_ROWS = 5  # unlocked rows with drop-downs, for a row deleted by mistake
 TABLE_SEARCH_ROWS = 40  # how far below the header block the table header may have been pushed
 MAX_ROWS = 10_000  # a return is a few dozen rows; anything past this is not a return
@@ -123,6 +124,9 @@ class TemplateSpec:
     end_date: date | None
     metrics: tuple[MetricInfo, ...]
     areas: tuple[AreaInfo, ...]
+    # Last quarter's figures per (metric, area), shown beside the empty cells so a partner sees what
+    # they sent before (and a slip such as 99,999 stands out while typing).
+    previous: tuple[tuple[str, str, str], ...] = ()
 
     def active(self, month: str) -> bool:
         """True when the project ran in ``month``; other months of the quarter are greyed and locked."""
@@ -169,7 +173,26 @@ def template_spec(engine: Engine, project_code: str, quarter: str) -> TemplateSp
         quarter=q, start_date=p.start_date, end_date=p.end_date,
         metrics=tuple(MetricInfo(m.metric_code, m.name, m.unit, m.aggregation, m.definition or "") for m in metrics),
         areas=tuple(AreaInfo(a.area_code, a.area_name) for a in areas),
+        previous=_previous_quarter(engine, code, q),
     )
+
+
+def _previous_quarter(engine: Engine, code: str, q: Quarter) -> tuple[tuple[str, str, str], ...]:
+    """(metric, area, 'Apr 3 · May 4 · Jun 5') for the quarter before ``q``, from the loaded figures."""
+    from analysis.fiscal import add_months
+    from warehouse.models import ObservationMonthly as OM
+
+    first, last = add_months(q.first_month, -3), add_months(q.first_month, -1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(OM.metric_code, OM.area_code, OM.period, OM.value)
+                            .where(OM.project_code == code, OM.period.between(first, last))
+                            .order_by(OM.metric_code, OM.area_code, OM.period)).all()
+    texts: dict[tuple[str, str], list[str]] = {}
+    for metric, area, period, value in rows:
+        month = datetime.strptime(period, "%Y-%m").strftime("%b")
+        number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        texts.setdefault((metric, area), []).append(f"{month} {number}")
+    return tuple((m, a, " · ".join(parts)) for (m, a), parts in texts.items())
 
 
 # --- writing the template ----------------------------------------------------------------------------
@@ -266,7 +289,8 @@ def _write_header_block(ws: Worksheet, spec: TemplateSpec) -> None:
 
 def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
     months = spec.quarter.months
-    heads = [*TABLE_COLUMNS, *months, NOTES_HEADER]
+    heads = [*TABLE_COLUMNS, *months, NOTES_HEADER, PREVIOUS_HEADER]
+    previous = {(m, a): text for m, a, text in spec.previous}
     for col, text in enumerate(heads, start=1):
         cell = ws.cell(TABLE_HEADER_ROW, col, text)
         cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), _FILL_HEAD, _BOX
@@ -292,6 +316,8 @@ def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
                 cell.fill, cell.border = _FILL_LOCKED, _BOX
             _month_cells(ws, row, spec, months, value_check)
             _notes_cell(ws, row, notes_col)
+            before = ws.cell(row, notes_col + 1, previous.get((metric.code, area.code), ""))
+            before.fill, before.border = _FILL_LOCKED, _BOX
     for _ in range(SPARE_ROWS):
         row += 1
         for col in range(1, FIRST_MONTH_COL):
@@ -309,8 +335,8 @@ def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
     first_spare = row - SPARE_ROWS + 1
     metric_list.add(f"A{first_spare}:A{row}")
     area_list.add(f"D{first_spare}:D{row}")
-    widths = {1: 30, 2: 44, 3: 12, 4: 13, 5: 24, notes_col: 40}
-    for col in range(1, notes_col + 1):
+    widths = {1: 30, 2: 44, 3: 12, 4: 13, 5: 24, notes_col: 40, notes_col + 1: 28}
+    for col in range(1, notes_col + 2):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 11)
     ws.row_dimensions[TABLE_HEADER_ROW].height = 30
     ws.freeze_panes = ws.cell(TABLE_HEADER_ROW + 1, FIRST_MONTH_COL)

@@ -192,3 +192,20 @@ def test_notes_column_is_kept_as_the_partners_commentary(db: Engine, tmp_path: P
     assert notes[["financial_year", "quarter", "metric_code", "area_code", "note"]].values.tolist() == [
         ["2024/25", 2, "EVENTS", ROCHFORD, "Two events moved to August by the flood"]]
     assert accepted.empty
+
+
+def test_template_shows_last_quarters_figures_and_instructions_first(db: Engine, tmp_path: Path) -> None:  # noqa: F811
+    from openpyxl import load_workbook
+
+    from etl.sources import partner_return as pr
+
+    load_history(db, tmp_path)
+    wb = load_workbook(pr.write_template(db, "PRJ001", "2024/25 Q2", tmp_path / "t.xlsx"))
+    assert wb.sheetnames[0] == "Instructions"
+    ws = wb[pr.RETURN_SHEET]
+    col = pr.FIRST_MONTH_COL + 4  # after the three months and the notes
+    assert ws.cell(pr.TABLE_HEADER_ROW, col).value == pr.PREVIOUS_HEADER
+    row = next(r for r in range(pr.TABLE_HEADER_ROW + 1, ws.max_row + 1)
+               if (ws.cell(r, 1).value, ws.cell(r, 4).value) == ("EVENTS", ROCHFORD))
+    # 2024/25 Q1 of the hand-made history: April 6, May 4, June 5.
+    assert ws.cell(row, col).value == "Apr 6 · May 4 · Jun 5"
