@@ -54,7 +54,7 @@ def load_paths(paths: Sequence[Path], kind: str | None = None, accept: str = "",
     for path in paths:
         progress, bar = _progress_for(path)
         try:
-            result, preview = load_checked(engine, path, kind, accept)
+            result, preview = load_checked(engine, path, kind, accept, progress)
             if result is None and preview is None:  # pragma: no cover - load_checked returns one of them
                 result = load_file(engine, path, kind=kind, progress=progress)
         finally:

@@ -83,7 +83,8 @@ def _report(result: LoadResult, as_json: bool) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
-def load_checked(engine: Any, path: Path, kind: str | None, accept: str) -> tuple[LoadResult | None, Preview | None]:
+def load_checked(engine: Any, path: Path, kind: str | None, accept: str,
+                 progress: Callable[[int], None] | None = None) -> tuple[LoadResult | None, Preview | None]:
     """A direct ``load`` of programme figures: checked first, loaded only when there are no plausibility
     warnings or they are accepted with ``accept`` (a reason). Other kinds load as they always did.
 
@@ -97,7 +98,7 @@ def load_checked(engine: Any, path: Path, kind: str | None, accept: str) -> tupl
     except (FileRejected, OSError):
         found = ""
     if found not in OBSERVATION_KINDS:
-        return load_file(engine, path, kind=kind), None
+        return load_file(engine, path, kind=kind, progress=progress), None
     user = f"cli:{current_user()}"
     preview = check_file(engine, path, kind=kind, loaded_by=user)
     if preview.outcome == "rejected":
