@@ -84,9 +84,9 @@ def layout(**query: str) -> html.Div:
             html.H2("Download a return template", id="data-quality-template-heading"),
             html.P("The quarterly return workbook for one of your projects and a quarter, the same workbook "
                    "python -m etl template writes: fill in the yellow cells and upload it below."),
-            html.Label("Project", htmlFor="data-quality-template-project"),
+            html.Label("Template for project", htmlFor="data-quality-template-project"),
             dbc.Select(id="data-quality-template-project", options=_template_projects()),
-            html.Label("Quarter", htmlFor="data-quality-template-quarter"),
+            html.Label("Template for quarter", htmlFor="data-quality-template-quarter"),
             dbc.Select(id="data-quality-template-quarter", options=_template_quarters()),
             html.Button("Download template", id="data-quality-template-button", n_clicks=0, type="button",
                         className="btn btn-primary btn-sm"),
