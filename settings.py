@@ -62,6 +62,7 @@ class Settings:
     date_margin_months: int = 3
     plan_horizon_years: int = 10
     replace_max_share: float = 0.5
+    preview_minutes: int = 30  # a checked upload may be confirmed for this long (etl.preview)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -202,4 +203,5 @@ def load_settings() -> Settings:
         date_margin_months=margin,
         plan_horizon_years=horizon,
         replace_max_share=share,
+        preview_minutes=_int("PREVIEW_MINUTES", 30),
     )

@@ -50,6 +50,8 @@ API: Mapping[str, frozenset[str]] = {
     "api.observations": STAFF | {"approver"},
     "api.batches": PARTNER_PAGES,  # a partner: their own returns' loads only (warehouse.quality_queries)
     "api.rejections": PARTNER_PAGES,
+    "api.chase": PARTNER_PAGES,  # a partner: their own returns' chase status only (Filters.org)
+    "api.accepted_warnings": PARTNER_PAGES | {"approver"},
     "api.snapshot_list": REPORTING,
     "api.snapshot_detail": REPORTING,
     "api.snapshot_export_query": REPORTING,

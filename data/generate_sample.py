@@ -973,12 +973,18 @@ def _spend(ref: Reference, awards: dict[tuple[str, str, int], int], seed: int) -
 # Writing
 # --------------------------------------------------------------------------------------------
 
+def org_contact(org: Org) -> tuple[str, str]:
+    """A role, not a person, and an address under example.org (reserved, never delivered): derived from
+    the organisation's code alone, so no random draw moves and the rest of the sample stays as it was."""
+    return f"Returns lead ({org.code})", f"returns.{org.code.lower()}@example.org"
+
+
 HEADERS = {
     "areas.csv": ["area_code", "area_name", "area_type", "parent_code", "population"],
     "priorities.csv": ["priority_code", "name", "description"],
     "metrics.csv": ["metric_code", "name", "unit", "aggregation", "priority_code", "source",
                     "higher_is_better", "definition"],
-    "organisations.csv": ["org_code", "org_name", "org_type"],
+    "organisations.csv": ["org_code", "org_name", "org_type", "contact_name", "contact_email"],
     "projects.csv": ["project_code", "project_name", "org_code", "priority_code",
                      "funding_stream", "start_date", "end_date", "area_codes"],
     "targets.csv": ["metric_code", "financial_year", "scope", "scope_code", "target_value"],
@@ -1069,7 +1075,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, scale: int = 1) -> dict[st
         "metrics.csv": [[m.code, m.name, m.unit, m.aggregation, m.priority, m.source,
                          "true" if m.higher_is_better else "false", m.definition]
                         for m in METRICS],
-        "organisations.csv": [[o.code, o.name, o.org_type] for o in ref.orgs],
+        "organisations.csv": [[o.code, o.name, o.org_type, *org_contact(o)] for o in ref.orgs],
         "projects.csv": [[p.code, p.name, p.org_code, p.priority, p.stream,
                           p.start.isoformat(), p.end.isoformat() if p.end else "",
                           ";".join(p.areas)] for p in ref.projects],

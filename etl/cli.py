@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from etl.loader import LoadResult, load_file
+from etl.loader import LoadResult
 from release import __version__
 from settings import SAMPLE_DIR, load_settings
 from warehouse.audit import current_user
@@ -45,17 +45,29 @@ def _progress_for(path: Path):  # noqa: ANN202
     return bar.update, bar
 
 
-def load_paths(paths: Sequence[Path], kind: str | None = None, replace: bool = False) -> int:
+def load_paths(paths: Sequence[Path], kind: str | None = None, accept: str = "", as_json: bool = False,
+               replace: bool = False) -> int:
+    from etl.preview_cli import WARNINGS_NOT_ACCEPTED, _result_json, load_checked, print_preview
+
     engine = _engine()
     results = []
+    held = []
     for path in paths:
         progress, bar = _progress_for(path)
         try:
-            result = load_file(engine, path, kind=kind, progress=progress, replace=replace)
+            result, preview = load_checked(engine, path, kind, accept, progress, replace=replace)
         finally:
             if bar is not None:
                 bar.close()
-        _print_result(result, sys.stdout if result.ok else sys.stderr)
+        if result is None:  # plausibility warnings nobody accepted: nothing loaded
+            held.append(preview)
+            if not as_json:
+                print_preview(preview, sys.stderr)
+                print(f"  not loaded: {len(preview.warnings)} warning(s); if the figures are right, load again with "
+                      '--accept "reason", or confirm the preview above', file=sys.stderr)
+            continue
+        if not as_json:
+            _print_result(result, sys.stdout if result.ok else sys.stderr)
         results.append(result)
         from warehouse.audit import current_user
         from warehouse.users import audit
@@ -64,9 +76,14 @@ def load_paths(paths: Sequence[Path], kind: str | None = None, replace: bool = F
               outcome=result.outcome, detail=f"batch {result.batch_id} rows {result.rows}")
     loaded = sum(r.rows for r in results if r.outcome == "loaded")
     refused = [r for r in results if not r.ok]
-    print(f"summary: {len(results)} file(s), {loaded:,} rows loaded, "
-          f"{sum(r.outcome == 'unchanged' for r in results)} unchanged, {len(refused)} refused")
-    return 1 if refused else 0
+    if as_json:
+        print(json.dumps({"results": [_result_json(r) for r in results],
+                          "held_for_warnings": [p.to_json() for p in held]}, indent=2, default=str))
+    else:
+        print(f"summary: {len(results) + len(held)} file(s), {loaded:,} rows loaded, "
+              f"{sum(r.outcome == 'unchanged' for r in results)} unchanged, {len(refused)} refused"
+              + (f", {len(held)} held for warnings" if held else ""))
+    return 1 if refused else (WARNINGS_NOT_ACCEPTED if held else 0)
 
 
 def cmd_init(_args: argparse.Namespace) -> int:
@@ -86,7 +103,19 @@ def cmd_rekey(_args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    return load_paths([Path(p) for p in args.files], kind=args.kind, replace=args.replace)
+    from etl import preview_cli
+
+    if args.confirm:
+        if args.files or args.check:
+            args.load_parser.error("--confirm TOKEN takes no files")
+        return preview_cli.confirm_token(_engine, args.confirm, args.reason or args.accept or "", args.json,
+                                         replace=args.replace)
+    if not args.files:
+        args.load_parser.error("give one or more files (or --confirm TOKEN)")
+    paths = [Path(p) for p in args.files]
+    if args.check:
+        return preview_cli.check_paths(_engine, paths, args.kind, args.json)
+    return load_paths(paths, kind=args.kind, accept=args.accept or "", as_json=args.json, replace=args.replace)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -170,11 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create or migrate the database to the latest schema")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("load", help="load files (CSV or partner return XLSX), each whole or not at all")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--kind", help="force the file kind instead of recognising it from the header")
     p.add_argument("--replace", action="store_true",
                    help="accept a file that removes more than REPLACE_MAX_SHARE of the rows it replaces")
-    p.set_defaults(func=cmd_load)
+    p.add_argument("--check", action="store_true",
+                   help="check only: show what would change and any warnings, load nothing, print a token")
+    p.add_argument("--confirm", metavar="TOKEN", help="load a checked file (the token --check printed)")
+    p.add_argument("--reason", help="with --confirm: why figures that raised warnings are right")
+    p.add_argument("--accept", metavar="REASON",
+                   help="load figures that raise plausibility warnings, with the reason they are right")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_load, load_parser=p)
     p = sub.add_parser("rekey", help="re-key disclosure control after DISCLOSURE_KEY changed (docs/disclosure.md)")
     p.set_defaults(func=cmd_rekey)
     p = sub.add_parser("demo", help="load the bundled synthetic sample data")

@@ -104,6 +104,15 @@ class Text(Column):
 
 
 @dataclass
+class Email(Column):
+    """An email address: something, an @, and a domain with a dot; kept as typed (stripped)."""
+
+    def parse(self, text: pd.Series) -> Parsed:
+        bad = ~text.str.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").fillna(False).astype(bool) & text.notna()
+        return _fail(text, bad, "not an email address (it needs a name, an @ and a domain, like name@example.org)")
+
+
+@dataclass
 class Code(Column):
     """An identifier such as a GSS, project or metric code: upper-cased, checked against a lookup."""
 

@@ -12,6 +12,7 @@ import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -95,6 +96,12 @@ def build_context(engine: Engine, file: str) -> Context:
         dates = select(Project.project_code, Project.start_date, Project.end_date)
         ctx.projects = {p: (s, e) for p, s, e in conn.execute(dates)}
         ctx.state["metric_units"] = {c: u for c, u in conn.execute(select(Metric.metric_code, Metric.unit))}
+        # Names beside codes, for "did you mean E07000066 Basildon?" (etl.suggest).
+        ctx.state["names"] = {
+            "area": dict(conn.execute(select(Area.area_code, Area.area_name)).all()),
+            "metric": dict(conn.execute(select(Metric.metric_code, Metric.name)).all()),
+            "project": dict(conn.execute(select(Project.project_code, Project.project_name)).all()),
+        }
     return ctx
 
 
@@ -107,23 +114,27 @@ def load_file(
     progress: Progress | None = None,
     sample: bool = False,
     replace: bool = False,
+    received_at: datetime | None = None,
 ) -> LoadResult:
     """Load one file whole or not at all. Never raises for bad input: the result says what went wrong.
 
     ``sample`` marks the batch as the bundled synthetic sample (only ``etl.demo`` sets it), which is
     how the database records that it holds sample data. ``replace`` accepts a file that would remove
-    more than the set share of the rows it replaces (``etl.replace_rule``).
+    more than the set share of the rows it replaces (``etl.replace_rule``). ``received_at``: when the
+    server received the file, if earlier than now (a checked upload confirmed later, ``etl.preview``);
+    lateness follows it.
 
     The whole load, from the ledger check to the commit, holds the database's load lock
     (``etl.concurrency``): two loads started together run one after the other, never interleaved.
     """
     with load_lock(engine):
-        return _load_locked(engine, Path(path), kind, loaded_by, display_name, progress, sample, replace)
+        return _load_locked(engine, Path(path), kind, loaded_by, display_name, progress, sample, replace,
+                            received_at)
 
 
 def _load_locked(  # noqa: PLR0913 - the arguments of load_file
     engine: Engine, path: Path, kind: str | None, loaded_by: str | None, display_name: str | None,
-    progress: Progress | None, sample: bool, replace: bool,
+    progress: Progress | None, sample: bool, replace: bool, received_at: datetime | None,
 ) -> LoadResult:
     name = display_name or path.name
     user = loaded_by or current_user()
@@ -164,9 +175,11 @@ def _load_locked(  # noqa: PLR0913 - the arguments of load_file
 
     try:
         with engine.begin() as conn:
+            now = utc_now()
             batch_id = conn.execute(
                 insert(LoadBatch).values(
-                    file_name=name, sha256=digest, kind=source.kind, loaded_at=utc_now(), loaded_by=user,
+                    file_name=name, sha256=digest, kind=source.kind, loaded_at=now, loaded_by=user,
+                    received_at=received_at or now,
                     rows_loaded=0, rows_rejected=0, outcome="loaded", message="", sample=sample,
                     **source.summary(ctx),
                 ).returning(LoadBatch.id)
@@ -273,5 +286,6 @@ def _record_rejection(
                 for p in problems
             ],
         )
+    in_rows = f" in {rows_with_problems:,} row(s)" if rows_with_problems else ""  # as "recent loads" counts
     return LoadResult(name, kind, "rejected", batch_id=batch_id, problems=problems,
-                      message=f"refused: {len(problems)} problem(s); nothing was loaded")
+                      message=f"refused: {len(problems)} problem(s){in_rows}; nothing was loaded")

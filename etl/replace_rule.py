@@ -41,3 +41,10 @@ def check_replace(file: str, scope: str, replaced: int, incoming: int, allow: bo
 
 def is_replace_refusal(reason: str) -> bool:
     return reason.startswith(REASON_START)
+
+
+def refused_by_replace_rule(result: object) -> bool:
+    """A load result refused by this rule alone (and so loadable on purpose with ``replace``)."""
+    problems = getattr(result, "problems", None) or []
+    return getattr(result, "outcome", "") == "rejected" and len(problems) == 1 and \
+        is_replace_refusal(str(problems[0].reason))

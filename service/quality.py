@@ -106,9 +106,14 @@ def batches_view(engine: Engine, limit: int = 25) -> pd.DataFrame:
 
 def rejections_view(engine: Engine, files: int = 5, limit: int = 500) -> pd.DataFrame:
     """Problems of the latest refused files, with each value cut to a short prefix."""
+    from warehouse.returns_queries import resolving_loads
+
     frame = quality_queries.recent_rejections(engine, files=max(1, min(int(files), 50)),
                                               limit=max(1, min(int(limit), 5000)))
     frame["value"] = frame["value"].map(truncate)
+    # A problem of a file since superseded by a corrected one that loaded is resolved (that batch's id).
+    resolved = resolving_loads(engine, sorted({int(b) for b in frame["batch_id"]}))
+    frame["resolved_by"] = [resolved.get(int(b)) for b in frame["batch_id"]]
     return frame
 
 
@@ -125,10 +130,17 @@ class UploadReport:
     batch_id: int | None = None
     kind: str = ""
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+    # A checked file waiting for confirmation (outcome "preview"), see etl.preview.Preview.
+    token: str = ""
+    changes: list[dict] = field(default_factory=list)
+    headline: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    received_at: str = ""
+    expires_at: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("loaded", "unchanged")
+        return self.outcome in ("loaded", "unchanged", "preview")
 
     @property
     def needs_confirmation(self) -> bool:
@@ -191,13 +203,10 @@ def _not_own_return(engine: Engine, path: str, org: str) -> str:
 
 
 def handle_upload(engine: Engine, contents: object, filename: object, loaded_by: str = "web upload",
-                  max_bytes: int | None = None, replace: bool = False) -> UploadReport:
-    """Validate and load one uploaded file, whole or not at all, exactly as ``python -m etl load`` would.
-
-    ``replace``: the person confirmed a file that removes more of the rows it replaces than the
-    replace-share rule allows (``python -m etl load --replace``).
-    """
-    from etl.loader import load_file  # the loader pulls in every source reader; import on first upload
+                  max_bytes: int | None = None) -> UploadReport:
+    """Check one uploaded file exactly as ``python -m etl load --check`` would: a preview (nothing
+    loaded until ``confirm_upload``), or the refusal with every problem. Received now: lateness follows."""
+    from etl.preview import check_file  # the loader pulls in every source reader; import on first upload
 
     limit = load_settings().max_upload_bytes if max_bytes is None else max_bytes
     name = safe_display_name(filename if isinstance(filename, str) else "")
@@ -222,11 +231,54 @@ def handle_upload(engine: Engine, contents: object, filename: object, loaded_by:
             refusal = _not_own_return(engine, handle.name, org)
             if refusal:
                 return _refused(name, refusal)
-        result = load_file(engine, handle.name, kind="partner_return" if org else None, loaded_by=loaded_by[:100],
-                           display_name=name, replace=replace)
+        checked = check_file(engine, handle.name, kind="partner_return" if org else None,
+                             loaded_by=loaded_by[:100], display_name=name, org=org or "")
     finally:
         os.unlink(handle.name)
-    problems = pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "value": truncate(p.value),
-                              "reason": p.reason} for p in result.problems], columns=PROBLEM_COLUMNS)
-    return UploadReport(name, result.outcome, result.message, rows=result.rows, batch_id=result.batch_id,
-                        kind=result.kind, problems=problems)
+    return UploadReport(name, checked.outcome, checked.message, rows=checked.rows, batch_id=checked.batch_id,
+                        kind=checked.kind, problems=_problem_frame(checked.problems), token=checked.token,
+                        changes=checked.changes, headline=checked.headline, warnings=checked.warnings,
+                        received_at=checked.received_at, expires_at=checked.expires_at)
+
+
+def _problem_frame(problems: list) -> pd.DataFrame:
+    return pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "value": truncate(p.value),
+                          "reason": p.reason} for p in problems], columns=PROBLEM_COLUMNS)
+
+
+def confirm_upload(engine: Engine, token: object, reason: object, loaded_by: str = "web upload",
+                   replace: bool = False) -> UploadReport:
+    """Load a checked upload (``etl.preview.confirm``): refused when expired, stale, not the partner's own,
+    or when warnings come without a reason; the report says why and nothing is loaded.
+
+    ``replace``: the person confirmed a file that removes more of the rows it replaces than the
+    replace-share rule allows (``python -m etl load --replace``); refused by that rule alone, the
+    report ``needs_confirmation`` and the preview stays open for it."""
+    from etl.preview import ConfirmRefused, confirm, get_preview
+
+    if not isinstance(token, str) or not token or len(token) > 64:
+        return UploadReport("", "refused", "refused: nothing to confirm; upload the file again")
+    text = reason if isinstance(reason, str) else ""
+    checked = get_preview(engine, token)
+    name = checked.file if checked else ""
+    try:
+        result, _ = confirm(engine, token, confirmed_by=loaded_by[:100], reason=text, org=REQUEST_ORG.get() or "",
+                            replace=replace)
+    except ConfirmRefused as exc:
+        report = UploadReport(name, "refused", f"refused: {exc}")
+        if checked is not None and "reason" in str(exc):  # still confirmable: show the preview again
+            report.outcome, report.token, report.warnings = "preview", token, checked.warnings
+            report.changes, report.headline, report.rows = checked.changes, checked.headline, checked.rows
+            report.message = str(exc)
+            report.kind, report.received_at, report.expires_at = checked.kind, checked.received_at, checked.expires_at
+        return report
+    return UploadReport(result.file, result.outcome, result.message, rows=result.rows, batch_id=result.batch_id,
+                        kind=result.kind, problems=_problem_frame(result.problems))
+
+
+def cancel_upload(engine: Engine, token: object) -> UploadReport:
+    from etl.preview import cancel
+
+    if isinstance(token, str) and token and len(token) <= 64:
+        cancel(engine, token, org=REQUEST_ORG.get() or "")
+    return UploadReport("", "cancelled", "nothing was loaded; correct the file and upload it again")

@@ -63,6 +63,8 @@ class Metric(Base):
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
     definition: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"))
+    # Optional plausibility limit for one month's value (etl.plausibility warns above it).
+    max_per_month: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Organisation(Base):
@@ -71,6 +73,9 @@ class Organisation(Base):
     org_name: Mapped[str] = mapped_column(String(200))
     org_type: Mapped[str] = mapped_column(String(20))
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"))
+    # Who to chase for a missing or late return (service.chase).
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Project(Base):
@@ -264,6 +269,9 @@ class LoadBatch(Base):
     last_period: Mapped[str] = mapped_column(String(7), default="")
     # True only for the bundled synthetic sample (etl.demo): the "synthetic data" notice follows it.
     sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the server received the file (an upload checked first is received before it is confirmed):
+    # lateness is judged by this, never by a date typed on the form.
+    received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class RejectedRow(Base):
@@ -289,3 +297,6 @@ class ReturnSubmission(Base):
     quarter: Mapped[int] = mapped_column(Integer)
     submitted_on: Mapped[date] = mapped_column(Date)
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"))
+    date_on_form: Mapped[date | None] = mapped_column(Date, nullable=True)  # the partner's own typed date
+    submitter: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    submitter_email: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import io
+
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
+from dashboard.components.returns_cards import accepted_card, chase_card, history_card, preview_cards
 from dashboard.components.server_grid import THEME, register_server_grid, server_grid
 from dashboard.engine import engine
+from service.chase import chase_list, figures_accepted_against_warnings, partner_history, record_chase
 from service.options import filter_options
 from service.quality import (
     PROBLEM_COLUMNS,
     ReturnsGrid,
     UploadReport,
     batches_view,
+    cancel_upload,
+    confirm_upload,
     handle_upload,
     rejections_view,
     returns_grid,
 )
 from settings import load_settings
-from warehouse.filters import Filters
+from warehouse.filters import REQUEST_ORG, Filters
 
 dash.register_page(__name__, path="/data-quality", title="Data quality - Essex VVU outcomes",
                    name="Data quality", order=8)
@@ -34,7 +41,8 @@ STATUS_CLASSES = {"rs rs-on-time": "params.value === 'On time'", "rs rs-missing"
                   "rs rs-late": "!!params.value && params.value.startsWith('Late')",
                   "rs rs-none": "params.value === 'Not due'"}
 OUTCOME_TEXT = {"loaded": ("✓", "Loaded", "rs-on-time"), "rejected": ("✗", "Refused", "rs-missing"),
-                "unchanged": ("=", "Unchanged", "rs-none"), "refused": ("✗", "Refused", "rs-missing")}
+                "unchanged": ("=", "Unchanged", "rs-none"), "refused": ("✗", "Refused", "rs-missing"),
+                "preview": ("?", "Checked, not loaded yet", "rs-late"), "cancelled": ("–", "Cancelled", "rs-none")}
 
 
 def layout(**query: str) -> html.Div:
@@ -55,11 +63,43 @@ def layout(**query: str) -> html.Div:
         dcc.Download(id="data-quality-download"),
         html.Button("Download return status as CSV", id="data-quality-export", n_clicks=0, type="button",
                     className="btn btn-primary btn-sm dq-export"),
+        html.Div(id="data-quality-chase-wrap", children=[
+            html.Div(id="data-quality-chase"),
+            dcc.Download(id="data-quality-chase-download"),
+            html.Button("Download chase list as CSV", id="data-quality-chase-export", n_clicks=0, type="button",
+                        className="btn btn-primary btn-sm dq-export"),
+            html.Div(id="data-quality-chase-form", hidden=not _records_chases(), className="dq-chase-form", children=[
+                html.H3("Record a chase"),
+                html.Label("Return chased", htmlFor="data-quality-chase-choice"),
+                dbc.Select(id="data-quality-chase-choice", options=[]),
+                html.Label("Note (optional)", htmlFor="data-quality-chase-note"),
+                dcc.Input(id="data-quality-chase-note", type="text", maxLength=500, className="form-control"),
+                html.Button("Record chase", id="data-quality-chase-record", n_clicks=0, type="button",
+                            className="btn btn-secondary btn-sm"),
+                html.Div(id="data-quality-chase-message", role="status"),
+            ]),
+        ]),
+        html.Div(id="data-quality-history"),
+        html.Section([
+            html.H2("Download a return template", id="data-quality-template-heading"),
+            html.P("The quarterly return workbook for one of your projects and a quarter, the same workbook "
+                   "python -m etl template writes: fill in the yellow cells and upload it below."),
+            html.Label("Template for project", htmlFor="data-quality-template-project"),
+            dbc.Select(id="data-quality-template-project", options=_template_projects()),
+            html.Label("Template for quarter", htmlFor="data-quality-template-quarter"),
+            dbc.Select(id="data-quality-template-quarter", options=_template_quarters()),
+            html.Button("Download template", id="data-quality-template-button", n_clicks=0, type="button",
+                        className="btn btn-primary btn-sm"),
+            dcc.Download(id="data-quality-template-download"),
+            html.Div(id="data-quality-template-message", role="status"),
+        ], className="dq-section", **{"aria-labelledby": "data-quality-template-heading"}),
         html.Section([
             html.H2("Upload a file", id="data-quality-upload-heading"),
             html.P(["Partner observations (CSV) or a completed quarterly return workbook (XLSX), up to "
-                    f"{limit_mb:.0f} MB. The file is checked exactly as ", html.Code("python -m etl load"),
-                    " checks it; if anything is wrong nothing is loaded and every problem is listed."]),
+                    f"{limit_mb:.0f} MB. The file is first checked exactly as ",
+                    html.Code("python -m etl load --check"),
+                    " checks it: you see what would change and any warnings, and nothing is loaded until you "
+                    "confirm. If anything is wrong nothing is loaded and every problem is listed."]),
             # The label names dcc.Upload's file input (which takes no aria attributes) and, since the
             # input is inside it, a click anywhere on it opens the file dialog natively: so the
             # dropzone's own click handling is off, or the dialog would open twice.
@@ -71,9 +111,19 @@ def layout(**query: str) -> html.Div:
                 className="upload-zone", className_active="upload-zone upload-active",
             ), className="upload-label"),
             dcc.Loading(html.Div(id="data-quality-upload-report", role="status"), type="dot"),
-            # A file refused only by the replace-share rule waits here (in this browser tab) until the
-            # person confirms it or uploads another file.
-            dcc.Store(id="data-quality-pending", storage_type="memory"),
+            dcc.Store(id="data-quality-token", data=""),
+            html.Div(id="data-quality-confirm-panel", hidden=True, className="dq-confirm", children=[
+                html.Div(id="data-quality-reason-wrap", hidden=True, children=[
+                    html.Label("These figures are right because (kept with the figures and shown beside them)",
+                               htmlFor="data-quality-reason"),
+                    dcc.Textarea(id="data-quality-reason", value="", maxLength=500, className="form-control",
+                                 style={"width": "100%", "height": "4em"}),
+                ]),
+                html.Button("Confirm and load", id="data-quality-confirm", n_clicks=0, type="button",
+                            className="btn btn-primary btn-sm"),
+                html.Button("Cancel: I will correct the file", id="data-quality-cancel", n_clicks=0, type="button",
+                            className="btn btn-secondary btn-sm"),
+            ]),
         ], className="dq-section", **{"aria-labelledby": "data-quality-upload-heading"}),
         html.Div(id="data-quality-loads"),
     ], className="page page-data-quality")
@@ -151,7 +201,8 @@ def loads_section() -> list:
     batches = batches_view(engine(), limit=25)
     rows = [html.Tr([html.Td(r.file_name), html.Td(r.kind),
                      html.Td(pd.Timestamp(r.loaded_at).strftime("%Y-%m-%d %H:%M")), html.Td(r.loaded_by),
-                     html.Td(f"{r.rows_loaded:,}" if r.outcome == "loaded" else f"{r.rows_rejected:,} with problems",
+                     html.Td(f"{r.rows_loaded:,}" if r.outcome == "loaded"
+                             else f"{r.rows_rejected:,} row(s) with problems",
                              className="num"),
                      outcome_cell(r.outcome)]) for r in batches.itertuples()]
     out = [
@@ -170,6 +221,9 @@ def loads_section() -> list:
         out.append(html.P("No file has been refused."))
     else:
         frame = problems.rename(columns={"file_name": "file", "row_number": "row", "column_name": "column"})
+        # A corrected file loaded since: its problems are resolved, and say so.
+        frame["file"] = [f if pd.isna(b) or b is None else f"{f} (resolved: batch {int(b)} loaded a corrected file)"
+                         for f, b in zip(frame["file"], frame["resolved_by"], strict=True)]
         out.append(html.P("Every problem in the five most recently refused files. Values are shortened."))
         out.append(problems_table(frame[PROBLEM_COLUMNS], "Problems in the latest refused files",
                                   "data-quality-rejections"))
@@ -196,14 +250,104 @@ register_server_grid("data-quality-grid", grid_rows,
 
 @callback(Output("data-quality-returns", "children"), Output("data-quality-loads", "children"),
           Output("data-quality-grid", "columnDefs"), Output("data-quality-grid-wrap", "hidden"),
-          Output("data-quality-export", "hidden"), *FILTER_INPUTS, Input("data-quality-refresh", "data"))
-def render(values: list, ids: list, _refresh: int | None) -> tuple[list, list, list, bool, bool]:
+          Output("data-quality-export", "hidden"), Output("data-quality-chase", "children"),
+          Output("data-quality-chase-choice", "options"), Output("data-quality-history", "children"),
+          *FILTER_INPUTS, Input("data-quality-refresh", "data"))
+def render(values: list, ids: list, _refresh: int | None) -> tuple:
     f = filters_from(values, ids)
     grid = returns_grid(engine(), f)
     data_to = filter_options(engine()).data_to
     empty = not grid.quarters
+    chase = chase_list(engine(), f)
+    choices = [{"label": f"{r.project_code} {r.quarter} ({r.status})", "value": f"{r.project_code}|{r.quarter}"}
+               for r in chase.itertuples()]
+    org = REQUEST_ORG.get() or ""
+    history = [*history_card(partner_history(engine(), org), bool(org)),
+               *accepted_card(figures_accepted_against_warnings(engine(), f))]
     return (returns_section(grid, f.describe(data_to, choice_name) if data_to else "no data"), loads_section(),
-            grid_columns(grid.quarters), empty, empty)
+            grid_columns(grid.quarters), empty, empty, chase_card(chase), choices, history)
+
+
+def _records_chases() -> bool:
+    """Staff record chases; a partner sees their own chase status only."""
+    from dashboard.access import STAFF
+    from dashboard.auth import current
+
+    principal = current()
+    return principal is None or principal.role in STAFF
+
+
+def _template_projects() -> list[dict]:
+    """Projects whose template this person may download (a partner: their own organisation's)."""
+    from warehouse import queries
+
+    frame = queries.project_scope(engine(), Filters())
+    return [{"label": f"{r.project_code} {r.project_name}", "value": r.project_code} for r in frame.itertuples()]
+
+
+def _template_quarters() -> list[dict]:
+    """The quarter the data run to, the next one and the six before it, newest first."""
+    from analysis.fiscal import Quarter, parse_period
+    from warehouse.audit import utc_now
+
+    data_to = filter_options(engine()).data_to
+    q = Quarter.of(parse_period(data_to)) if data_to else Quarter.of(utc_now().date())
+    q = Quarter(q.fy_start + (q.number == 4), q.number % 4 + 1)  # the next quarter too: returns run ahead
+    out = []
+    for _ in range(8):
+        out.append({"label": q.label, "value": q.label})
+        q = Quarter(q.fy_start - (q.number == 1), (q.number - 2) % 4 + 1)
+    return out
+
+
+@callback(Output("data-quality-template-download", "data"), Output("data-quality-template-message", "children"),
+          Input("data-quality-template-button", "n_clicks"), State("data-quality-template-project", "value"),
+          State("data-quality-template-quarter", "value"), prevent_initial_call=True)
+def download_template(_n: int | None, project: object, quarter: object) -> tuple:
+    from etl.sources.partner_return import build_template, template_spec
+    from warehouse import queries
+
+    if not isinstance(project, str) or not isinstance(quarter, str) or not project or not quarter:
+        return dash.no_update, "Choose a project and a quarter first."
+    org = REQUEST_ORG.get()
+    if org and queries.project_org(engine(), project.strip().upper()) != org:
+        return dash.no_update, "You can download templates for your own organisation's projects only."
+    try:
+        spec = template_spec(engine(), project[:20], quarter[:12])
+    except ValueError as exc:
+        return dash.no_update, str(exc)
+    buf = io.BytesIO()
+    build_template(spec).save(buf)
+    name = f"return-{spec.project_code}-{spec.quarter.label.replace('/', '-').replace(' ', '-')}.xlsx"
+    return dcc.send_bytes(buf.getvalue(), name), f"Downloaded {name}."
+
+
+@callback(Output("data-quality-chase-download", "data"), Input("data-quality-chase-export", "n_clicks"),
+          *FILTER_INPUTS, prevent_initial_call=True)
+def download_chase(_n: int | None, values: list, ids: list) -> dict:
+    from dashboard.api import safe_csv
+
+    frame = chase_list(engine(), filters_from(values, ids)).drop(columns=["mailto"])
+    return dcc.send_string(safe_csv(frame), "vvu-chase-list.csv")
+
+
+@callback(Output("data-quality-chase-message", "children"),
+          Output("data-quality-refresh", "data", allow_duplicate=True),
+          Input("data-quality-chase-record", "n_clicks"), State("data-quality-chase-choice", "value"),
+          State("data-quality-chase-note", "value"), State("data-quality-refresh", "data"), prevent_initial_call=True)
+def record(_n: int | None, choice: object, note: object, refresh: object) -> tuple:
+    if not _records_chases():
+        return "Only the unit's staff record chases.", dash.no_update
+    if not isinstance(choice, str) or "|" not in choice:
+        return "Choose the return you chased first.", dash.no_update
+    project, quarter = choice.split("|", 1)
+    try:
+        record_chase(engine(), project, quarter, current_user_name().removeprefix("web upload ").strip("()") or "web",
+                     note if isinstance(note, str) else "")
+    except ValueError as exc:
+        return str(exc), dash.no_update
+    count = refresh if isinstance(refresh, int) else 0
+    return f"Recorded: {project} {quarter} chased.", count + 1
 
 
 # --- upload ---------------------------------------------------------------------------------------
@@ -221,9 +365,18 @@ def report_view(report: UploadReport) -> list:
     head = html.P([html.Span([html.Span(symbol, **{"aria-hidden": "true"}), f" {text}: "], className=f"rs {css}"),
                    html.Strong(report.file), f" – {report.message.removeprefix('refused: ')}"],
                   className="upload-outcome")
-    if report.problems.empty:
-        return [head]
-    return [head, problems_table(report.problems, f"Problems found in {report.file}", "data-quality-upload-problems")]
+    out = [head]
+    if report.outcome == "preview":
+        out += preview_cards(report.changes, report.headline, report.warnings)
+    if not report.problems.empty:
+        out.append(problems_table(report.problems, f"Problems found in {report.file}", "data-quality-upload-problems"))
+    return out
+
+
+def _panel(report: UploadReport) -> tuple:
+    """(token, confirm panel hidden, reason box hidden) for a report."""
+    waiting = report.outcome == "preview" and bool(report.token)
+    return (report.token if waiting else "", not waiting, not (waiting and report.warnings))
 
 
 def confirm_view(report: UploadReport) -> list:
@@ -236,32 +389,49 @@ def confirm_view(report: UploadReport) -> list:
 
 
 @callback(Output("data-quality-upload-report", "children"), Output("data-quality-refresh", "data"),
-          Output("data-quality-upload", "contents"), Output("data-quality-pending", "data"),
+          Output("data-quality-upload", "contents"), Output("data-quality-token", "data"),
+          Output("data-quality-confirm-panel", "hidden"), Output("data-quality-reason-wrap", "hidden"),
           Input("data-quality-upload", "contents"),
           State("data-quality-upload", "filename"), State("data-quality-refresh", "data"),
           prevent_initial_call=True)
 def upload(contents: object, filename: object, refresh: object) -> tuple:
     if contents is None:
-        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+        return (dash.no_update,) * 6
     report = handle_upload(engine(), contents, filename, loaded_by=current_user_name())
     count = refresh if isinstance(refresh, int) else 0
     # Clearing ``contents`` lets the same file be uploaded again after it is fixed.
-    if report.needs_confirmation:
-        return confirm_view(report), count + 1, None, {"contents": contents, "filename": filename}
-    return report_view(report), count + 1, None, None
+    return report_view(report), count + 1, None, *_panel(report)
 
 
 @callback(Output("data-quality-upload-report", "children", allow_duplicate=True),
           Output("data-quality-refresh", "data", allow_duplicate=True),
-          Output("data-quality-pending", "data", allow_duplicate=True),
-          Input("data-quality-replace", "n_clicks"), State("data-quality-pending", "data"),
+          Output("data-quality-token", "data", allow_duplicate=True),
+          Output("data-quality-confirm-panel", "hidden", allow_duplicate=True),
+          Output("data-quality-reason-wrap", "hidden", allow_duplicate=True),
+          Input("data-quality-confirm", "n_clicks"), Input("data-quality-cancel", "n_clicks"),
+          State("data-quality-token", "data"), State("data-quality-reason", "value"),
           State("data-quality-refresh", "data"), prevent_initial_call=True)
-def confirm_replace(clicks: object, pending: object, refresh: object) -> tuple:
-    """Load the file the person confirmed, with ``replace``: every other check still applies (a
-    callback is a public endpoint: the pending file is checked again from the start)."""
-    if not clicks or not isinstance(pending, dict):
-        return dash.no_update, dash.no_update, dash.no_update
-    report = handle_upload(engine(), pending.get("contents"), pending.get("filename"),
-                           loaded_by=current_user_name(), replace=True)
+def confirm(_ok: int | None, _cancel: int | None, token: object, reason: object, refresh: object) -> tuple:
+    if ctx.triggered_id == "data-quality-cancel":
+        report = cancel_upload(engine(), token)
+    else:
+        report = confirm_upload(engine(), token, reason, loaded_by=current_user_name())
     count = refresh if isinstance(refresh, int) else 0
-    return report_view(report), count + 1, None
+    if report.needs_confirmation:  # refused by the replace-share rule alone: the preview stays open
+        return confirm_view(report), count + 1, token, True, True
+    return report_view(report), count + 1, *_panel(report)
+
+
+@callback(Output("data-quality-upload-report", "children", allow_duplicate=True),
+          Output("data-quality-refresh", "data", allow_duplicate=True),
+          Output("data-quality-token", "data", allow_duplicate=True),
+          Input("data-quality-replace", "n_clicks"), State("data-quality-token", "data"),
+          State("data-quality-reason", "value"), State("data-quality-refresh", "data"), prevent_initial_call=True)
+def confirm_replace(clicks: object, token: object, reason: object, refresh: object) -> tuple:
+    """Load the checked file the person confirmed, with ``replace``: every other check still applies
+    (the preview must still be pending, current and theirs; ``etl.preview.confirm``)."""
+    if not clicks:
+        return dash.no_update, dash.no_update, dash.no_update
+    report = confirm_upload(engine(), token, reason, loaded_by=current_user_name(), replace=True)
+    count = refresh if isinstance(refresh, int) else 0
+    return report_view(report), count + 1, ""

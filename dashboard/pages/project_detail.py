@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime
 
 import dash
+import pandas as pd
 from dash import Output, State, callback, dcc, html
 
 from analysis.fiscal import fy_months, fy_of_period
@@ -15,6 +16,7 @@ from charts.theme import format_value, unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
 from dashboard.components.graph import graph_config
 from dashboard.engine import engine
+from service.chase import project_commentary
 from service.projects import ProjectView, project_view
 from warehouse.filters import Filters
 
@@ -129,7 +131,23 @@ def _details(view: ProjectView) -> html.Section:
     ], **{"aria-label": "About the project"})
 
 
-def _measure(view: ProjectView, row: dict, info: dict) -> html.Article:
+def _beside(code: str, notes: pd.DataFrame, accepted: pd.DataFrame) -> list:
+    """The partner's commentary and any figure accepted against a warning, beside the measure."""
+    out: list = []
+    mine = notes[notes["metric_code"] == code].head(4)
+    if not mine.empty:
+        out.append(html.Div([html.Strong("Partner's commentary: "), html.Ul([
+            html.Li(f"{r.financial_year} Q{r.quarter}, {r.area_code}: {r.note}") for r in mine.itertuples()])],
+            className="measure-notes"))
+    flagged = accepted[accepted["metric_code"] == code].head(6)
+    if not flagged.empty:
+        out.append(html.Div([html.Strong("Accepted although it looked wrong: "), html.Ul([
+            html.Li(f"{r.period}, {r.area_code}: {r.value:,.0f} ({r.message}). Reason given: {r.reason}")
+            for r in flagged.itertuples()])], className="measure-warnings"))
+    return out
+
+
+def _measure(view: ProjectView, row: dict, info: dict, beside: list | None = None) -> html.Article:
     code, unit, name = row["metric_code"], info["unit"], info["name"]
     yearly = view.yearly[view.yearly["metric_code"] == code]
     monthly = view.monthly[view.monthly["metric_code"] == code][["period", "value"]]
@@ -152,6 +170,7 @@ def _measure(view: ProjectView, row: dict, info: dict) -> html.Article:
     return html.Article([
         html.H3(name),
         html.P([summary.replace("  ", " "), " ", _status(row["status"])], className="measure-summary"),
+        *(beside or []),
         html.Div([
             html.Figure([
                 dcc.Graph(figure=by_year, config=graph_config(f"{view.code}-{code}-by-year"),
@@ -217,7 +236,9 @@ def render(values: list, ids: list, code: object) -> list:
         parts.append(html.P("No observations have been loaded yet."))
     else:
         info = view.metric_info.set_index("metric_code").to_dict("index")
-        measures = [_measure(view, row, info[row["metric_code"]]) for row in view.kpis.to_dict("records")]
+        notes, accepted = project_commentary(engine(), clean)
+        measures = [_measure(view, row, info[row["metric_code"]], _beside(row["metric_code"], notes, accepted))
+                    for row in view.kpis.to_dict("records")]
         parts += [
             html.H2("Measures against the project's targets"),
             html.P(f"Period {view.first} to {view.last}; data run to {view.data_to}. Each measure: the total for "

@@ -141,6 +141,8 @@ class Source:
                     ctx.add(r, col.name, v, reason)
             out[col.name] = parsed.values
             out["_bad_" + col.name] = parsed.bad
+            if isinstance(col, Code) and col.lookup:  # shown as typed in a problem ("Basildon", not "BASILDON")
+                out["_raw_" + col.name] = chunk[col.name].to_numpy()
         self.check_codes(out, ctx)
         return out
 
@@ -151,7 +153,8 @@ class Source:
                 known = ctx.codes.get(col.lookup, set())
                 values = frame[col.name]
                 unknown = values.notna() & (values != "") & ~values.isin(known) & ~frame["_bad_" + col.name]
-                ctx.add_mask(frame, unknown, col.name, f"unknown {col.lookup} code")
+                if unknown.any():
+                    self._unknown_codes(frame, unknown, col.name, col.lookup, ctx)
             if isinstance(col, CodeList) and col.lookup:
                 known = ctx.codes.get(col.lookup, set())
                 for r, v in zip(frame["_row"], frame[col.name], strict=True):
@@ -159,6 +162,19 @@ class Source:
                         for code in v.split(";"):
                             if code not in known:
                                 ctx.add(r, col.name, code, f"unknown {col.lookup} code")
+
+    def _unknown_codes(self, frame: pd.DataFrame, unknown: pd.Series, column: str, lookup: str, ctx: Context) -> None:
+        """One problem per unknown code, the value as typed, with the nearest valid code and its name."""
+        from etl.suggest import nearest
+
+        names = ctx.state.get("names", {}).get(lookup) or {c: "" for c in ctx.codes.get(lookup, set())}
+        raw = frame["_raw_" + column] if "_raw_" + column in frame else frame[column]
+        hints: dict[str, str] = {}
+        for row, typed in zip(frame.loc[unknown, "_row"], raw[unknown], strict=True):
+            text = str(typed).strip()
+            if text not in hints:
+                hints[text] = nearest(text, names) if len(hints) < 200 else ""
+            ctx.add(row, column, text, f"unknown {lookup} code{hints[text]}")
 
     def check(self, frame: pd.DataFrame, ctx: Context) -> None:
         """Cross-column rules of this kind (override). Called for each chunk after ``parse``."""
@@ -233,4 +249,4 @@ def _malformed(path: Path, exc: Exception) -> FileRejected:
 
 def clean(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the parser's bookkeeping columns before writing."""
-    return frame[[c for c in frame.columns if not c.startswith("_bad_")]]
+    return frame[[c for c in frame.columns if not c.startswith(("_bad_", "_raw_"))]]

@@ -66,12 +66,14 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("date_submitted", "Date submitted (YYYY-MM-DD)"),
 )
 HEADER_ROW_OF = {key: HEADER_FIRST_ROW + i for i, (key, _label) in enumerate(HEADER_FIELDS)}
+_HEADER_LABEL_OF_ROW = {HEADER_ROW_OF[key]: label for key, label in HEADER_FIELDS}
 INPUT_FIELDS = ("submitter_name", "submitter_email", "date_submitted")
 TABLE_HEADER_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS) + 1  # one blank row after the header block
 TABLE_COLUMNS = ("metric_code", "metric name", "unit", "area_code", "area name")
 METRIC_COL, AREA_COL = 1, 4
 FIRST_MONTH_COL = len(TABLE_COLUMNS) + 1
-NOTES_HEADER = "notes (not loaded)"
+NOTES_HEADER = "notes (your commentary, shown with the figures)"
+PREVIOUS_HEADER = "last quarter (for reference, not loaded)"
 SPARE_ROWS = 5  # unlocked rows with drop-downs, for a row deleted by mistake
 TABLE_SEARCH_ROWS = 40  # how far below the header block the table header may have been pushed
 MAX_ROWS = 10_000  # a return is a few dozen rows; anything past this is not a return
@@ -123,6 +125,9 @@ class TemplateSpec:
     end_date: date | None
     metrics: tuple[MetricInfo, ...]
     areas: tuple[AreaInfo, ...]
+    # Last quarter's figures per (metric, area), shown beside the empty cells so a partner sees what
+    # they sent before (and a slip such as 99,999 stands out while typing).
+    previous: tuple[tuple[str, str, str], ...] = ()
 
     def active(self, month: str) -> bool:
         """True when the project ran in ``month``; other months of the quarter are greyed and locked."""
@@ -169,7 +174,26 @@ def template_spec(engine: Engine, project_code: str, quarter: str) -> TemplateSp
         quarter=q, start_date=p.start_date, end_date=p.end_date,
         metrics=tuple(MetricInfo(m.metric_code, m.name, m.unit, m.aggregation, m.definition or "") for m in metrics),
         areas=tuple(AreaInfo(a.area_code, a.area_name) for a in areas),
+        previous=_previous_quarter(engine, code, q),
     )
+
+
+def _previous_quarter(engine: Engine, code: str, q: Quarter) -> tuple[tuple[str, str, str], ...]:
+    """(metric, area, 'Apr 3 · May 4 · Jun 5') for the quarter before ``q``, from the loaded figures."""
+    from analysis.fiscal import add_months
+    from warehouse.models import ObservationMonthly as OM
+
+    first, last = add_months(q.first_month, -3), add_months(q.first_month, -1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(OM.metric_code, OM.area_code, OM.period, OM.value)
+                            .where(OM.project_code == code, OM.period.between(first, last))
+                            .order_by(OM.metric_code, OM.area_code, OM.period)).all()
+    texts: dict[tuple[str, str], list[str]] = {}
+    for metric, area, period, value in rows:
+        month = datetime.strptime(period, "%Y-%m").strftime("%b")
+        number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        texts.setdefault((metric, area), []).append(f"{month} {number}")
+    return tuple((m, a, " · ".join(parts)) for (m, a), parts in texts.items())
 
 
 # --- writing the template ----------------------------------------------------------------------------
@@ -191,14 +215,14 @@ def build_template(spec: TemplateSpec) -> Workbook:
     _write_lists(wb, lists, spec)
     _write_header_block(ws, spec)
     _write_table(ws, spec)
-    _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET), spec)
+    _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET, 0), spec)  # first: read before filling in
     for sheet in (ws, lists):
         sheet.protection.sheet = True
         # Partners may widen columns and rows, nothing else; no password: this guards against slips only.
         sheet.protection.formatColumns = False
         sheet.protection.formatRows = False
     wb.security = WorkbookProtection(lockStructure=True)  # the hidden Lists sheet stays hidden and named
-    wb.active = 0
+    wb.active = wb.sheetnames.index(INSTRUCTIONS_SHEET)
     return wb
 
 
@@ -266,7 +290,8 @@ def _write_header_block(ws: Worksheet, spec: TemplateSpec) -> None:
 
 def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
     months = spec.quarter.months
-    heads = [*TABLE_COLUMNS, *months, NOTES_HEADER]
+    heads = [*TABLE_COLUMNS, *months, NOTES_HEADER, PREVIOUS_HEADER]
+    previous = {(m, a): text for m, a, text in spec.previous}
     for col, text in enumerate(heads, start=1):
         cell = ws.cell(TABLE_HEADER_ROW, col, text)
         cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), _FILL_HEAD, _BOX
@@ -292,6 +317,8 @@ def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
                 cell.fill, cell.border = _FILL_LOCKED, _BOX
             _month_cells(ws, row, spec, months, value_check)
             _notes_cell(ws, row, notes_col)
+            before = ws.cell(row, notes_col + 1, previous.get((metric.code, area.code), ""))
+            before.fill, before.border = _FILL_LOCKED, _BOX
     for _ in range(SPARE_ROWS):
         row += 1
         for col in range(1, FIRST_MONTH_COL):
@@ -309,8 +336,8 @@ def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
     first_spare = row - SPARE_ROWS + 1
     metric_list.add(f"A{first_spare}:A{row}")
     area_list.add(f"D{first_spare}:D{row}")
-    widths = {1: 30, 2: 44, 3: 12, 4: 13, 5: 24, notes_col: 40}
-    for col in range(1, notes_col + 1):
+    widths = {1: 30, 2: 44, 3: 12, 4: 13, 5: 24, notes_col: 40, notes_col + 1: 28}
+    for col in range(1, notes_col + 2):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 11)
     ws.row_dimensions[TABLE_HEADER_ROW].height = 30
     ws.freeze_panes = ws.cell(TABLE_HEADER_ROW + 1, FIRST_MONTH_COL)
@@ -424,6 +451,8 @@ class ReturnHeader:
     area_codes: frozenset[str]
     table_header_row: int
     column_names: dict[int, str] = field(default_factory=dict)  # column index -> heading
+    submitter_email: str = ""
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (metric_code, area_code, text)
 
     def column_label(self, col: int) -> str:
         """'G (2024-08)': the letter a person finds the cell by, and the heading that says what it is."""
@@ -564,10 +593,29 @@ def _check_header_block(path: Path, rows: list[tuple], meta: dict[str, str], qua
         quarter=quarter,
         submitted_on=_parse_submitted(cell(HEADER_ROW_OF["date_submitted"], 2)),
         submitter=_text(cell(HEADER_ROW_OF["submitter_name"], 2))[:200],
+        submitter_email=_text(cell(HEADER_ROW_OF["submitter_email"], 2))[:200],
         metric_codes=frozenset(),
         area_codes=frozenset(),
         table_header_row=0,
     )
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def identity_issues(header: ReturnHeader) -> list[tuple[int, int, str, str]]:
+    """Who sent the return must be known, so questions about it reach a person: a blank name or an
+    email that cannot be one is an error (row, column, value as typed, reason in the form's words)."""
+    issues = []
+    name_row, mail_row = HEADER_ROW_OF["submitter_name"], HEADER_ROW_OF["submitter_email"]
+    if not header.submitter:
+        issues.append((name_row, 2, "", "Submitter name is blank: type the name of the person sending the return"))
+    if not header.submitter_email:
+        issues.append((mail_row, 2, "", "Submitter email is blank: type an email address we can reply to"))
+    elif not _EMAIL.match(header.submitter_email):
+        issues.append((mail_row, 2, header.submitter_email, "Submitter email is not an email address "
+                       "(it needs a name, an @ and a domain, like name@example.org)"))
+    return issues
 
 
 def _find_table(path: Path, rows: list[tuple], header: ReturnHeader) -> None:
@@ -661,7 +709,7 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
     months = quarter.months
     width = FIRST_MONTH_COL + len(months) - 1
     rows: list[tuple] = []
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=width, values_only=True), start=1):
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=width + 1, values_only=True), start=1):  # + notes
         if r > MAX_ROWS:
             if any(v is not None for v in row):
                 raise reject(path, f"the Return sheet has content beyond row {MAX_ROWS:,}; a return is a few "
@@ -671,13 +719,16 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
     header = _check_header_block(path, rows, meta, quarter)
     header.metric_codes, header.area_codes = metric_codes, area_codes
     _find_table(path, rows, header)
-    issues: list[tuple[int, int, str, str]] = []
+    issues: list[tuple[int, int, str, str]] = identity_issues(header)
     _apply_merges(_merged_ranges(path, ws), rows, header, issues)
 
     records: list[tuple[int, int, str, str, str, str]] = []
     for r in range(header.table_header_row + 1, len(rows) + 1):
         row = rows[r - 1]
         metric, area = _text(row[METRIC_COL - 1]), _text(row[AREA_COL - 1])
+        note = _text(row[width]) if len(row) > width else ""
+        if note and metric and area:  # the partner's commentary on this metric and area
+            header.notes.append((metric.upper(), area.upper(), note[:2000]))
         cells = [(FIRST_MONTH_COL + j, cell_value_text(row[FIRST_MONTH_COL - 1 + j])) for j in range(len(months))]
         reported = [(c, v) for c, v in cells if v is not None]
         if not reported:
@@ -801,7 +852,9 @@ class PartnerReturn(Observations):
             row, column, reason = p.row, p.column, p.reason
             if row >= ROW_SCALE:
                 row, col = divmod(row, ROW_SCALE)
-                if column in ("value", "period"):
+                if row in _HEADER_LABEL_OF_ROW and row < header.table_header_row:  # the header block
+                    column = f"{get_column_letter(col)} ({_HEADER_LABEL_OF_ROW[row]})"
+                elif column in ("value", "period"):
                     column = header.column_label(col)
                 elif column == "metric_code":
                     column = header.column_label(METRIC_COL)
@@ -826,26 +879,38 @@ class PartnerReturn(Observations):
 
     def write(self, conn: Connection, frames: Iterator[pd.DataFrame], batch_id: int, ctx: Context) -> int:
         written = super().write(conn, frames, batch_id, ctx)
-        record_submission(conn, ctx.state["return_header"], batch_id)
+        header = ctx.state["return_header"]
+        record_submission(conn, header, batch_id)
+        record_notes(conn, header, batch_id)
         return written
 
 
-def record_submission(conn: Connection, header: ReturnHeader, batch_id: int) -> None:
-    """Upsert the return log row; the header's date is trusted only when it is plausible.
+def record_notes(conn: Connection, header: ReturnHeader, batch_id: int) -> None:
+    """Keep the notes column as the partner's commentary, with the batch (a revision brings its own)."""
+    from warehouse.returns_models import ReturnNote
 
-    A date after the load or before the quarter began is a slip (or a guess), so the load date is used.
-    """
-    loaded_at = conn.scalar(select(LoadBatch.loaded_at).where(LoadBatch.id == batch_id))
-    load_day = loaded_at.date() if loaded_at else datetime.now().date()
     q = header.quarter
-    submitted = header.submitted_on
-    if submitted is None or submitted > load_day or submitted < parse_period(q.first_month):
-        submitted = load_day
+    rows = [{"batch_id": batch_id, "project_code": header.project_code, "financial_year": q.fy, "quarter": q.number,
+             "metric_code": metric, "area_code": area, "note": text}
+            for metric, area, text in header.notes if metric in header.metric_codes]
+    if rows:
+        conn.execute(insert(ReturnNote), rows)
+
+
+def record_submission(conn: Connection, header: ReturnHeader, batch_id: int) -> None:
+    """Upsert the return log row. Lateness is judged by the day the server received the file (kept
+    with the batch); the date the partner typed is kept as "date on the form", never trusted for it."""
+    received, loaded = conn.execute(
+        select(LoadBatch.received_at, LoadBatch.loaded_at).where(LoadBatch.id == batch_id)).one()
+    when = received or loaded
+    q = header.quarter
     t = ReturnSubmission.__table__
     key = (t.c.project_code == header.project_code) & (t.c.financial_year == q.fy) & (t.c.quarter == q.number)
     conn.execute(delete(t).where(key))
     conn.execute(insert(t).values(project_code=header.project_code, financial_year=q.fy, quarter=q.number,
-                                  submitted_on=submitted, batch_id=batch_id))
+                                  submitted_on=when.date(), date_on_form=header.submitted_on,
+                                  submitter=header.submitter, submitter_email=header.submitter_email,
+                                  batch_id=batch_id))
 
 
 SOURCE = PartnerReturn()

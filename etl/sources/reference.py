@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, and_, bindparam, delete, insert
 
-from etl.columns import Choice, Code, CodeList, DateCol, FinancialYear, Flag, Number, Schema, Text
+from etl.columns import Choice, Code, CodeList, DateCol, Email, FinancialYear, Flag, Number, Schema, Text
 from etl.sources.base import Context, Source, clean
 from warehouse import models as m
 
@@ -85,6 +85,8 @@ class Metrics(ReferenceSource):
         Choice("source", choices=("partner", "police", "health", "finance")),
         Flag("higher_is_better"),
         Text("definition", required=False, max_length=4000),
+        # Optional plausibility limit: a month above it is a warning to accept (analysis.plausibility).
+        Number("max_per_month", required=False, header_required=False, default=None),
     ])
 
     def rows(self, frame: pd.DataFrame, batch_id: int) -> list[dict[str, Any]]:
@@ -92,13 +94,18 @@ class Metrics(ReferenceSource):
         for r in records:
             r["unit"] = r["unit"].lower()
             r["higher_is_better"] = bool(r["higher_is_better"])
+            limit = r.get("max_per_month")
+            r["max_per_month"] = None if limit is None or pd.isna(limit) or limit == "" else float(limit)
         return records
 
 
 class Organisations(ReferenceSource):
     kind, title, table, provides_lookup = "organisations", "Organisations", m.Organisation, "organisation"
     key = ("org_code",)
-    schema = Schema([Code("org_code"), Text("org_name"), Choice("org_type", choices=ORG_TYPES)])
+    schema = Schema([Code("org_code"), Text("org_name"), Choice("org_type", choices=ORG_TYPES),
+                     # Optional: who to chase for a late or missing return (service.chase).
+                     Text("contact_name", required=False, header_required=False),
+                     Email("contact_email", required=False, header_required=False)])
 
 
 class Funding(ReferenceSource):

@@ -215,12 +215,13 @@ def test_fill_and_load_records_observations_and_submission(db: Engine, tmp_path:
                            .where(Observation.metric_code == "EVENTS", Observation.area_code == ROCHFORD,
                                   Observation.period == "2024-07")).one()
         sub = conn.execute(select(ReturnSubmission.project_code, ReturnSubmission.financial_year,
-                                  ReturnSubmission.quarter, ReturnSubmission.submitted_on,
+                                  ReturnSubmission.quarter, ReturnSubmission.date_on_form,
                                   ReturnSubmission.batch_id)).one()
         batch = conn.execute(select(LoadBatch.kind, LoadBatch.project_code, LoadBatch.first_period,
                                     LoadBatch.last_period).where(LoadBatch.id == result.batch_id)).one()
         monthly = conn.execute(select(func.sum(ObservationMonthly.value))).scalar_one()
     assert tuple(obs) == (14, "2024/25", 2, "unknown", result.batch_id)  # worksheet row 14: EVENTS / Rochford
+    # The typed date is kept as the date on the form; lateness follows the receipt (test_return_trust.py).
     assert tuple(sub) == ("PRJ001", "2024/25", 2, date(2024, 10, 14), result.batch_id)
     assert tuple(batch) == ("partner_return", "PRJ001", "2024-07", "2024-09")
     assert monthly == pytest.approx(3 + 1234 + 12.5)  # summaries refreshed in the same transaction
@@ -253,11 +254,11 @@ def test_revised_return_replaces_the_quarter_and_keeps_history(db: Engine, tmp_p
     }
     assert count(db, ObservationHistory) == 3  # every row of the first return
     with db.connect() as conn:
-        sub = conn.execute(select(ReturnSubmission.submitted_on, ReturnSubmission.batch_id)).all()
+        sub = conn.execute(select(ReturnSubmission.date_on_form, ReturnSubmission.batch_id)).all()
     assert [tuple(s) for s in sub] == [(date(2024, 11, 2), result.batch_id)]  # one log row, the latest
 
 
-def test_implausible_date_submitted_falls_back_to_the_load_date(db: Engine, tmp_path: Path) -> None:
+def test_lateness_follows_the_receipt_not_the_date_typed(db: Engine, tmp_path: Path) -> None:
     path = completed(db, tmp_path, {("EVENTS", ROCHFORD, "2024-07"): 3}, submitted_on=date(2099, 1, 1))
     result = load_file(db, path)
     with db.connect() as conn:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from etl.loader import load_file
-from service.quality import handle_upload, safe_display_name
+from service.quality import confirm_upload, handle_upload, safe_display_name
 from tests.conftest import SAMPLE
 from warehouse.models import LoadBatch
 from warehouse.quality_queries import recent_rejections, table_counts
@@ -60,10 +60,15 @@ def batches(engine: Engine) -> list[tuple]:
 
 def test_good_file_loads_like_the_command_line(ref_engine: Engine, own_tmp: Path) -> None:
     before = table_counts(ref_engine)
-    report = handle_upload(ref_engine, data_url(GOOD), "C:\\Users\\me\\April return.csv")
+    checked = handle_upload(ref_engine, data_url(GOOD), "C:\\Users\\me\\April return.csv")
+    # Checked first: a preview of two new rows, nothing loaded until confirmed.
+    assert checked.outcome == "preview" and checked.token and checked.rows == 2, checked.message
+    assert checked.file == "April return.csv"  # the browser's path is dropped
+    assert table_counts(ref_engine) == before
+    report = confirm_upload(ref_engine, checked.token, "")
     assert report.outcome == "loaded" and report.ok, report.message
     assert report.rows == 2 and report.kind == "observations"
-    assert report.file == "April return.csv"  # the browser's path is dropped
+    assert report.file == "April return.csv"
     after = table_counts(ref_engine)
     assert after["observations"] == before["observations"] + 2
     # Breakdown summary: one quarter (2024/25 Q1) x 3 dimensions x 2 categories each = 6 rows.
@@ -150,8 +155,8 @@ def test_page_callback_uses_the_same_path(ref_engine: Engine, monkeypatch: pytes
     monkeypatch.setattr(dashboard.engine, "engine", lambda: ref_engine)
     monkeypatch.setattr(data_quality, "engine", lambda: ref_engine)
     before = table_counts(ref_engine)
-    children, refresh, cleared, pending = data_quality.upload(data_url(BAD), "bad.csv", 3)
-    assert refresh == 4 and cleared is None and pending is None
+    children, refresh, cleared, token, panel_hidden, _reason_hidden = data_quality.upload(data_url(BAD), "bad.csv", 3)
+    assert refresh == 4 and cleared is None and token == "" and panel_hidden
     text = str(children)
     assert "metric_code" in text and "NOT_A_METRIC" in text and "Refused" in text
     assert table_counts(ref_engine) == before
@@ -170,10 +175,12 @@ def test_dash_endpoint_enforces_the_limit_on_the_server(ref_engine: Engine, monk
     outputs = [{"id": "data-quality-upload-report", "property": "children"},
                {"id": "data-quality-refresh", "property": "data"},
                {"id": "data-quality-upload", "property": "contents"},
-               {"id": "data-quality-pending", "property": "data"}]
+               {"id": "data-quality-token", "property": "data"},
+               {"id": "data-quality-confirm-panel", "property": "hidden"},
+               {"id": "data-quality-reason-wrap", "property": "hidden"}]
     body = {
         "output": "..data-quality-upload-report.children...data-quality-refresh.data...data-quality-upload.contents"
-                  "...data-quality-pending.data..",
+                  "...data-quality-token.data...data-quality-confirm-panel.hidden...data-quality-reason-wrap.hidden..",
         "outputs": outputs,
         "inputs": [{"id": "data-quality-upload", "property": "contents", "value": data_url(GOOD * 20)}],
         "state": [{"id": "data-quality-upload", "property": "filename", "value": "big.csv"},
@@ -212,16 +219,22 @@ def test_a_partner_uploads_returns_of_their_own_projects_only(ref_engine: Engine
         own = handle_upload(ref_engine, data_url(files[mine].read_bytes(), xlsx), f"{mine}.xlsx")
     assert other.outcome == "refused" and "own organisation" in other.message
     assert csv.outcome == "refused" and ".xlsx" in csv.message
-    assert own.outcome in ("loaded", "unchanged", "rejected") and "own organisation" not in own.message
-    after = batches(ref_engine)
-    assert [b[0] for b in after[len(before):]] == [f"{mine}.xlsx"]  # only their own return reached the loader
+    assert own.outcome in ("preview", "unchanged", "rejected") and "own organisation" not in own.message
+    # Only their own return reached the checker: one preview, for their organisation; nothing loaded yet.
+    from warehouse.returns_models import LoadPreview
+
+    with ref_engine.connect() as conn:
+        previews = conn.execute(select(LoadPreview.file_name, LoadPreview.org_code)).all()
+    assert [tuple(p) for p in previews] == ([(f"{mine}.xlsx", "ORG001")] if own.outcome == "preview" else [])
+    assert batches(ref_engine)[len(before):] == ([] if own.outcome == "preview" else batches(ref_engine)[len(before):])
 
 
 def test_a_file_removing_most_of_what_it_replaces_waits_for_confirmation(ref_engine: Engine,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 11: four rows for PRJ001 in 2024-05, then a one-row file for the same month: 3 of 4 rows
-    would go (75%, over the 50% rule), so the page refuses it, keeps the file in the tab and offers a
-    button; pressing it loads the file with ``replace`` and the month then holds the one row."""
+    would go (75%, over the 50% rule). Checked and confirmed, the load is refused with the counts, the
+    preview stays open and the page offers a button; pressing it loads the file with ``replace`` and the
+    month then holds the one row."""
     from dashboard.app import app  # noqa: F401 - registers the pages first
     from dashboard.pages import data_quality
     from warehouse.models import Observation
@@ -230,17 +243,22 @@ def test_a_file_removing_most_of_what_it_replaces_waits_for_confirmation(ref_eng
     four = HEADER + "".join(f"2024-05,PRJ001,E07000075,YP_ENGAGED,{n},{band},female,White\n"
                             for n, band in zip((12, 13, 14, 15), ("under 10", "10-13", "14-17", "18-24"), strict=True))
     one = HEADER + "2024-05,PRJ001,E07000075,YP_ENGAGED,20,14-17,female,White\n"
-    assert data_quality.upload(data_url(four), "four.csv", 0)[3] is None
-    children, refresh, _cleared, pending = data_quality.upload(data_url(one), "one.csv", 1)
-    assert refresh == 2 and pending == {"contents": data_url(one), "filename": "one.csv"}
-    text = str(children)
+    from service.quality import confirm_upload
+
+    token = data_quality.upload(data_url(four), "four.csv", 0)[3]
+    assert confirm_upload(ref_engine, token, "").outcome == "loaded"
+    _children, refresh, _cleared, token, _panel, _reason = data_quality.upload(data_url(one), "one.csv", 2)
+    assert refresh == 3 and token
+    refused = confirm_upload(ref_engine, token, "")  # what the page's "Confirm and load" does
+    assert refused.needs_confirmation
+    text = str(data_quality.confirm_view(refused))
     assert "would replace 4 rows loaded earlier for PRJ001 2024-05 with 1, removing 3 (75%" in text
     assert "Replace the rows anyway" in text
     with ref_engine.connect() as conn:
         assert conn.execute(select(Observation.value).order_by(Observation.value)).scalars().all() == [12, 13, 14, 15]
-    assert data_quality.confirm_replace(0, pending, 2) == (dash_no_update(),) * 3  # no click yet: nothing
-    children, refresh, pending = data_quality.confirm_replace(1, pending, 2)
-    assert refresh == 3 and pending is None and "Loaded" in str(children)
+    assert data_quality.confirm_replace(0, token, "", 4) == (dash_no_update(),) * 3  # no click yet: nothing
+    children, refresh, token_after = data_quality.confirm_replace(1, token, "", 4)
+    assert refresh == 5 and token_after == "" and "Loaded" in str(children)
     with ref_engine.connect() as conn:
         assert conn.execute(select(Observation.value)).scalars().all() == [20]
 

@@ -38,7 +38,7 @@ CONTRACT_HEADERS = {
     "priorities.csv": "priority_code,name,description",
     "metrics.csv": ("metric_code,name,unit,aggregation,priority_code,source,higher_is_better,"
                     "definition"),
-    "organisations.csv": "org_code,org_name,org_type",
+    "organisations.csv": "org_code,org_name,org_type,contact_name,contact_email",
     "projects.csv": ("project_code,project_name,org_code,priority_code,funding_stream,"
                      "start_date,end_date,area_codes"),
     "targets.csv": "metric_code,financial_year,scope,scope_code,target_value",

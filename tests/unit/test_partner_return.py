@@ -49,9 +49,14 @@ def context(start: date = date(2019, 4, 1)) -> Context:
     )
 
 
-def template(tmp_path: Path, s: pr.TemplateSpec | None = None) -> Path:
+def template(tmp_path: Path, s: pr.TemplateSpec | None = None, signed: bool = True) -> Path:
+    """A blank template; ``signed``: with the submitter's name and email filled in, as every valid return has."""
     path = tmp_path / "return.xlsx"
-    pr.build_template(s or spec()).save(path)
+    wb = pr.build_template(s or spec())
+    if signed:
+        wb[pr.RETURN_SHEET]["B8"] = "A. Partner"
+        wb[pr.RETURN_SHEET]["B9"] = "a.partner@example.org"
+    wb.save(path)
     return path
 
 
@@ -89,14 +94,14 @@ def rejection(path: Path) -> Problem:
 # --- the template -------------------------------------------------------------------------------
 def test_template_layout_header_table_and_months(tmp_path: Path) -> None:
     wb = load_workbook(template(tmp_path))
-    assert wb.sheetnames == ["Return", "Lists", "Instructions"]
+    assert wb.sheetnames == ["Instructions", "Return", "Lists"]  # the instructions first (issue 15)
     ws = wb["Return"]
     assert [ws.cell(r, 1).value for r in range(3, 11)] == [label for _k, label in pr.HEADER_FIELDS]
     assert [ws.cell(r, 2).value for r in range(3, 8)] == [
         "PRJ001", "Neighbourhood Safety Forums", "Rochford Youth", "2024/25", "Q2"]
     heads = [c.value for c in ws[12]][:9]
     assert heads == ["metric_code", "metric name", "unit", "area_code", "area name",
-                     "2024-07", "2024-08", "2024-09", "notes (not loaded)"]
+                     "2024-07", "2024-08", "2024-09", pr.NOTES_HEADER]
     # 2 metrics x 2 areas, then the spare rows.
     assert {(ws.cell(r, 1).value, ws.cell(r, 4).value): r for r in range(13, 17)} == ROW
     assert ws.cell(17, 1).value is None
@@ -164,7 +169,7 @@ def test_reads_wide_months_as_long_rows_with_worksheet_rows(tmp_path: Path) -> N
     path = fill(template(tmp_path), {
         "F13": 5, "G13": "nil", "H13": "n/a",  # n/a: not reported, so no row
         "F14": "1,234", "H14": "-",
-        "G16": 2.5, "B10": date(2024, 10, 10), "B8": "A. Partner",
+        "G16": 2.5, "B10": date(2024, 10, 10), "B8": "A. Partner", "B9": "a.partner@example.org",
     })
     frame = read(path)
     got = {(r["metric_code"], r["area_code"], r["period"]): (r["value"], r["_row"]) for r in frame.to_dict("records")}
@@ -354,7 +359,7 @@ def rewrite_sheet(src: Path, dst: Path, edit) -> Path:  # noqa: ANN001 - str -> 
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
+            if info.filename == "xl/worksheets/sheet2.xml":  # Instructions, Return, Lists
                 data = edit(data.decode("utf-8")).encode("utf-8")
             zout.writestr(info, data)
     return dst
@@ -383,3 +388,21 @@ def test_damaged_workbook_is_refused(tmp_path: Path) -> None:
 def test_registered_as_the_workbook_source() -> None:
     source = registry()["partner_return"]
     assert source is pr.SOURCE and source.is_workbook
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "expected"),
+    [
+        # Blank name and blank email: two errors, each on its own header cell, named by the form's label.
+        ("", "", [(8, "B (Submitter name)", "", "Submitter name is blank"),
+                  (9, "B (Submitter email)", "", "Submitter email is blank")]),
+        # An email without an @ is shown exactly as typed.
+        ("A. Partner", "a.partner example.org", [(9, "B (Submitter email)", "a.partner example.org",
+                                                  "Submitter email is not an email address")]),
+        ("A. Partner", "a.partner@example.org", []),
+    ],
+)
+def test_submitter_name_and_email_are_required(tmp_path: Path, name: str, email: str, expected: list) -> None:
+    path = fill(template(tmp_path, signed=False), {"B8": name or None, "B9": email or None, "F13": 1})
+    got = [(p.row, p.column, p.value, p.reason.split(":")[0].split(" (")[0]) for p in problems(path)]
+    assert got == expected

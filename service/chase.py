@@ -1,0 +1,119 @@
+"""The chase list: every expected return in the view that is missing or arrived late, with whom to
+chase (organisations.csv contact_name, contact_email), days overdue and the last time it was chased,
+a prepared ``mailto:`` link per return (no mail server is needed or assumed), and recording a chase.
+
+"Missing" and "late" are ``service.returns.returns_in_view``'s, the one definition the overview, the
+data quality grid and the API share. Chases are read fresh (they do not change the data version).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import quote
+
+import pandas as pd
+from sqlalchemy import Engine, insert
+
+from analysis.fiscal import Quarter
+from service.returns import returns_in_view
+from warehouse.audit import utc_now
+from warehouse.filters import Filters
+from warehouse.returns_models import ReturnChase
+from warehouse.returns_queries import accepted_warnings, last_chases, project_contacts, return_notes, submissions
+
+CHASE_COLUMNS = ["project_code", "project_name", "quarter", "status", "due_on", "submitted_on", "days_overdue",
+                 "org_name", "contact_name", "contact_email", "last_chased", "chases", "mailto"]
+NOTE_MAX = 500
+
+
+def chase_message(row: dict, today: date) -> tuple[str, str]:
+    """(subject, body) of the prepared email for one return, in plain words."""
+    who = row.get("contact_name") or "colleague"
+    subject = f"VVU quarterly return {row['quarter']} for {row['project_code']}"
+    if row["status"] == "missing":
+        state = (f"was due on {row['due_on']:%d %B %Y} and has not reached us yet "
+                 f"({row['days_overdue']} days overdue)")
+    else:
+        state = (f"was due on {row['due_on']:%d %B %Y} and reached us on {row['submitted_on']:%d %B %Y}, "
+                 f"{row['days_overdue']} days late")
+    body = (f"Dear {who},\n\nThe {row['quarter']} quarterly return for {row['project_code']} "
+            f"{row['project_name']} {state}.\n\nYou can download the return template for this project and "
+            "quarter from the dashboard's Data quality page, and upload the completed workbook there.\n\n"
+            f"Thank you,\nEssex Violence and Vulnerability Unit\n({today:%d %B %Y})")
+    return subject, body
+
+
+def mailto(email: str, subject: str, body: str) -> str:
+    """A mailto: link with the subject and body percent-encoded ('' without an address)."""
+    if not email:
+        return ""
+    return f"mailto:{quote(email, safe='@.+-_')}?subject={quote(subject)}&body={quote(body)}"
+
+
+def chase_list(engine: Engine, f: Filters, today: date | None = None) -> pd.DataFrame:
+    """Missing and late returns of the view, most overdue first. Columns: CHASE_COLUMNS.
+
+    ``days_overdue``: for a missing return, days from its due date to ``today``; for a late one, how
+    many days after its due date it arrived."""
+    today = today or utc_now().date()
+    table = returns_in_view(engine, f)
+    wanted = table[table["status"].isin(["missing", "late"])].copy()
+    if wanted.empty:
+        return pd.DataFrame(columns=CHASE_COLUMNS)
+    due = pd.to_datetime(wanted["due_on"]).dt.date
+    wanted["days_overdue"] = [
+        int(late) if status == "late" else max(0, (today - d).days)
+        for status, late, d in zip(wanted["status"], wanted["days_late"], due, strict=True)]
+    wanted = wanted.merge(project_contacts(engine), on="project_code", how="left")
+    chases = last_chases(engine)
+    wanted = wanted.merge(chases, on=["project_code", "financial_year", "quarter"], how="left")
+    wanted["chases"] = wanted["chases"].fillna(0).astype(int)
+    wanted["quarter"] = wanted["label"]
+    for col in ("org_name", "contact_name", "contact_email", "project_name"):
+        wanted[col] = wanted[col].fillna("")
+    links = []
+    for row in wanted.to_dict("records"):
+        subject, body = chase_message(row, today)
+        links.append(mailto(row["contact_email"], subject, body))
+    wanted["mailto"] = links
+    wanted["last_chased"] = wanted["last_chased"].astype(object).where(wanted["last_chased"].notna(), None)
+    out = wanted.sort_values(["days_overdue", "project_code"], ascending=[False, True])
+    return out[CHASE_COLUMNS].reset_index(drop=True)
+
+
+def record_chase(engine: Engine, project_code: str, quarter: str, chased_by: str, note: str = "",
+                 when: datetime | None = None) -> None:
+    """Record that someone chased a project's return for a quarter ('2024/25 Q2'). ValueError for a bad
+    quarter label."""
+    q = Quarter.parse(quarter)
+    with engine.begin() as conn:
+        conn.execute(insert(ReturnChase).values(
+            project_code=str(project_code).strip().upper()[:20], financial_year=q.fy, quarter=q.number,
+            chased_at=when or utc_now(), chased_by=chased_by[:100], note=" ".join(note.split())[:NOTE_MAX]))
+
+
+def partner_history(engine: Engine, org: str) -> pd.DataFrame:
+    """Every return an organisation sent, newest first, with the date on the form where it differs from
+    the day it reached us. Columns: project_code, quarter, received, date_on_form, submitter."""
+    frame = submissions(engine, org)
+    if frame.empty:
+        return pd.DataFrame(columns=["project_code", "quarter", "received", "date_on_form", "submitter"])
+    frame["quarter"] = [Quarter(int(fy[:4]), int(q)).label for fy, q in zip(frame["financial_year"],
+                                                                             frame["quarter"], strict=True)]
+    differs = frame["date_on_form"].notna() & (frame["date_on_form"] != frame["submitted_on"])
+    frame["date_on_form"] = frame["date_on_form"].where(differs, None)
+    return frame.rename(columns={"submitted_on": "received"})[
+        ["project_code", "quarter", "received", "date_on_form", "submitter"]]
+
+
+def figures_accepted_against_warnings(engine: Engine, f: Filters | None = None) -> pd.DataFrame:
+    """For the board pack and the pages: every figure in force that was loaded against a plausibility
+    warning, with the reason given. Columns: see ``warehouse.returns_queries.accepted_warnings``."""
+    f = f or Filters()
+    return accepted_warnings(engine, org=f.org, project=f.project)
+
+
+def project_commentary(engine: Engine, project: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the partner's notes per quarter and metric, figures accepted against a warning) for one project,
+    shown beside its measures."""
+    return return_notes(engine, project), accepted_warnings(engine, project=project)

@@ -1,0 +1,80 @@
+"""What a checked file would do to the view's headline figures, before anything is loaded.
+
+The same rules as the overview (``analysis.progress.kpi_table`` and the disclosure gate's
+``publish_kpis``) run twice on the partnership's monthly totals: as they are, and as they would be
+with the file's rows in place of the rows it replaces. Counts of people are published through the
+gate both times, so a preview never shows an exact small count.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from analysis.fiscal import fy_months, fy_of_period
+from analysis.progress import SINCE, kpi_table
+from service.gate import publish_kpis, threshold
+from warehouse import queries
+from warehouse.filters import Filters
+
+EFFECT_COLUMNS = ["metric_code", "name", "unit", "financial_year", "before", "after", "before_share", "after_share",
+                  "before_status", "after_status"]
+
+
+def _monthly_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    if rows.empty:
+        return pd.DataFrame(columns=["metric_code", "period", "delta"])
+    return (rows.assign(delta=pd.to_numeric(rows["value"], errors="coerce").fillna(0.0))
+            .groupby(["metric_code", "period"], as_index=False)["delta"].sum())
+
+
+def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFrame) -> pd.DataFrame:
+    """Each metric the file reports: its headline figure for the financial year of the file's last month,
+    before and after. ``new_rows``/``old_rows``: metric_code, period, value (the file's rows, the rows it
+    replaces). Columns: EFFECT_COLUMNS."""
+    if new_rows.empty:
+        return pd.DataFrame(columns=EFFECT_COLUMNS)
+    f = Filters()  # the partnership, or a partner's own projects (Filters takes the request's scope)
+    monthly = queries.monthly_totals(engine, f, first=SINCE)[["metric_code", "period", "value", "value_key"]]
+    delta = _monthly_sums(new_rows).merge(_monthly_sums(old_rows), on=["metric_code", "period"], how="outer",
+                                          suffixes=("_new", "_old")).fillna(0.0)
+    delta["delta"] = delta["delta_new"] - delta["delta_old"]
+    after = monthly.merge(delta[["metric_code", "period", "delta"]], on=["metric_code", "period"], how="outer")
+    after["value"] = after["value"].fillna(0.0) + after["delta"].fillna(0.0)
+    after["value_key"] = after["value_key"].fillna(0).astype("int64")
+    after = after.drop(columns="delta")
+    last_new = str(new_rows["period"].max())
+    data_to = max(queries.data_runs_to(engine), last_new)
+    fy = fy_of_period(last_new)
+    months = fy_months(fy)
+    last = min(months[-1], data_to)
+    info = queries.metrics(engine)
+    targets = queries.targets(engine, f)
+    limit = threshold()
+
+    def published(frame: pd.DataFrame) -> pd.DataFrame:
+        table = kpi_table(frame, info, targets, months[0], last, data_to, months)
+        return publish_kpis(engine, table, limit).set_index("metric_code")
+
+    before, now = published(monthly), published(after)
+    rows = []
+    for code in sorted(set(new_rows["metric_code"])):
+        if code not in now.index:
+            continue
+        b = before.loc[code] if code in before.index else None
+        a = now.loc[code]
+        rows.append({"metric_code": code, "name": a["name"], "unit": a["unit"], "financial_year": fy,
+                     "before": None if b is None else _plain(b["value"]), "after": _plain(a["value"]),
+                     "before_share": None if b is None else _plain(b["share"]), "after_share": _plain(a["share"]),
+                     "before_status": "" if b is None else str(b["status"] or ""),
+                     "after_status": str(a["status"] or "")})
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+
+
+def _plain(value: object) -> float | None:
+    """A JSON-ready number (None for a hidden or missing one)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(number) else number
