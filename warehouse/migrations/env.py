@@ -6,7 +6,15 @@ from alembic import context
 
 # Every model module: a table whose module is not imported here is missing from the metadata, and
 # ``alembic check`` / autogenerate would then propose dropping it.
-from warehouse import audit, crime_models, grip_models, models, reporting_models  # noqa: F401
+from warehouse import (  # noqa: F401
+    access_models,
+    audit,
+    crime_models,
+    grip_models,
+    models,
+    outcome_models,
+    reporting_models,
+)
 from warehouse.db import make_engine
 from warehouse.models import Base
 
