@@ -109,7 +109,8 @@ def outcome_view(engine: Engine, last_month: str = "") -> OutcomeView:
         if mine.empty:
             measures.append({"measure": f"{measure} (police recorded)", "source": POLICE_SOURCE,
                              "definition": GROUP_DEFINITION[measure], "period": "", "value": "no data",
-                             "interval": "", "unit": "offences", "baseline": "", "note": NO_UNDER_25})
+                             "interval": "", "unit": "offences", "baseline": "",
+                             "note": "No police.uk data loaded. No under-25 split (police.uk has no ages)."})
             continue
         full = mine[mine["months"] == 12]
         latest = full.iloc[-1] if not full.empty else mine.iloc[-1]
@@ -122,10 +123,11 @@ def outcome_view(engine: Engine, last_month: str = "") -> OutcomeView:
             "interval": "not applicable (a count of all recorded offences)", "unit": "offences",
             "baseline": "" if first is None else f"{int(first['crimes']):,} in {first['financial_year']}",
             "note": (f"{change:+.0f}% on {first['financial_year']}. " if first is not None and change is not None
-                     and pd.notna(change) else "") + NO_UNDER_25})
-    measures.append({"measure": "Non-domestic homicide", "source": "none", "definition": "Home Office success measure: "
-                     "non-domestic homicides, especially of under-25s.", "period": "", "value": "no data",
-                     "interval": "", "unit": "homicides", "baseline": "", "note": HOMICIDE_NOTE})
+                     and pd.notna(change) else "") + "No under-25 split (police.uk has no ages)."})
+    measures.append({"measure": "Non-domestic homicide", "source": "none", "period": "", "value": "no data",
+                     "definition": "Home Office success measure: non-domestic homicides, especially of under-25s. "
+                     + HOMICIDE_NOTE, "interval": "", "unit": "homicides", "baseline": "",
+                     "note": "No data (not zero): no homicide source is loaded."})
     return OutcomeView(pd.DataFrame(measures, columns=MEASURE_COLUMNS), health, police, areas)
 
 
