@@ -29,6 +29,9 @@ class UnsafeConfiguration(RuntimeError):
     """Raised when production mode is asked for with a default that would leak or weaken data."""
 
 
+DEFAULT_REPORT_CONTACT = "Essex VVU performance team (set REPORT_CONTACT)"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with laptop-safe defaults."""
@@ -55,6 +58,7 @@ class Settings:
     login_window_seconds: int = 900
     lockout_seconds: int = 900
     login_concurrency: int = 1  # password hashes computed at once per process: a flood cannot starve other requests
+    report_contact: str = DEFAULT_REPORT_CONTACT  # the Home Office return's contact (its cover sheet)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -186,4 +190,5 @@ def load_settings() -> Settings:
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         lockout_seconds=_int("LOCKOUT_SECONDS", 900),
         login_concurrency=_int("LOGIN_CONCURRENCY", 1),
+        report_contact=os.environ.get("REPORT_CONTACT", "").strip()[:200] or DEFAULT_REPORT_CONTACT,
     )

@@ -41,6 +41,7 @@ from analysis.returns import DUE_DAYS, return_status
 from charts.kpi_text import SHARE_LABEL, SHARE_TO_DATE_LABEL, STARTS_NOTE, measure_label
 from service.kpis import kpi_view
 from service.observations import observation_totals
+from settings import load_settings
 from warehouse import queries, reporting_models
 from warehouse.filters import Filters
 
@@ -336,7 +337,9 @@ def funding_sections(engine: Engine, quarter: Quarter) -> list[dict]:
                f"year-end forecast £{totals['forecast_gbp']:,.0f}; forecast unspent "
                f"£{totals['forecast_unspent_gbp']:,.0f}; {totals['underspend']} project(s) forecast to underspend "
                f"and {totals['overspend']} to overspend by more than 10%.")
+    by_category = _spend_by_category(engine, scope, grants, spend, elapsed)
     return [
+        by_category,
         section("funding", f"Funding by stream, {fy}", "Money each funding stream brought for the year and how "
                 "much of it was granted to projects.", money, allocation.to_dict("records")),
         section("spend", f"Spend against grant, {fy} to the end of Q{quarter.number}",
@@ -347,6 +350,35 @@ def funding_sections(engine: Engine, quarter: Quarter) -> list[dict]:
                 "(flagged beyond 10%). " + ledger,
                 projects, forecast.to_dict("records"), notes=[summary]),
     ]
+
+
+def _spend_by_category(engine: Engine, scope: pd.DataFrame, grants: pd.DataFrame, spend: pd.DataFrame,
+                       elapsed: int) -> dict:
+    """Spend against grant by priority (the grant's category) and quarter, as a grant monitor files it.
+
+    Quarters after the last one the spend ledger covers are blank (not reported), never 0.
+    """
+    names = dict(zip(queries.priorities(engine)["priority_code"], queries.priorities(engine)["name"], strict=True))
+    priority = dict(zip(scope["project_code"], scope["priority_code"], strict=True))
+    g = grants.assign(priority_code=grants["project_code"].map(priority)).groupby("priority_code")["awarded_gbp"].sum()
+    sp = spend.assign(priority_code=spend["project_code"].map(priority)).groupby(
+        ["priority_code", "quarter"])["spend_gbp"].sum()
+    rows = []
+    for code in sorted(set(g.index) | {c for c, _q in sp.index}):
+        row: dict[str, Any] = {"priority_code": code, "category": f"{code} {names.get(code, '')}".strip(),
+                               "grant_gbp": float(g.get(code, 0.0))}
+        for q in range(1, 5):
+            row[f"q{q}_gbp"] = float(sp.get((code, q), 0.0)) if q <= elapsed else None
+        row["spend_gbp"] = sum(v for q in range(1, 5) if (v := row[f"q{q}_gbp"]) is not None)
+        row["remaining_gbp"] = row["grant_gbp"] - row["spend_gbp"]
+        rows.append(row)
+    cols = [column("priority_code", "Priority"), column("category", "Category (priority)"),
+            column("grant_gbp", "Grant for the year (£)", "gbp"),
+            *[column(f"q{q}_gbp", f"Spend Q{q} (£)", "gbp") for q in range(1, 5)],
+            column("spend_gbp", "Spend to date (£)", "gbp"), column("remaining_gbp", "Grant not yet spent (£)", "gbp")]
+    return section("spend_by_category", "Spend against grant by category and quarter",
+                   "Each priority's grants for the year and its projects' spend quarter by quarter; a blank quarter "
+                   "was not yet reported.", cols, rows)
 
 
 def completeness_section(engine: Engine, quarter: Quarter) -> dict:
@@ -684,6 +716,7 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         .to_dict("records"),
         "priorities": queries.priorities(engine)[["priority_code", "name"]].to_dict("records"),
         "metrics_without_data": no_data,
+        "contact": load_settings().report_contact,
         "summary": {"priorities": priority_sentences(fytd_rows, queries.priorities(engine)[
             ["priority_code", "name"]].to_dict("records")),
                     "changes": change_sentences(_last_approved(engine, quarter), fytd_rows)},
