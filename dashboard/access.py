@@ -25,6 +25,7 @@ PAGES: Mapping[str, frozenset[str]] = {
     "/priorities": READERS,
     "/areas": READERS,
     "/crime": READERS,
+    "/outcomes": READERS,
     "/grip": READERS,
     "/funding": READERS,  # partnership-level money for the board; the project-level tables are below
     PROJECT_MONEY: STAFF | {"approver"},  # the funding page's project rows (forecast by project, cost per outcome)

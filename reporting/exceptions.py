@@ -77,3 +77,18 @@ def exception_rows(kpi_rows: list[dict], entries: pd.DataFrame) -> list[dict]:
                     "action": entry.action if entry else "Not yet entered.",
                     "entered_by": entry.entered_by if entry else ""})
     return sorted(out, key=lambda r: (EXCEPTION_STATUSES.index(r["status"]), r["priority_code"], r["metric_code"]))
+
+
+def measures_for_exception_report(engine: Engine, quarter: str) -> list[dict]:
+    """The quarter's exception report as it stands now (the rows a snapshot made now would freeze):
+    measures off track or at risk for the financial year to date, with any entry already made."""
+    from analysis.fiscal import fy_months
+    from service.kpis import kpi_view
+    from warehouse.filters import Filters
+
+    q = Quarter.parse(_quarter(quarter))
+    table = kpi_view(engine, Filters(month_from=fy_months(q.fy)[0], month_to=q.last_month)).table
+    rows = [{"priority_code": r["priority_code"] or "", "metric_code": r["metric_code"], "name": r["name"],
+             "status": r["status"], "value": r["value"], "expected": r["expected"], "unit": r["unit"]}
+            for r in table.to_dict("records")]
+    return exception_rows(rows, exceptions_for(engine, q.label))
