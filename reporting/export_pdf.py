@@ -285,9 +285,7 @@ def _optional_section(doc: SnapshotDoc, key: str, heading: str, missing: str, im
     story = [_p(heading, "h1")]
     if sec is None:
         return [*story, _p(missing, "body")]
-    story.append(_p(_text(sec.get("description", "")), "body"))
-    if key in images:
-        story += images[key]
+    story = [_whole(*story, _p(_text(sec.get("description", "")), "body"), *images.get(key, []))]
     for note in sec.get("notes", []):
         story.append(_p(_text(note), "small"))
     return story
@@ -433,10 +431,12 @@ def render_pdf(doc: SnapshotDoc) -> bytes:
     story += [PageBreak(), *_funding(doc, images), PageBreak(), *_outcomes(doc, images), PageBreak()]
     story += _optional_section(doc, "crime_trend", "Crime trend", "Police crime figures are not available in this "
                                "snapshot (no crime data had been loaded when it was made).", images)
-    story += [PageBreak(), *_optional_section(doc, "grip_effect", "Grip hotspot patrols", "Grip patrol figures are "
-                               "not available in this snapshot (no patrol data had been loaded when it was made).",
-                               images)]
-    story += [PageBreak(), *_completeness(doc), Spacer(1, 4 * mm), *_appendix(doc)]
+    # No forced breaks from here: a section without data is a sentence, and must not leave a page with
+    # nothing else on it; charts and tables keep themselves whole (KeepTogether).
+    story += [Spacer(1, 4 * mm), *_optional_section(doc, "grip_effect", "Grip hotspot patrols", "Grip patrol "
+                                                    "figures are not available in this snapshot (no patrol data had "
+                                                    "been loaded when it was made).", images)]
+    story += [Spacer(1, 4 * mm), *_completeness(doc), Spacer(1, 4 * mm), *_appendix(doc)]
 
     buf = io.BytesIO()
     pages = _Pages(doc)
