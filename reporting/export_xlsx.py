@@ -64,18 +64,24 @@ class SheetNameTooLong(ValueError):
     """A sheet name that Excel would cut: name it shorter in SHEET_NAMES rather than lose its end."""
 
 
+def _whole_words(text: str, limit: int) -> str:
+    """The longest run of whole words that fits ``limit`` characters, without trailing punctuation."""
+    words = text.split()
+    while words and len(" ".join(words)) > limit:
+        words.pop()
+    return " ".join(words).rstrip(",;:-. ")
+
+
 def _sheet_title(text: str, used: set[str]) -> str:
+    """A whole, meaningful sheet name: never a cut word (Excel allows 31 characters)."""
     base = re.sub(r"[\[\]:*?/\\']", " ", text).strip() or "Sheet"
     if len(base) > MAX_SHEET_NAME:
-        words = base.split()
-        while words and len(" ".join(words)) > MAX_SHEET_NAME:  # whole words only, never a cut word
-            words.pop()
-        base = " ".join(words)
+        base = _whole_words(base, MAX_SHEET_NAME)
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"
-        name, n = base[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix, n + 1
-    if len(name) > MAX_SHEET_NAME:
+        name, n = _whole_words(base, MAX_SHEET_NAME - len(suffix)) + suffix, n + 1
+    if len(name) > MAX_SHEET_NAME or not name.strip():
         raise SheetNameTooLong(name)
     used.add(name.lower())
     return name
