@@ -156,3 +156,14 @@ def test_the_current_view_pack_is_marked_and_not_stored(small_db: Engine) -> Non
     assert pack.quarter == QUARTER and pack.data.startswith(b"%PDF")
     assert "CURRENT VIEW" in _pages(pack.data)[0]
     assert len(snapshots.list_snapshots(small_db)) == before
+
+
+def test_an_exception_entry_needs_both_texts_and_a_known_measure(small_db: Engine) -> None:
+    with pytest.raises(exceptions.ExceptionError, match="both a short explanation and the action"):
+        exceptions.save_exception(small_db, "COMMUNITY_EVENTS", QUARTER, "  ", ACTION, "demo-manager")
+    with pytest.raises(exceptions.ExceptionError, match="unknown measure 'NOPE'"):
+        exceptions.save_exception(small_db, "nope", QUARTER, EXPLANATION, ACTION, "demo-manager")
+    with pytest.raises(exceptions.ExceptionError, match="unknown quarter"):
+        exceptions.save_exception(small_db, "COMMUNITY_EVENTS", "Q5", EXPLANATION, ACTION, "demo-manager")
+    rows = exceptions.measures_for_exception_report(small_db, QUARTER)
+    assert [(r["metric_code"], r["explanation"]) for r in rows] == [("COMMUNITY_EVENTS", EXPLANATION)]
