@@ -8,7 +8,7 @@ its 95% and 99.8% confidence limits, the count and the denominator. Later column
   comparator (England ``E92...`` or a region ``E12...``), or ``outside``. No row is dropped.
 - Fingertips' own suppression is respected: a blank value (Fingertips writes a value note such as
   "Value suppressed for disclosure control") stays blank, never 0; and a value whose count is below
-  10 is stored without its value or intervals, noted as suppressed, whatever the file says.
+  10 is stored without its value, intervals or count, noted as suppressed, whatever the file says.
 - a later export of the same indicator replaces that indicator's earlier rows (a new release
   revises back years), in the load's one transaction.
 """
@@ -114,9 +114,11 @@ class Fingertips(Source):
 
         value, count, note = num("value"), num("count"), txt("value_note")
         cis = {name: num(col) for col, name in CI_COLUMNS.items()}
-        if count is not None and count < SUPPRESS_BELOW and value is not None:
-            value, cis = None, dict.fromkeys(cis)
-            note = SUPPRESSED_NOTE
+        if count is not None and count < SUPPRESS_BELOW:  # the small count itself is not shown either
+            if value is not None:
+                value, cis = None, dict.fromkeys(cis)
+                note = SUPPRESSED_NOTE
+            count = None
         code = str(r["area_code"]).strip().upper()
         return {
             "batch_id": batch_id, "source_row": int(r["_row"]), "indicator_id": int(r["indicator_id"]),

@@ -66,7 +66,7 @@ def test_every_row_is_kept_with_its_role_and_suppression_respected(with_areas: E
     assert int(counts["suppressed"].sum()) == 2
     rows = outcome_queries.indicator_rows(with_areas, 11201, ("partnership",))
     basildon = rows[rows["area_code"] == "E07000066"].iloc[0]
-    assert pd.isna(basildon["value"]) and pd.isna(basildon["lower_ci95"])
+    assert pd.isna(basildon["value"]) and pd.isna(basildon["lower_ci95"]) and pd.isna(basildon["count"])
     assert "count below 10" in basildon["value_note"]
     essex = rows[rows["area_code"] == "E10000012"].set_index("time_period")
     assert essex.loc["2019/20 - 21/22", "lower_ci95"] == 28 and essex.loc["2019/20 - 21/22", "upper_ci95"] == 32
