@@ -331,7 +331,7 @@ def _funding(doc: SnapshotDoc, images: dict) -> list:
 
 def _completeness(doc: SnapshotDoc) -> list:
     meta = doc.content["meta"]
-    story: list = [_p("Data completeness", "h1")]
+    story: list = [_p("Data completeness and sources", "h1")]
     sec = doc.section("completeness")
     if sec:
         for note in sec["notes"]:

@@ -103,25 +103,6 @@ def _fit(ws: Worksheet, widths: dict[int, int]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = max(8, min(MAX_WIDTH, width + 2))
 
 
-def _cover(ws: Worksheet, doc: SnapshotDoc) -> None:
-    _put_text(ws, 1, 1, doc.content["meta"]["title"])
-    ws.cell(1, 1).font = TITLE_FONT
-    _put_text(ws, 2, 1, status_line(doc))
-    ws.cell(2, 1).font = Font(bold=True, color="B00020" if not doc.approved else "006D3C")
-    for i, label in enumerate(("Group", "Field", "Value"), 1):
-        _put_text(ws, HEADER_ROW, i, label)
-        ws.cell(HEADER_ROW, i).font = HEADER_FONT
-        ws.cell(HEADER_ROW, i).fill = HEADER_FILL
-    for r, (group, field, value) in enumerate(cover_rows(doc), HEADER_ROW + 1):
-        _put_text(ws, r, 1, group)
-        _put_text(ws, r, 2, field)
-        _put_text(ws, r, 3, value)
-        ws.cell(r, 3).alignment = WRAP
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    _fit(ws, {1: 13, 2: 36})
-    ws.column_dimensions["C"].width = 110
-
-
 def _heading(ws: Worksheet, title: str, note: str, doc: SnapshotDoc) -> None:
     _put_text(ws, 1, 1, title)
     ws.cell(1, 1).font = TITLE_FONT
@@ -153,9 +134,8 @@ def _grid(ws: Worksheet, top: int, header: list[str], rows: list[list], formats:
     return top + len(rows) + 2
 
 
-def _return_cover(ws: Worksheet, doc: SnapshotDoc) -> None:
-    """The return's cover: the grant, the period, the contact and the sign-off."""
-    ws.title = "Cover"
+def return_rows(doc: SnapshotDoc) -> list[tuple[str, str, str]]:
+    """The return's cover facts (group "return"): the grant, the period, the contact and the sign-off."""
     meta = doc.content["meta"]
     funding = doc.section("funding")
     grants = [f"{r['source_body']} {r['funding_stream']}: £{float(r['amount_gbp']):,.0f}" for r in
@@ -164,28 +144,39 @@ def _return_cover(ws: Worksheet, doc: SnapshotDoc) -> None:
         sign_off = f"Signed off (approved) on {doc.approved_at:%Y-%m-%d %H:%M} UTC by {doc.approved_by}"
     else:
         sign_off = "Not signed off: " + status_line(doc)
-    _heading(ws, "Home Office Violence Reduction Unit grant monitoring return", status_line(doc), doc)
-    ws.cell(2, 1).font = Font(bold=True, color="B00020" if not doc.approved else "006D3C")
-    rows = [
+    return [("return", field, value) for field, value in (
         ("Unit", "Essex Violence and Vulnerability Unit"),
         ("Grant", "; ".join(grants) or "no Home Office grant recorded for the year"),
         ("Financial year", meta["financial_year"]),
         ("Period of this return", f"{meta['quarter']} ({meta['quarter_first']} to {meta['quarter_last']}); "
                                   f"year to date {meta['fytd_first']} to {meta['fytd_last']}"),
-        ("Data run to", meta["data_runs_to"]),
         ("Contact", meta.get("contact", "")),
         ("Prepared by", f"{meta['made_by']} on {meta['made_at'][:10]}"),
         ("Sign-off", sign_off),
-        ("Snapshot", f"{doc.id}, content SHA-256 {doc.content_sha256}"),
-        ("Disclosure control", meta["disclosure"]["rule"]),
-    ]
-    for i, (field, value) in enumerate(rows, HEADER_ROW + 1):
-        _put_text(ws, i, 1, field)
-        ws.cell(i, 1).font = Font(bold=True)
-        _put_text(ws, i, 2, value)
-        ws.cell(i, 2).alignment = WRAP
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 110
+    )]
+
+
+def _return_cover(ws: Worksheet, doc: SnapshotDoc) -> None:
+    """The cover: the return's facts first, then the snapshot's (hash, rules, sources, definitions)."""
+    ws.title = "Cover"
+    _put_text(ws, 1, 1, "Home Office Violence Reduction Unit grant monitoring return")
+    ws.cell(1, 1).font = TITLE_FONT
+    _put_text(ws, 2, 1, status_line(doc))
+    ws.cell(2, 1).font = Font(bold=True, color="B00020" if not doc.approved else "006D3C")
+    for i, label in enumerate(("Group", "Field", "Value"), 1):
+        _put_text(ws, HEADER_ROW, i, label)
+        ws.cell(HEADER_ROW, i).font = HEADER_FONT
+        ws.cell(HEADER_ROW, i).fill = HEADER_FILL
+    for r, (group, field, value) in enumerate(return_rows(doc) + cover_rows(doc), HEADER_ROW + 1):
+        _put_text(ws, r, 1, group)
+        _put_text(ws, r, 2, field)
+        _put_text(ws, r, 3, value)
+        ws.cell(r, 3).alignment = WRAP
+        if group == "return":
+            ws.cell(r, 2).font = Font(bold=True)
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    _fit(ws, {1: 13, 2: 36})
+    ws.column_dimensions["C"].width = 110
 
 
 GBP = '"£"#,##0'
@@ -339,7 +330,6 @@ def render_xlsx(doc: SnapshotDoc) -> bytes:
                         ("Outputs", _outputs_sheet), ("Outcome measures", _outcomes_sheet),
                         ("Exception report", _exceptions_sheet)):
         fill(wb.create_sheet(_sheet_title(title, used)), doc)
-    _cover(wb.create_sheet(_sheet_title("Sources and rules", used)), doc)
     used.add("exception report")
     for sec in doc.content["sections"]:
         if sec["key"] in ("exceptions", "outcome_measures"):  # already a sheet of the return above

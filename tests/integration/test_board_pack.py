@@ -129,14 +129,14 @@ def test_the_return_is_laid_out_as_a_grant_monitor_files_it(small_db: Engine) ->
     data = snapshots.export_snapshot(small_db, IDS[str(small_db.url)][0], "xlsx").data
     wb = openpyxl.load_workbook(io.BytesIO(data))
     names = wb.sheetnames
-    assert names[:7] == ["Cover", "Spend against grant", "People reached (starts)", "Outputs", "Outcome measures",
-                         "Exception report", "Sources and rules"]
+    assert names[:6] == ["Cover", "Spend against grant", "People reached (starts)", "Outputs", "Outcome measures",
+                         "Exception report"]
     assert all(len(n) <= MAX_SHEET_NAME for n in names)
     assert "Police recorded crime by month," not in names and not any(n.endswith(",") for n in names)
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f" or str(c.value).startswith("=")]  # no formulas
     assert not [c.value for c in cells if str(c.value).strip().lower() == "gbp"]  # units in words
-    cover = {r[0]: r[1] for r in wb["Cover"].iter_rows(values_only=True) if r[0]}
+    cover = {r[1]: r[2] for r in wb["Cover"].iter_rows(min_row=4, values_only=True)}
     assert cover["Grant"] == "Home Office HO_VRU: £100,000"
     assert cover["Contact"] and cover["Sign-off"].startswith("Signed off (approved) on")
     spend = list(wb["Spend against grant"].iter_rows(values_only=True))
