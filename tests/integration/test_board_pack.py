@@ -156,6 +156,8 @@ def test_the_current_view_pack_is_marked_and_not_stored(small_db: Engine) -> Non
     assert pack.quarter == QUARTER and pack.data.startswith(b"%PDF")
     assert "CURRENT VIEW" in _pages(pack.data)[0]
     assert len(snapshots.list_snapshots(small_db)) == before
+    # the same data, entries and approvals: the same bytes, without a second render
+    assert current_view_pack(small_db, Filters(fy="2022/23"), "demo-chair") is pack
 
 
 def test_an_exception_entry_needs_both_texts_and_a_known_measure(small_db: Engine) -> None:
