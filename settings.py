@@ -29,6 +29,9 @@ class UnsafeConfiguration(RuntimeError):
     """Raised when production mode is asked for with a default that would leak or weaken data."""
 
 
+DEFAULT_REPORT_CONTACT = "Essex VVU performance team (set REPORT_CONTACT)"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with laptop-safe defaults."""
@@ -63,6 +66,7 @@ class Settings:
     plan_horizon_years: int = 10
     replace_max_share: float = 0.5
     preview_minutes: int = 30  # a checked upload may be confirmed for this long (etl.preview)
+    report_contact: str = DEFAULT_REPORT_CONTACT  # the Home Office return's contact (its cover sheet)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -204,4 +208,5 @@ def load_settings() -> Settings:
         plan_horizon_years=horizon,
         replace_max_share=share,
         preview_minutes=_int("PREVIEW_MINUTES", 30),
+        report_contact=os.environ.get("REPORT_CONTACT", "").strip()[:200] or DEFAULT_REPORT_CONTACT,
     )

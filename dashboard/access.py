@@ -25,6 +25,7 @@ PAGES: Mapping[str, frozenset[str]] = {
     "/priorities": READERS,
     "/areas": READERS,
     "/crime": READERS,
+    "/outcomes": READERS,
     "/grip": READERS,
     "/funding": READERS,  # partnership-level money for the board; the project-level tables are below
     PROJECT_MONEY: STAFF | {"approver"},  # the funding page's project rows (forecast by project, cost per outcome)
@@ -57,6 +58,7 @@ API: Mapping[str, frozenset[str]] = {
     "api.snapshot_export_query": REPORTING,
     "api.snapshot_export": REPORTING,
     "api.snapshot_changes": STAFF | {"approver"},
+    "api.board_pack": READERS,  # the overview's "Board pack (PDF)": partnership-level figures, as the overview
     "api.openapi": ALL_ROLES,  # the routes and fields, no data: every signed-in role may read it
     "api.not_found": ALL_ROLES,  # an unknown /api/v1/ path: a JSON 404 for anyone signed in
 }

@@ -232,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = snap.add_parser("approve", help="approve a draft: its content and exports are locked for good")
     s.add_argument("id", metavar="ID")
     s.add_argument("--by", help="who is approving it (default: your login name)")
+    s.add_argument("--reason", default="", help="why it replaces the quarter's approved snapshot (needed only then: "
+                   "the earlier one is marked superseded and stays downloadable)")
     s = snap.add_parser("list", help="snapshots with their status and hash, newest first")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s = snap.add_parser("export", help="write a snapshot as XLSX, a zip of CSV files, or the PDF board pack")

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, exists, inspect, select
 
 LOAD_ORDER = (
     "areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv",
-    "targets.csv", "grants.csv", "spend.csv", "returns.csv", "observations.csv",
+    "targets.csv", "grants.csv", "spend.csv", "returns.csv", "observations.csv", "fingertips_11201.csv",
 )
 
 

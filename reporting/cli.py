@@ -18,6 +18,8 @@ from reporting import snapshots
 
 def _line(info: snapshots.SnapshotInfo) -> str:
     approved = f"approved {info.approved_at:%Y-%m-%d %H:%M} by {info.approved_by}" if info.approved_at else "draft"
+    if info.status == "superseded":
+        approved = f"superseded by #{info.superseded_by_id} {info.superseded_at:%Y-%m-%d}"
     return (f"#{info.id:<4} {info.quarter:<11} {approved:<40} made {info.created_at:%Y-%m-%d %H:%M} by "
             f"{info.created_by:<12} sha256 {info.content_sha256}")
 
@@ -30,7 +32,10 @@ def create(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def approve(engine: Engine, args: argparse.Namespace) -> int:
-    info = snapshots.approve_snapshot(engine, args.id, approved_by=args.by)
+    info = snapshots.approve_snapshot(engine, args.id, approved_by=args.by, reason=getattr(args, "reason", ""))
+    replaced = [i for i in snapshots.list_snapshots(engine) if i.superseded_by_id == info.id]
+    if replaced:
+        print(f"snapshot {replaced[0].id} of {info.quarter} is now superseded (it stays downloadable)")
     print(f"approved snapshot {info.id} of {info.quarter} at {info.approved_at:%Y-%m-%d %H:%M} by {info.approved_by}; "
           f"it and its exports are now locked (content sha256 {info.content_sha256})")
     return 0

@@ -72,7 +72,17 @@ def made_at(doc: SnapshotDoc) -> datetime:
     return datetime.fromisoformat(doc.content["meta"]["made_at"])
 
 
+VIEW_STATUS = "current view"
+
+
+def is_view(doc: SnapshotDoc) -> bool:
+    """A pack of the current view, made on demand (not a stored snapshot)."""
+    return doc.status == VIEW_STATUS
+
+
 def status_line(doc: SnapshotDoc) -> str:
+    if is_view(doc):
+        return "CURRENT VIEW: made on demand from the data as loaded; not a snapshot and not approved"
     if doc.approved:
         return f"APPROVED on {doc.approved_at:%Y-%m-%d %H:%M} UTC by {doc.approved_by}"
     return "DRAFT: not approved; figures may still change before approval"

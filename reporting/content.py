@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from analysis.disclosure import SUPPRESSED, footnote
@@ -41,6 +41,7 @@ from analysis.returns import DUE_DAYS, return_status
 from charts.kpi_text import BASIS_LABEL, SHARE_LABEL, SHARE_TO_DATE_LABEL, STARTS_NOTE, measure_label
 from service.kpis import kpi_view
 from service.observations import observation_totals
+from settings import load_settings
 from warehouse import queries, reporting_models
 from warehouse.filters import Filters
 
@@ -337,7 +338,9 @@ def funding_sections(engine: Engine, quarter: Quarter) -> list[dict]:
                f"year-end forecast £{totals['forecast_gbp']:,.0f}; forecast unspent "
                f"£{totals['forecast_unspent_gbp']:,.0f}; {totals['underspend']} project(s) forecast to underspend "
                f"and {totals['overspend']} to overspend by more than 10%.")
+    by_category = _spend_by_category(engine, scope, grants, spend, elapsed)
     return [
+        by_category,
         section("funding", f"Funding by stream, {fy}", "Money each funding stream brought for the year and how "
                 "much of it was granted to projects.", money, allocation.to_dict("records")),
         section("spend", f"Spend against grant, {fy} to the end of Q{quarter.number}",
@@ -348,6 +351,35 @@ def funding_sections(engine: Engine, quarter: Quarter) -> list[dict]:
                 "(flagged beyond 10%). " + ledger,
                 projects, forecast.to_dict("records"), notes=[summary]),
     ]
+
+
+def _spend_by_category(engine: Engine, scope: pd.DataFrame, grants: pd.DataFrame, spend: pd.DataFrame,
+                       elapsed: int) -> dict:
+    """Spend against grant by priority (the grant's category) and quarter, as a grant monitor files it.
+
+    Quarters after the last one the spend ledger covers are blank (not reported), never 0.
+    """
+    names = dict(zip(queries.priorities(engine)["priority_code"], queries.priorities(engine)["name"], strict=True))
+    priority = dict(zip(scope["project_code"], scope["priority_code"], strict=True))
+    g = grants.assign(priority_code=grants["project_code"].map(priority)).groupby("priority_code")["awarded_gbp"].sum()
+    sp = spend.assign(priority_code=spend["project_code"].map(priority)).groupby(
+        ["priority_code", "quarter"])["spend_gbp"].sum()
+    rows = []
+    for code in sorted(set(g.index) | {c for c, _q in sp.index}):
+        row: dict[str, Any] = {"priority_code": code, "category": f"{code} {names.get(code, '')}".strip(),
+                               "grant_gbp": float(g.get(code, 0.0))}
+        for q in range(1, 5):
+            row[f"q{q}_gbp"] = float(sp.get((code, q), 0.0)) if q <= elapsed else None
+        row["spend_gbp"] = sum(v for q in range(1, 5) if (v := row[f"q{q}_gbp"]) is not None)
+        row["remaining_gbp"] = row["grant_gbp"] - row["spend_gbp"]
+        rows.append(row)
+    cols = [column("priority_code", "Priority"), column("category", "Category (priority)"),
+            column("grant_gbp", "Grant for the year (£)", "gbp"),
+            *[column(f"q{q}_gbp", f"Spend Q{q} (£)", "gbp") for q in range(1, 5)],
+            column("spend_gbp", "Spend to date (£)", "gbp"), column("remaining_gbp", "Grant not yet spent (£)", "gbp")]
+    return section("spend_by_category", "Spend against grant by category and quarter",
+                   "Each priority's grants for the year and its projects' spend quarter by quarter; a blank quarter "
+                   "was not yet reported.", cols, rows)
 
 
 def completeness_section(engine: Engine, quarter: Quarter) -> dict:
@@ -472,6 +504,122 @@ def crime_section(engine: Engine, quarter: Quarter) -> tuple[dict | None, list[i
 
 
 # ---------------------------------------------------------------------------------------------------
+# The executive summary, the exception report and the outcome measures
+
+
+def priority_sentences(kpi_rows: list[dict], priorities: list[dict]) -> list[str]:
+    """The position against each priority in one sentence, from the year-to-date statuses."""
+    out = []
+    for p in priorities:
+        mine = [r for r in kpi_rows if r["priority_code"] == p["priority_code"]]
+        judged = [r for r in mine if r["status"] in ("on track", "at risk", "off track")]
+        by = {s: [r["name"] for r in judged if r["status"] == s] for s in ("on track", "at risk", "off track")}
+        head = f"{p['priority_code']} {p['name']}: "
+        if not judged:
+            out.append(head + f"none of its {len(mine)} measures has a target to judge against yet.")
+            continue
+        text = f"{len(by['on track'])} of {len(judged)} measures with a target are on track to date"
+        for status in ("at risk", "off track"):
+            if by[status]:
+                text += f"; {status}: {', '.join(by[status])}"
+        out.append(head + text + ".")
+    return out
+
+
+def _last_approved(engine: Engine, quarter: Quarter) -> dict | None:
+    """The latest standing approved snapshot of this quarter or an earlier one (id, quarter, approved_at,
+    kpis_fytd rows), for "what changed since the last approved snapshot"."""
+    snap = reporting_models.ReportSnapshot.__table__
+    sup = reporting_models.ReportSupersession.__table__
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(snap.c.id, snap.c.quarter, snap.c.approved_at, snap.c.content).where(
+                snap.c.status == "approved", ~snap.c.id.in_(select(sup.c.snapshot_id)))).all()
+    except SQLAlchemyError:
+        return None
+    earlier = [r for r in rows if Quarter.parse(r.quarter) <= quarter]
+    if not earlier:
+        return None
+    best = max(earlier, key=lambda r: (Quarter.parse(r.quarter), r.id))
+    content = json.loads(best.content)
+    fytd = next((s for s in content.get("sections", []) if s["key"] == "kpis_fytd"), {"rows": []})
+    return {"id": best.id, "quarter": best.quarter, "approved_at": best.approved_at, "rows": fytd["rows"]}
+
+
+def change_sentences(previous: dict | None, kpi_rows: list[dict]) -> list[str]:
+    """What changed since the last approved snapshot: measures whose year-to-date status moved, and
+    measures new to or gone from the report."""
+    if previous is None:
+        return ["No snapshot had been approved before this one, so there is nothing to compare with."]
+    before = {r["metric_code"]: r for r in previous["rows"]}
+    now = {r["metric_code"]: r for r in kpi_rows}
+    lines = []
+    for code, r in now.items():
+        old = before.get(code)
+        if old is None:
+            lines.append(f"{r['name']}: new in this report ({r['status']}).")
+        elif old["status"] != r["status"]:
+            lines.append(f"{r['name']}: {old['status']} in {previous['quarter']}, now {r['status']}.")
+    lines += [f"{r['name']}: no longer reported." for c, r in before.items() if c not in now]
+    head = f"Since snapshot {previous['id']} ({previous['quarter']}, the last approved): "
+    if not lines:
+        return [head + "no measure's status has changed."]
+    return [head + f"{len(lines)} measure(s) changed status.", *lines]
+
+
+def exception_section(engine: Engine, quarter: Quarter, kpi_rows: list[dict]) -> dict:
+    from reporting.exceptions import exception_rows, exceptions_for
+
+    try:
+        entries = exceptions_for(engine, quarter.label)
+    except SQLAlchemyError:  # the table is not in this database yet
+        entries = pd.DataFrame(columns=["metric_code", "explanation", "action", "entered_by", "entered_at"])
+    rows = exception_rows(kpi_rows, entries)
+    cols = [column("priority_code", "Priority"), column("metric_code", "Code"), column("name", "Measure"),
+            column("status", "Status"), column("value", "Value to date", "value"),
+            column("target", "Target to date", "value"), column("unit", "Unit"),
+            column("explanation", "Explanation"), column("action", "Action agreed"),
+            column("entered_by", "Entered by")]
+    return section("exceptions", f"Exception report, {quarter.label}",
+                   "Each measure off track or at risk for the financial year to date, with the manager's short "
+                   "explanation and the action agreed, as entered on the Reporting page for this quarter.",
+                   cols, rows, people=True)
+
+
+def outcome_sections(engine: Engine, quarter: Quarter) -> list[dict]:
+    """The Home Office's outcome measures (service.outcomes): a summary per measure, the hospital
+    admissions trend beside England, and the police measures by financial year."""
+    from service.outcomes import BASELINE_LABEL, outcome_view
+
+    view = outcome_view(engine, quarter.last_month)
+    measures = section("outcome_measures", "Outcome measures the Home Office judges VRUs by",
+                       "Each success measure with its source, definition, latest period and interval. Where the "
+                       "partnership has no data for a measure, it says so rather than show 0.",
+                       [column(c, c.replace("_", " ").capitalize()) for c in
+                        ("measure", "source", "period", "value", "interval", "unit", "baseline", "note",
+                         "definition")], view.measures.to_dict("records"))
+    health = section("health_trend", "Hospital admissions for violence: trend against the pre-2019 baseline",
+                     f"Fingertips indicator 11201, age-standardised rate per 100,000, three financial years pooled, "
+                     f"for the partnership's county and unitary authorities beside England; the baseline is "
+                     f"{BASELINE_LABEL}. A blank value was suppressed by Fingertips (count below 10).",
+                     [column("area_code", "Area code"), column("area_name", "Area"), column("time_period", "Period"),
+                      column("value", "Rate per 100,000", "number"), column("lower_ci95", "95% CI low", "number"),
+                      column("upper_ci95", "95% CI high", "number"), column("count", "Admissions", "count"),
+                      column("baseline", "Baseline rate", "number"),
+                      column("change_pct", "Change on baseline (%)", "pct"),
+                      column("england", "England rate", "number"), column("value_note", "Note")],
+                     view.health.to_dict("records"),
+                     chart={"kind": "health"} if not view.health.empty else None)
+    police = section("police_outcomes", "Police recorded serious violence and knife and weapon offences",
+                     "Offences in the partnership's areas by financial year from police.uk (the crime page's "
+                     "groupings); change on the first full year loaded. police.uk has no ages: no under-25 split.",
+                     [column("measure", "Measure"), column("financial_year", "Financial year"),
+                      column("months", "Months", "count"), column("crimes", "Offences", "count"),
+                      column("change_pct", "Change on first full year (%)", "pct")], view.police.to_dict("records"))
+    return [measures, health, police]
+
+
+# ---------------------------------------------------------------------------------------------------
 
 
 def rules(threshold: int) -> list[str]:
@@ -540,6 +688,9 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         *funding_sections(engine, quarter),
         completeness_section(engine, quarter),
     ]
+    fytd_rows = sections[1]["rows"]
+    sections.append(exception_section(engine, quarter, fytd_rows))
+    sections += outcome_sections(engine, quarter)
     batch_ids = reporting_models.source_batch_ids(engine, quarter.last_month, fy)
     for sec, extra in (crime_section(engine, quarter), grip_section(engine)):
         if sec is not None:
@@ -568,6 +719,10 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         .to_dict("records"),
         "priorities": queries.priorities(engine)[["priority_code", "name"]].to_dict("records"),
         "metrics_without_data": no_data,
+        "contact": load_settings().report_contact,
+        "summary": {"priorities": priority_sentences(fytd_rows, queries.priorities(engine)[
+            ["priority_code", "name"]].to_dict("records")),
+                    "changes": change_sentences(_last_approved(engine, quarter), fytd_rows)},
     }
     from etl.demo import holds_sample
 

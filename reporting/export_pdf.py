@@ -32,7 +32,7 @@ from analysis.disclosure import SUPPRESSED
 from charts.kpi_text import basis_summary
 from charts.theme import STATUS_COLOURS
 from reporting import figures
-from reporting.common import SAMPLE_LINE, display, is_sample, made_at, status_line
+from reporting.common import SAMPLE_LINE, display, is_sample, is_view, made_at, status_line
 from reporting.content import SnapshotDoc
 
 BRAND = colors.HexColor("#0B4F8A")
@@ -55,6 +55,7 @@ STYLES = {
     "small": ParagraphStyle("small", parent=_base["Normal"], fontSize=8, leading=10.5, textColor=MUTED,
                             spaceAfter=4),
     "cell": ParagraphStyle("cell", parent=_base["Normal"], fontSize=8, leading=10),
+    "tiny": ParagraphStyle("tiny", parent=_base["Normal"], fontSize=6.5, leading=8, textColor=MUTED),
     "cellb": ParagraphStyle("cellb", parent=_base["Normal"], fontSize=8, leading=10, fontName="Helvetica-Bold"),
     "status_draft": ParagraphStyle("sd", parent=_base["Normal"], fontSize=11, leading=14, textColor=colors.white,
                                    fontName="Helvetica-Bold"),
@@ -89,6 +90,11 @@ def _table(data: list[list], widths: list[float], header_rows: int = 1, align_ri
     return table
 
 
+def _whole(*flowables: object) -> KeepTogether:
+    """A heading with its table (or chart) on one page: no table is split to leave a lone row behind."""
+    return KeepTogether(list(flowables))
+
+
 def _image(png: bytes, width_px: int, height_px: int) -> Image:
     width = CONTENT_WIDTH
     return Image(io.BytesIO(png), width=width, height=width * height_px / width_px)
@@ -114,7 +120,8 @@ class _Pages:
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(MUTED)
         top = A4[1] - 9 * mm
-        canvas.drawString(MARGIN, top, f"Essex VVU outcomes board pack: {self.doc.quarter} (snapshot {self.doc.id})")
+        which = "current view" if is_view(self.doc) else f"snapshot {self.doc.id}"
+        canvas.drawString(MARGIN, top, f"Essex VVU outcomes board pack: {self.doc.quarter} ({which})")
         if is_sample(self.doc):  # every page, so no page of a sample pack passes for real figures
             canvas.setFillColor(colors.HexColor("#B00020"))
             canvas.setFont("Helvetica-Bold", 8)
@@ -122,7 +129,8 @@ class _Pages:
         if not self.doc.approved:
             canvas.setFillColor(colors.HexColor("#B00020"))
             canvas.setFont("Helvetica-Bold", 9)
-            canvas.drawRightString(A4[0] - MARGIN, top, "DRAFT - NOT APPROVED")
+            canvas.drawRightString(A4[0] - MARGIN, top, "CURRENT VIEW - NOT A SNAPSHOT" if is_view(self.doc)
+                                   else "DRAFT - NOT APPROVED")
         canvas.setFillColor(MUTED)
         canvas.setFont("Helvetica", 7.5)
         canvas.drawString(MARGIN, 8 * mm, f"Content SHA-256 {self.doc.content_sha256[:16]}...  "
@@ -131,40 +139,73 @@ class _Pages:
         canvas.restoreState()
 
 
-def _cover(doc: SnapshotDoc) -> list:
+def _facts(doc: SnapshotDoc) -> list[tuple[str, str]]:
     meta = doc.content["meta"]
-    story = [
-        Spacer(1, 18 * mm),
-        _p("Essex Violence and Vulnerability Unit", "title"),
-        _p(f"Board pack: {_text(meta['quarter'])} ({meta['quarter_first']} to {meta['quarter_last']}) "
-           f"and {_text(meta['financial_year'])} to date", "subtitle"),
-    ]
-    colour = colors.HexColor("#006D3C") if doc.approved else colors.HexColor("#B00020")
-    badge = Table([[Paragraph(_text(status_line(doc)), STYLES["status_draft"])]], colWidths=[CONTENT_WIDTH])
-    badge.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colour), ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                               ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-    story += [badge, Spacer(1, 6 * mm)]
-    facts = [
-        ("Snapshot", f"{doc.id}"),
+    return [
+        ("Snapshot", "none: the current view, made on demand" if is_view(doc) else f"{doc.id}"),
         ("Quarter", f"{meta['quarter']}: {meta['quarter_first']} to {meta['quarter_last']}"),
         ("Financial year to date", f"{meta['fytd_first']} to {meta['fytd_last']}"),
         ("Data run to", meta["data_runs_to"]),
         ("Made", f"{meta['made_at'].replace('T', ' ')} UTC by {meta['made_by']}"),
         ("Approved", f"{doc.approved_at:%Y-%m-%d %H:%M:%S} UTC by {doc.approved_by}" if doc.approved
-         else "not yet approved"),
+         else "not approved"),
         ("Content SHA-256", doc.content_sha256),
         ("Disclosure control", meta["disclosure"]["rule"]),
-        ("Source data", f"{len(meta['source_batches'])} load batches (listed at the end of this pack)"),
     ]
-    rows = [[_p(f"<b>{_text(k)}</b>", "cell"), _p(_text(v), "cell")] for k, v in facts]
-    story.append(_table(rows, [40 * mm, CONTENT_WIDTH - 40 * mm], header_rows=0, align_right_from=99,
-                        extra=[("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F5F7FA"))]))
-    story += [Spacer(1, 6 * mm), _p("Contents", "h2")]
-    for item in ("Headline measures", "Progress by priority", "Funding and spend", "Crime trend",
-                 "Grip hotspot patrols", "Data completeness and sources"):
-        story.append(_p(f"&bull; {item}", "body"))
-    story.append(_p("Figures are frozen at the time the snapshot was made; later loads and revisions do not change "
-                    "them. Rules and measure definitions are in the spreadsheet export's cover sheet.", "small"))
+
+
+def _badge(doc: SnapshotDoc) -> Table:
+    colour = colors.HexColor("#006D3C") if doc.approved else colors.HexColor("#B00020")
+    badge = Table([[Paragraph(_text(status_line(doc)), STYLES["status_draft"])]], colWidths=[CONTENT_WIDTH])
+    badge.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colour), ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                               ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return badge
+
+
+MAX_CHANGE_LINES = 8
+
+
+def _summary(doc: SnapshotDoc) -> list:
+    """Page 1: the executive summary. The position per priority in a sentence, the exception report
+    (measures off track or at risk with explanation and action agreed) and what changed since the last
+    approved snapshot; everything else follows."""
+    meta = doc.content["meta"]
+    summary = meta.get("summary") or {}
+    which = "current view" if is_view(doc) else f"snapshot {doc.id}"
+    story = [
+        _p("Essex Violence and Vulnerability Unit", "title"),
+        _p(f"Board pack: {_text(meta['quarter'])} ({meta['quarter_first']} to {meta['quarter_last']}) and "
+           f"{_text(meta['financial_year'])} to date. Executive summary", "subtitle"),
+        _badge(doc), Spacer(1, 2 * mm),
+        _p(f"{_text(which.capitalize())}; data run to {meta['data_runs_to']}; made {meta['made_at'][:10]} by "
+           f"{_text(meta['made_by'])}.", "small"),
+        _p("Position against each priority", "h2"),
+    ]
+    for line in summary.get("priorities", []):
+        story.append(_p(f"&bull; {_text(line)}", "body"))
+    story.append(_p("Exception report: measures off track or at risk", "h2"))
+    sec = doc.section("exceptions")
+    if sec is None or not sec["rows"]:
+        story.append(_p("Every measure with a target is on track for the year to date." if sec is not None else
+                        "This snapshot was made before exception reports were kept.", "body"))
+    else:
+        data = [["Measure", "Status", "To date / target", "Explanation", "Action agreed"]]
+        for r in sec["rows"]:
+            data.append([_p(_text(r["name"]), "cell"), _status_cell(r["status"]),
+                         f"{display(r['value'], 'value', r['unit'])} / {display(r['target'], 'value', r['unit'])}",
+                         _p(_text(r["explanation"]), "cell"), _p(_text(r["action"]), "cell")])
+        widths = [42 * mm, 16 * mm, 27 * mm, 47 * mm]
+        widths.append(CONTENT_WIDTH - sum(widths))
+        story.append(_table(data, widths, align_right_from=99, extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story.append(_p("What changed since the last approved snapshot", "h2"))
+    changes = summary.get("changes", [])
+    for line in changes[:MAX_CHANGE_LINES + 1]:
+        story.append(_p(f"&bull; {_text(line)}", "body"))
+    if len(changes) > MAX_CHANGE_LINES + 1:
+        story.append(_p(f"&bull; and {len(changes) - MAX_CHANGE_LINES - 1} more (see the headline measures).", "body"))
+    story.append(_p("Figures are frozen when a snapshot is made; later loads and revisions do not change them. "
+                    f"{SUPPRESSED} marks a count suppressed to protect confidentiality. Sources and rules are in "
+                    "the appendix.", "small"))
     return story
 
 
@@ -223,6 +264,11 @@ def _figures(doc: SnapshotDoc) -> list[tuple[str, object, str]]:
     if spend:
         fig, alt = figures.spend_figure(spend["rows"], meta["financial_year"])
         out.append(("spend", fig, alt))
+    trend = doc.section("health_trend")
+    if trend and trend["rows"]:
+        fig, alt = figures.health_figure(trend["rows"], "Hospital admissions for violence per 100,000, "
+                                         "partnership areas beside England")
+        out.append(("health_trend", fig, alt))
     for key in ("crime_trend", "grip_effect"):
         sec = doc.section(key)
         chart = (sec or {}).get("chart") or {}
@@ -241,9 +287,7 @@ def _optional_section(doc: SnapshotDoc, key: str, heading: str, missing: str, im
     story = [_p(heading, "h1")]
     if sec is None:
         return [*story, _p(missing, "body")]
-    story.append(_p(_text(sec.get("description", "")), "body"))
-    if key in images:
-        story += images[key]
+    story = [_whole(*story, _p(_text(sec.get("description", "")), "body"), *images.get(key, []))]
     for note in sec.get("notes", []):
         story.append(_p(_text(note), "small"))
     return story
@@ -260,8 +304,8 @@ def _funding(doc: SnapshotDoc, images: dict) -> list:
         data.append([_text(r["funding_stream"]), _p(_text(r["source_body"]), "cell"),
                      display(r["amount_gbp"], "gbp"), display(r["granted_gbp"], "gbp"),
                      display(r["unallocated_gbp"], "gbp"), display(r["projects"], "count")])
-    story.append(_table(data, [25 * mm, 55 * mm, 25 * mm, 25 * mm, 25 * mm, CONTENT_WIDTH - 155 * mm],
-                        align_right_from=2))
+    story[-1] = _whole(story[-1], _table(data, [25 * mm, 55 * mm, 25 * mm, 25 * mm, 25 * mm,
+                                                CONTENT_WIDTH - 155 * mm], align_right_from=2))
     if spend:
         story.append(_p(_text(spend["title"]), "h2"))
         story.append(_p(_text(spend["description"]), "body"))
@@ -272,15 +316,15 @@ def _funding(doc: SnapshotDoc, images: dict) -> list:
         flagged = [r for r in projects["rows"] if r["flag"] in ("underspend", "overspend")]
         flagged.sort(key=lambda r: -abs(float(r["variance_pct"] or 0)))
         if flagged:
-            story.append(_p(f"Projects forecast to under- or overspend by more than 10% ({len(flagged)})", "h2"))
-            story.append(_p("Variance: year-end forecast against grant, as % of the grant.", "small"))
+            heading = [_p(f"Projects forecast to under- or overspend by more than 10% ({len(flagged)})", "h2"),
+                       _p("Variance: year-end forecast against grant, as % of the grant.", "small")]
             data = [["Code", "Project", "Grant", "Spent", "Forecast", "Variance", "Flag"]]
             for r in flagged[:TOP_FLAGGED]:
                 data.append([_text(r["project_code"]), _p(_text(r["project_name"]), "cell"),
                              display(r["awarded_gbp"], "gbp"), display(r["spend_to_date_gbp"], "gbp"),
                              display(r["forecast_gbp"], "gbp"), display(r["variance_pct"], "pct"), _text(r["flag"])])
-            story.append(_table(data, [15 * mm, 64 * mm, 19 * mm, 19 * mm, 19 * mm, 16 * mm,
-                                       CONTENT_WIDTH - 152 * mm], align_right_from=2))
+            story.append(_whole(*heading, _table(data, [15 * mm, 64 * mm, 19 * mm, 19 * mm, 19 * mm, 16 * mm,
+                                                        CONTENT_WIDTH - 152 * mm], align_right_from=2)))
             if len(flagged) > TOP_FLAGGED:
                 story.append(_p(f"The {TOP_FLAGGED} furthest from their grant are shown; all {len(flagged)} are in "
                                 "the spreadsheet export (sheet 'Spend by project').", "small"))
@@ -307,14 +351,67 @@ def _completeness(doc: SnapshotDoc) -> list:
                     f"{_text(', '.join(no_data)) if no_data else 'none'}.", "body"))
     story.append(_p(f"Disclosure control: {_text(meta['disclosure']['rule'])} {meta['disclosure']['suppressed_cells']} "
                     "cells are suppressed across the snapshot's tables.", "body"))
-    story.append(_p("Source load batches", "h2"))
-    data = [["Batch", "File", "Kind", "Loaded", "By", "SHA-256"]]
-    for b in meta["source_batches"]:
-        data.append([str(b["id"]), _p(_text(b["file_name"]), "cell"), _text(b["kind"]),
-                     _text(b["loaded_at"].replace("T", " ")[:16]), _p(_text(b["loaded_by"]), "cell"),
-                     _text(b["sha256"][:12]) + "..."])
-    story.append(_table(data, [12 * mm, 52 * mm, 25 * mm, 28 * mm, 25 * mm, CONTENT_WIDTH - 142 * mm],
-                        align_right_from=99))
+    return story
+
+
+def _outcomes(doc: SnapshotDoc, images: dict) -> list:
+    """The Home Office's outcome measures: one line each, the health trend chart, the police measures."""
+    story: list = [_p("Outcome measures", "h1")]
+    sec = doc.section("outcome_measures")
+    if sec is None:
+        return [*story, _p("This snapshot was made before outcome measures were reported.", "body")]
+    story.append(_p(_text(sec["description"]), "body"))
+    data = [["Measure", "Period", "Value", "Interval", "Baseline", "Note"]]
+    for r in sec["rows"]:
+        data.append([_p(_text(r["measure"]), "cell"), _p(_text(r["period"]), "cell"),
+                     _p(_text(r["value"]), "cell"), _p(_text(r["interval"]), "cell"), _p(_text(r["baseline"]), "cell"),
+                     _p(_text(r["note"]), "cell")])
+    widths = [42 * mm, 22 * mm, 18 * mm, 30 * mm, 22 * mm]
+    widths.append(CONTENT_WIDTH - sum(widths))
+    story.append(_table(data, widths, align_right_from=99, extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story.append(_p("Sources and definitions: " + "; ".join(dict.fromkeys(
+        f"{r['source']}" for r in sec["rows"] if r["source"] != "none")) + ". " + _text(next(
+            (r["definition"] for r in sec["rows"] if r["measure"].startswith("Hospital")), "")), "small"))
+    police = doc.section("police_outcomes")
+    if police:
+        rows = [["Measure", "Financial year", "Months", "Offences", "Change on first full year"]]
+        for r in police["rows"]:
+            rows.append([_text(r["measure"]), _text(r["financial_year"]), display(r["months"], "count"),
+                         display(r["crimes"], "count"), display(r["change_pct"], "pct")])
+        story.append(_whole(_p(_text(police["title"]), "h2"), _p(_text(police["description"]), "small"),
+                            _table(rows, [60 * mm, 30 * mm, 20 * mm, 30 * mm, CONTENT_WIDTH - 140 * mm],
+                                   align_right_from=2) if police["rows"] else
+                            _p("No police.uk data had been loaded when this was made.", "body")))
+    trend = doc.section("health_trend")
+    if trend and "health_trend" in images:
+        story.append(_whole(_p("Hospital admissions for violence against the pre-2019 baseline", "h2"),
+                            _p(_text(trend["description"]), "small"), *images["health_trend"]))
+    return story
+
+
+def _appendix(doc: SnapshotDoc) -> list:
+    """Provenance, compact: the facts of the pack, then one short line per load batch in two columns."""
+    meta = doc.content["meta"]
+    story: list = [_p("Appendix: about this pack and its sources", "h2")]
+    rows = [[_p(f"<b>{_text(k)}</b>", "tiny"), _p(_text(v), "tiny")] for k, v in _facts(doc)]
+    story.append(_table(rows, [32 * mm, CONTENT_WIDTH - 32 * mm], header_rows=0, align_right_from=99,
+                        extra=[("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    batches = meta["source_batches"]
+    story.append(_p(f"Source load batches ({len(batches)}): batch, file, kind, loaded, first 12 characters of "
+                    "the file's SHA-256 (the full hashes are in the spreadsheet's cover sheet).", "small"))
+    lines = [f"#{b['id']} {_text(b['file_name'])} ({_text(b['kind'])}, {b['loaded_at'][:10]}) "
+             f"{_text(b['sha256'][:12])}" for b in batches]
+    half = (len(lines) + 1) // 2
+    cells = [[_p(lines[i], "tiny"), _p(lines[i + half], "tiny") if i + half < len(lines) else ""]
+             for i in range(half)]
+    if cells:
+        grid = Table(cells, colWidths=[CONTENT_WIDTH / 2] * 2)
+        grid.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                                  ("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(grid)
+    story.append(_p("Rules", "h2"))
+    for rule in meta["rules"]:
+        story.append(_p(_text(rule), "tiny"))
     return story
 
 
@@ -326,19 +423,22 @@ def render_pdf(doc: SnapshotDoc) -> bytes:
         flow = _image(png, fig.layout.width or figures.WIDTH, fig.layout.height or figures.HEIGHT)
         images[key] = [flow, _p("Chart in words: " + _text(alt), "small")]
 
-    story = _cover(doc) + [PageBreak()] + _headline(doc) + [PageBreak(), _p("Progress by priority", "h1")]
+    story = _summary(doc) + [PageBreak()] + _headline(doc) + [PageBreak(), _p("Progress by priority", "h1")]
     meta = doc.content["meta"]
     story.append(_p("Each measure's value for the financial year to date as a share of its target to date; the "
                     "dashed line is the target. Colour and label give the status.", "body"))
     for p in meta["priorities"]:
         story.append(KeepTogether([_p(_text(f"{p['priority_code']} {p['name']}"), "h2"),
                                    *images.get(f"priority:{p['priority_code']}", [])]))
-    story += [PageBreak(), *_funding(doc, images), PageBreak()]
+    story += [PageBreak(), *_funding(doc, images), PageBreak(), *_outcomes(doc, images), PageBreak()]
     story += _optional_section(doc, "crime_trend", "Crime trend", "Police crime figures are not available in this "
                                "snapshot (no crime data had been loaded when it was made).", images)
-    story += _optional_section(doc, "grip_effect", "Grip hotspot patrols", "Grip patrol figures are not available in "
-                               "this snapshot (no patrol data had been loaded when it was made).", images)
-    story += [Spacer(1, 4 * mm), *_completeness(doc)]
+    # No forced breaks from here: a section without data is a sentence, and must not leave a page with
+    # nothing else on it; charts and tables keep themselves whole (KeepTogether).
+    story += [Spacer(1, 4 * mm), *_optional_section(doc, "grip_effect", "Grip hotspot patrols", "Grip patrol "
+                                                    "figures are not available in this snapshot (no patrol data had "
+                                                    "been loaded when it was made).", images)]
+    story += [Spacer(1, 4 * mm), *_completeness(doc), Spacer(1, 4 * mm), *_appendix(doc)]
 
     buf = io.BytesIO()
     pages = _Pages(doc)

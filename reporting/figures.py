@@ -22,6 +22,24 @@ from charts.kpi_text import SHARE_TO_DATE_LABEL
 from charts.theme import PALETTE, STATUS_COLOURS, TARGET_COLOUR, base_figure, empty_figure
 
 WIDTH, HEIGHT = 900, 420
+# In print every legend sits under the plot, below the axis title, so it can never overprint a title,
+# a subtitle or the data; the bottom margin leaves it room.
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.32, "yanchor": "top"}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_label(period: str) -> str:
+    """'2022-01' -> 'Jan 2022': whole, unambiguous and short enough to print at an angle."""
+    year, month = str(period).split("-")[:2]
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
+def month_ticks(months: Sequence[str], most: int = 14) -> tuple[list[str], list[str]]:
+    """Tick positions and whole labels for a month axis: every month, or every quarter's first month
+    (or every 6th/12th) so that at most ``most`` labels are printed and none is thinned or cut by plotly."""
+    step = next((s for s in (1, 3, 6, 12, 24) if len(months) / s <= most), 24)
+    vals = [m for i, m in enumerate(months) if i % step == 0]
+    return vals, [month_label(m) for m in vals]
 
 
 def _wrap(text: str, width: int = 34) -> str:
@@ -72,7 +90,8 @@ def spend_figure(rows: Sequence[dict], financial_year: str) -> tuple[go.Figure, 
     from charts.funding import cumulative_spend_chart
 
     fig = cumulative_spend_chart(frame, financial_year)
-    fig.update_layout(width=WIDTH, height=HEIGHT, margin={"l": 100, "r": 30, "t": 60, "b": 90})
+    fig.update_layout(width=WIDTH, height=HEIGHT, margin={"l": 100, "r": 30, "t": 70, "b": 140},
+                      legend=LEGEND_BELOW)
     parts = []
     for r in rows:
         if r.get("cumulative_spend_gbp") is not None:
@@ -103,9 +122,54 @@ def series_figure(rows: Sequence[dict], x: str, ys: Sequence[str], title: str, x
         if have:
             parts.append(f"{label}: {have[0][1]:,.0f} in {have[0][0]}" + (
                 f" to {have[-1][1]:,.0f} in {have[-1][0]}" if len(have) > 1 else ""))
-    fig.update_layout(width=WIDTH, xaxis={"type": "category"}, yaxis={"tickformat": ",.0f"},
-                      margin={"l": 90, "r": 30, "t": 60, "b": 60})
+    is_months = all(len(v) == 7 and v[4] == "-" for v in xs)
+    ticks = month_ticks(xs) if is_months else (xs, xs)
+    fig.update_layout(width=WIDTH, height=HEIGHT + 60, yaxis={"tickformat": ",.0f", "automargin": True},
+                      xaxis={"type": "category", "tickmode": "array", "tickvals": ticks[0], "ticktext": ticks[1],
+                             "tickangle": -45, "automargin": True},
+                      margin={"l": 90, "r": 30, "t": 60, "b": 170}, legend=LEGEND_BELOW | {"y": -0.45})
     return fig, ("; ".join(parts) + ".") if parts else "No data."
+
+
+def health_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:
+    """The hospital admissions rate per pooled period for each partnership area beside England (dashed),
+    with 95% intervals; the baseline period is shaded. Suppressed values are gaps, never 0."""
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        fig = empty_figure(title, "No Fingertips data loaded.")
+        fig.update_layout(width=WIDTH, height=300)
+        return fig, "No Fingertips data loaded."
+    from analysis.outcomes import BASELINE_PERIOD_START, ENGLAND
+
+    periods = sorted(set(frame["time_period"]))  # "2014/15 - 16/17" labels sort as their years
+    fig = base_figure(title, "Three financial years pooled", "Rate per 100,000",
+                      height=HEIGHT + 80)
+    parts = []
+    for i, (code, mine) in enumerate(frame.groupby("area_code", sort=False)):
+        england = code == ENGLAND
+        mine = mine.set_index("time_period").reindex(periods)
+        values = [None if pd.isna(v) else float(v) for v in mine["value"]]
+        low = [None if pd.isna(v) or pd.isna(lo) else float(v) - float(lo)
+               for v, lo in zip(mine["value"], mine["lower_ci95"], strict=True)]
+        high = [None if pd.isna(v) or pd.isna(hi) else float(hi) - float(v)
+                for v, hi in zip(mine["value"], mine["upper_ci95"], strict=True)]
+        name = str(mine["area_name"].dropna().iloc[0]) if mine["area_name"].notna().any() else code
+        fig.add_scatter(x=periods, y=values, name=name, mode="lines+markers",
+                        line={"color": "#222222" if england else PALETTE[i % len(PALETTE)], "width": 3,
+                              "dash": "dash" if england else "solid"},
+                        error_y={"type": "data", "array": high, "arrayminus": low, "visible": True,
+                                 "thickness": 1.2, "width": 3})
+        have = [(p, v) for p, v in zip(periods, values, strict=True) if v is not None]
+        if have:
+            parts.append(f"{name}: {have[0][1]:.1f} in {have[0][0]} to {have[-1][1]:.1f} in {have[-1][0]}")
+    base = [p for p in periods if str(p).startswith(str(BASELINE_PERIOD_START))]
+    if base:
+        fig.add_vrect(x0=periods.index(base[0]) - 0.4, x1=periods.index(base[0]) + 0.4, fillcolor="#cccccc",
+                      opacity=0.35, line_width=0, annotation_text="pre-2019 baseline", annotation_position="top left")
+    fig.update_layout(width=WIDTH, xaxis={"type": "category", "tickangle": -30, "automargin": True},
+                      yaxis={"rangemode": "tozero", "automargin": True},
+                      margin={"l": 90, "r": 30, "t": 60, "b": 170}, legend=LEGEND_BELOW | {"y": -0.42})
+    return fig, ("; ".join(parts) + " (per 100,000).") if parts else "No values published."
 
 
 def forest_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:

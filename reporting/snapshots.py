@@ -1,6 +1,10 @@
 """Make, approve, list, read and export snapshots, and say what has changed since one was made.
 
-The lifecycle is draft -> approved. A draft's content is frozen when it is made; approving it renders
+The lifecycle is draft -> approved -> superseded. Exactly one approved snapshot stands per quarter:
+approving a new draft of a quarter that already has one records the earlier as superseded (who, when
+and why, in ``report_supersession``; the earlier row itself stays locked and downloadable).
+
+A draft's content is frozen when it is made; approving it renders
 its three exports once, stores their bytes beside it and locks the lot: these functions refuse to
 change an approved snapshot, and database triggers refuse too. Exports of an approved snapshot are
 therefore returned byte for byte as they were at approval, whatever was loaded, revised or upgraded
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from analysis.fiscal import Quarter
@@ -27,7 +31,16 @@ from reporting.content import NoData, SnapshotDoc, build_content, canonical_json
 from service.gate import threshold as gate_threshold
 from warehouse import queries, reporting_models
 from warehouse.audit import current_user, utc_now
-from warehouse.reporting_models import STATUS_APPROVED, STATUS_DRAFT, ReportExport, ReportSnapshot
+from warehouse.reporting_models import (
+    STATUS_APPROVED,
+    STATUS_DRAFT,
+    ReportExport,
+    ReportSnapshot,
+    ReportSupersession,
+)
+
+STATUS_SUPERSEDED = "superseded"
+LOCKED_STATUSES = (STATUS_APPROVED, STATUS_SUPERSEDED)
 
 FORMATS = {
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -52,6 +65,10 @@ class SelfApproval(SnapshotError):
     """Maker-checker: whoever made a draft can never approve (or reject) it themselves."""
 
 
+class ReasonNeeded(SnapshotError):
+    """Approving a second snapshot of a quarter replaces the first: the approver must say why."""
+
+
 class BadQuarter(SnapshotError):
     pass
 
@@ -73,13 +90,25 @@ class SnapshotInfo:
     approved_by: str
     content_sha256: str
     suppression_threshold: int
+    superseded_at: datetime | None = None
+    superseded_by: str = ""
+    superseded_reason: str = ""
+    superseded_by_id: int | None = None
+
+    @property
+    def locked(self) -> bool:
+        """Approved once (whether still standing or superseded since): its stored files never change."""
+        return self.status in LOCKED_STATUSES
 
     def as_dict(self) -> dict:
         return {"id": self.id, "quarter": self.quarter, "status": self.status,
                 "created_at": self.created_at.isoformat(), "created_by": self.created_by,
                 "approved_at": self.approved_at.isoformat() if self.approved_at else None,
                 "approved_by": self.approved_by or None, "content_sha256": self.content_sha256,
-                "suppression_threshold": self.suppression_threshold}
+                "suppression_threshold": self.suppression_threshold,
+                "superseded_at": self.superseded_at.isoformat() if self.superseded_at else None,
+                "superseded_by": self.superseded_by or None, "superseded_reason": self.superseded_reason or None,
+                "superseded_by_id": self.superseded_by_id}
 
 
 @dataclass(frozen=True)
@@ -136,26 +165,50 @@ def create_snapshot(engine: Engine, quarter_label: str, made_by: str | None = No
 
 
 def _row_to_info(row) -> SnapshotInfo:  # noqa: ANN001 - a Row
-    return SnapshotInfo(row.id, row.quarter, row.status, row.created_at, row.created_by, row.approved_at,
-                        row.approved_by or "", row.content_sha256, row.suppression_threshold)
+    status = STATUS_SUPERSEDED if row.superseded_at is not None else row.status
+    return SnapshotInfo(row.id, row.quarter, status, row.created_at, row.created_by, row.approved_at,
+                        row.approved_by or "", row.content_sha256, row.suppression_threshold, row.superseded_at,
+                        row.superseded_by or "", row.reason or "", row.superseded_by_id)
 
 
 INFO_COLUMNS = [ReportSnapshot.id, ReportSnapshot.quarter, ReportSnapshot.status, ReportSnapshot.created_at,
                 ReportSnapshot.created_by, ReportSnapshot.approved_at, ReportSnapshot.approved_by,
-                ReportSnapshot.content_sha256, ReportSnapshot.suppression_threshold]
+                ReportSnapshot.content_sha256, ReportSnapshot.suppression_threshold,
+                ReportSupersession.superseded_at, ReportSupersession.superseded_by, ReportSupersession.reason,
+                ReportSupersession.superseded_by_id]
+
+
+def _info_query():  # noqa: ANN202 - a Select
+    return select(*INFO_COLUMNS).outerjoin(ReportSupersession, ReportSupersession.snapshot_id == ReportSnapshot.id)
 
 
 def list_snapshots(engine: Engine) -> list[SnapshotInfo]:
     """Newest first."""
     with engine.connect() as conn:
-        rows = conn.execute(select(*INFO_COLUMNS).order_by(ReportSnapshot.id.desc())).all()
+        rows = conn.execute(_info_query().order_by(ReportSnapshot.id.desc())).all()
     return [_row_to_info(r) for r in rows]
+
+
+def standing_approval(engine: Engine, quarter: str) -> SnapshotInfo | None:
+    """The one approved, not superseded, snapshot of a quarter, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(_info_query().where(
+            ReportSnapshot.quarter == quarter, ReportSnapshot.status == STATUS_APPROVED,
+            ReportSupersession.snapshot_id.is_(None)).order_by(ReportSnapshot.id.desc())).first()
+    return None if row is None else _row_to_info(row)
+
+
+def last_approved_before(engine: Engine, quarter: str) -> SnapshotInfo | None:
+    """The standing approved snapshot of the latest quarter before ``quarter`` (for "what changed")."""
+    target = parse_quarter(quarter)
+    earlier = [i for i in list_snapshots(engine) if i.status == STATUS_APPROVED and parse_quarter(i.quarter) < target]
+    return max(earlier, key=lambda i: (parse_quarter(i.quarter), i.id)) if earlier else None
 
 
 def get_info(engine: Engine, snapshot_id: object) -> SnapshotInfo:
     sid = parse_id(snapshot_id)
     with engine.connect() as conn:
-        row = conn.execute(select(*INFO_COLUMNS).where(ReportSnapshot.id == sid)).first()
+        row = conn.execute(_info_query().where(ReportSnapshot.id == sid)).first()
     if row is None:
         raise SnapshotNotFound(f"no snapshot {sid}: see 'snapshot list' for the ids there are")
     return _row_to_info(row)
@@ -183,8 +236,12 @@ def renderers() -> dict[str, Callable[[SnapshotDoc], bytes]]:
 
 
 def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | None = None,
-                     now: datetime | None = None) -> SnapshotInfo:
-    """Approve a draft: render and store its exports, then lock it. Approving twice is refused."""
+                     now: datetime | None = None, reason: str = "") -> SnapshotInfo:
+    """Approve a draft: render and store its exports, then lock it. Approving twice is refused.
+
+    When the quarter already has an approved snapshot, the new approval supersedes it, and ``reason``
+    (why the earlier one is replaced) is required; both stay downloadable.
+    """
     doc = get_snapshot(engine, snapshot_id)
     if doc.approved:
         raise SnapshotLocked(f"snapshot {doc.id} was already approved on {doc.approved_at:%Y-%m-%d %H:%M} by "
@@ -193,6 +250,12 @@ def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | Non
     who = (approved_by or current_user())[:100]
     if who.strip().lower() == (doc.created_by or "").strip().lower():
         raise SelfApproval(f"snapshot {doc.id} was made by {doc.created_by}; someone else must approve it")
+    earlier = standing_approval(engine, doc.quarter)
+    why = " ".join(str(reason or "").split())[:2000]
+    if earlier is not None and not why:
+        raise ReasonNeeded(f"{doc.quarter} already has approved snapshot {earlier.id} (approved "
+                           f"{earlier.approved_at:%Y-%m-%d %H:%M} by {earlier.approved_by}); approving snapshot "
+                           f"{doc.id} supersedes it, so say why")
     final = SnapshotDoc(doc.id, doc.quarter, STATUS_APPROVED, doc.created_at, doc.created_by, when, who,
                         doc.content, doc.content_sha256)
     files = {fmt: render(final) for fmt, render in renderers().items()}
@@ -209,6 +272,17 @@ def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | Non
             ).rowcount
             if done != 1:
                 raise SnapshotLocked(f"snapshot {doc.id} was approved by someone else meanwhile")
+            if earlier is not None:
+                conn.execute(insert(ReportSupersession).values(
+                    snapshot_id=earlier.id, superseded_by_id=doc.id, superseded_at=when, superseded_by=who,
+                    reason=why))
+            standing = conn.execute(
+                select(func.count()).select_from(ReportSnapshot).outerjoin(
+                    ReportSupersession, ReportSupersession.snapshot_id == ReportSnapshot.id)
+                .where(ReportSnapshot.quarter == doc.quarter, ReportSnapshot.status == STATUS_APPROVED,
+                       ReportSupersession.snapshot_id.is_(None))).scalar_one()
+            if standing != 1:  # another approval of this quarter landed meanwhile: roll this one back
+                raise SnapshotLocked(f"{doc.quarter} was approved by someone else meanwhile; reload and try again")
     except IntegrityError as exc:  # a concurrent approval got there first (primary key or trigger)
         raise SnapshotLocked(f"snapshot {doc.id} could not be approved: it was approved meanwhile") from exc
     return get_info(engine, doc.id)
@@ -217,8 +291,8 @@ def approve_snapshot(engine: Engine, snapshot_id: object, approved_by: str | Non
 def reject_snapshot(engine: Engine, snapshot_id: object, rejected_by: str | None = None) -> SnapshotInfo:
     """Reject a draft: it is removed (the audit log keeps the fact). Approved snapshots cannot be rejected."""
     info = get_info(engine, snapshot_id)
-    if info.status == STATUS_APPROVED:
-        raise SnapshotLocked(f"snapshot {info.id} is approved; an approved snapshot cannot change")
+    if info.locked:
+        raise SnapshotLocked(f"snapshot {info.id} is {info.status}; an approved snapshot cannot change")
     who = (rejected_by or current_user())[:100]
     if who.strip().lower() == (info.created_by or "").strip().lower():
         raise SelfApproval(f"snapshot {info.id} was made by {info.created_by}; someone else must review it")
@@ -241,7 +315,7 @@ def export_snapshot(engine: Engine, snapshot_id: object, fmt: str) -> Export:
     info = get_info(engine, snapshot_id)
     ext, mimetype = FORMATS[fmt]
     stem = f"vvu-snapshot-{info.id}-{info.quarter.replace('/', '-').replace(' ', '-')}"
-    if info.status == STATUS_APPROVED:
+    if info.locked:
         with engine.connect() as conn:
             row = conn.execute(select(ReportExport.data, ReportExport.sha256).where(
                 ReportExport.snapshot_id == info.id, ReportExport.fmt == fmt)).first()

@@ -165,3 +165,33 @@ def target_batches(engine: Engine, metric_code: str, financial_year: str) -> lis
     with engine.connect() as conn:
         return sorted(set(conn.scalars(select(t.c.batch_id).where(
             t.c.metric_code == metric_code, t.c.financial_year == financial_year, t.c.scope == "partnership"))))
+
+
+class ReportSupersession(Base):
+    """An approved snapshot replaced by a later approval of the same quarter: who, when and why.
+
+    A fact of its own rather than a change to the approved row, which stays locked (its triggers refuse
+    any update); the snapshot's status reads "superseded" because this row exists. ``snapshot_id`` is the
+    primary key, so a snapshot can be superseded once; ``superseded_by_id`` is unique, so one approval
+    replaces at most one earlier snapshot.
+    """
+
+    __tablename__ = "report_supersession"
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("report_snapshot.id"), primary_key=True)
+    superseded_by_id: Mapped[int] = mapped_column(ForeignKey("report_snapshot.id"), unique=True)
+    superseded_at: Mapped[datetime] = mapped_column(DateTime)
+    superseded_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(2000))
+
+
+class MeasureException(Base):
+    """The exception report's entry for a measure off track or at risk in a quarter: a short explanation
+    and the action agreed, entered by a manager. A snapshot freezes the entries of its quarter."""
+
+    __tablename__ = "measure_exception"
+    metric_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(10), primary_key=True)  # "2024/25 Q2"
+    explanation: Mapped[str] = mapped_column(String(2000))
+    action: Mapped[str] = mapped_column(String(2000))
+    entered_by: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[datetime] = mapped_column(DateTime)

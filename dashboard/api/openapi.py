@@ -43,13 +43,15 @@ _KPI = ["metric_code", "name", "unit", "aggregation", "priority_code", "higher_i
 _RETURNS = ["project_code", "project_name", "financial_year", "quarter", "label", "due_on", "submitted_on", "status",
             "days_late"]
 _SNAPSHOT = ["id", "quarter", "status", "created_at", "created_by", "approved_at", "approved_by", "content_sha256",
-             "suppression_threshold", "links"]
+             "suppression_threshold", "superseded_at", "superseded_by", "superseded_reason", "superseded_by_id",
+             "links"]
 _FILE = {"file": "the export file (XLSX, zip of CSV files or PDF)"}
 
 # Per endpoint: "data" = the fields of each row of a table answer; other keys = top-level objects or
 # tables (a list means rows with those fields); "file" = a download rather than JSON.
 FIELDS: dict[str, dict[str, list[str] | str]] = {
     "api.kpis": {"data": _KPI},
+    "api.board_pack": {"file": "the board pack of the current view's quarter (PDF), made on demand"},
     "api.returns": {"data": _RETURNS},
     "api.breakdowns": {"data": ["dimension", "category", "quarter", "value", "suppressed"]},
     "api.crime": {"data": ["month", "area_code", "area_name", "crime_type", "count", "population", "rate_per_1000"]},

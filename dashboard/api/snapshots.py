@@ -34,7 +34,7 @@ def _sees_drafts() -> bool:
 
 
 def _visible(info: snapshots.SnapshotInfo) -> None:
-    if info.status != "approved" and not _sees_drafts():
+    if not info.locked and not _sees_drafts():  # approved or superseded: both stay downloadable
         raise snapshots.SnapshotNotFound(f"no snapshot {info.id}")
 
 
@@ -45,7 +45,7 @@ def _refusal(exc: snapshots.SnapshotError) -> Response:
 @api.get("/snapshots")
 def snapshot_list() -> Response:
     items = [{**i.as_dict(), "links": links(i.id)} for i in snapshots.list_snapshots(engine())
-             if i.status == "approved" or _sees_drafts()]
+             if i.locked or _sees_drafts()]
     if request.args.get("format", "json").lower() == "csv":
         frame = pd.DataFrame([{k: v for k, v in i.items() if k != "links"} for i in items],
                              columns=["id", "quarter", "status", "created_at", "created_by", "approved_at",

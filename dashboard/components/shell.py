@@ -19,6 +19,7 @@ NAV = [
     ("/data-quality", "Data quality"),
     ("/crime", "Crime"),
     ("/grip", "Grip patrols"),
+    ("/outcomes", "Outcome measures"),
     ("/reporting", "Reporting"),
     ("/admin/audit", "Audit log"),
 ]

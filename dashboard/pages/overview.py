@@ -77,7 +77,13 @@ def overview_body(eng: Engine, f: Filters) -> list:
         if row["aggregation"] in STOCK_AGGREGATIONS:  # a level's trend is its level each month, carried as the card's
             trend = stock_trend(eng, f, row["metric_code"], min(view.last, view.data_to))
         cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}"))
+    query = f.to_query()
     return [
+        html.P(html.A("Board pack (PDF)", href="/api/v1/board-pack.pdf" + (f"?{query}" if query else ""),
+                      id="overview-board-pack", className="btn-primary board-pack-link", download="",
+                      title="The board pack of this view's latest quarter: executive summary, exception report, "
+                            "measures, funding, outcome measures (PDF, made now, not a snapshot)"),
+               className="overview-actions"),
         html.Section([
             html.P([html.Strong("Period: "), f"{view.first} to {view.last} ({f.describe(view.data_to, choice_name)})"]),
             html.P([html.Strong("Data run to: "), view.data_to]),

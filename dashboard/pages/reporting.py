@@ -18,14 +18,15 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from analysis.fiscal import Quarter, parse_period
 from dashboard.access import APPROVES, MAKES_DRAFTS, SEES_DRAFTS
 from dashboard.engine import engine
-from reporting import snapshots
+from reporting import exceptions, snapshots
 from warehouse import queries
 
 LOG = logging.getLogger(__name__)
 dash.register_page(__name__, path="/reporting", title="Reporting - Essex VVU outcomes", name="Reporting", order=9)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-FORMAT_LINKS = (("xlsx", "export.xlsx", "XLSX"), ("csv", "export.csv.zip", "CSV (zip)"), ("pdf", "export.pdf", "PDF"))
+FORMAT_LINKS = (("pdf", "export.pdf", "Board pack (PDF)"), ("xlsx", "export.xlsx", "Home Office return (XLSX)"),
+                ("csv", "export.csv.zip", "CSV (zip)"))
 
 
 def quarter_choices() -> list[tuple[str, str]]:
@@ -86,9 +87,22 @@ def layout(**_query: str) -> html.Div:
                         type="dot", delay_show=300),
         ], className="reporting-card", **{"aria-labelledby": "reporting-make-heading"}),
         html.Section([
+            html.H2("Exception report", id="reporting-exceptions-heading"),
+            html.P("For each measure off track or at risk in the quarter chosen above, a short explanation and the "
+                   "action agreed. Managers enter them here; each snapshot of the quarter keeps them as they were "
+                   "when it was made, and the board pack opens with them.", className="footnote"),
+            dcc.Loading(html.Div(id="reporting-exceptions"), type="dot", delay_show=300),
+            html.Div(id="reporting-exception-message", role="status"),
+        ], className="reporting-card", **{"aria-labelledby": "reporting-exceptions-heading"}),
+        html.Section([
             html.H2("Snapshots", id="reporting-list-heading"),
             html.P("Drafts can be reviewed and downloaded; approve one when it is right. Exports of a draft say DRAFT "
-                   "on every page.", className="footnote"),
+                   "on every page. Each quarter has exactly one approved snapshot: approving another supersedes "
+                   "it (both stay downloadable), so say why below first.", className="footnote"),
+            html.Label([html.Span("Reason for replacing the quarter's approved snapshot (needed only then)",
+                                  className="form-label"),
+                        dcc.Input(id="reporting-reason", type="text", maxLength=2000, debounce=False,
+                                  className="form-control", value="")], className="reporting-field"),
             html.Div(id="reporting-list"),
         ], **{"aria-labelledby": "reporting-list-heading"}),
         html.Section(id="reporting-changes", **{"aria-live": "polite"}),
@@ -101,9 +115,13 @@ def _quarter_select(choices: list[tuple[str, str]], default: str) -> dbc.Select:
                       options=[{"label": text, "value": label} for label, text in choices])
 
 
-def _status(info: snapshots.SnapshotInfo) -> html.Span:
-    cls = "status status-on" if info.status == "approved" else "status status-risk"
-    return html.Span(info.status, className=cls)
+def _status(info: snapshots.SnapshotInfo) -> html.Span | html.Div:
+    cls = {"approved": "status status-on", "superseded": "status status-off"}.get(info.status, "status status-risk")
+    if info.status != "superseded":
+        return html.Span(info.status, className=cls)
+    return html.Div([html.Span(info.status, className=cls), html.Small(
+        f" by #{info.superseded_by_id} on {info.superseded_at:%Y-%m-%d %H:%M}, {info.superseded_by}: "
+        f"{info.superseded_reason}", className="reporting-superseded")])
 
 
 def _downloads(info: snapshots.SnapshotInfo) -> html.Ul:
@@ -162,7 +180,7 @@ def snapshot_table(items: list[snapshots.SnapshotInfo], role: str = "admin") -> 
 @callback(Output("reporting-list", "children"), Input("reporting-version", "data"))
 def render_list(_version: int) -> html.Div:
     _name, role = _who()
-    items = [i for i in snapshots.list_snapshots(engine()) if i.status == "approved" or role in SEES_DRAFTS]
+    items = [i for i in snapshots.list_snapshots(engine()) if i.locked or role in SEES_DRAFTS]
     return snapshot_table(items, role)
 
 
@@ -174,11 +192,12 @@ def _message(text: str, ok: bool) -> html.P:
     Output("reporting-message", "children"), Output("reporting-version", "data"),
     Input("reporting-create", "n_clicks"), Input({"type": "reporting-approve", "index": ALL}, "submit_n_clicks"),
     Input({"type": "reporting-reject", "index": ALL}, "submit_n_clicks"),
-    State("reporting-quarter", "value"), State("reporting-version", "data"),
+    State("reporting-quarter", "value"), State("reporting-version", "data"), State("reporting-reason", "value"),
     prevent_initial_call=True,
     running=[(Output("reporting-create", "disabled"), True, False)],
 )
-def act(_create: int, _approve: list, _reject: list, quarter: str | None, version: int | None) -> tuple:
+def act(_create: int, _approve: list, _reject: list, quarter: str | None, version: int | None,
+        reason: str | None = "") -> tuple:
     """Make, approve or reject; the inputs are untrusted JSON, so ids and quarters are checked by
     ``reporting``, and the role is checked here, on the server, whatever buttons the page showed."""
     trigger = ctx.triggered_id
@@ -199,14 +218,19 @@ def act(_create: int, _approve: list, _reject: list, quarter: str | None, versio
             if role not in APPROVES:
                 return _message("Not done: your role cannot approve or reject snapshots.", False), no_update
             if kind == "reporting-approve":
-                info = snapshots.approve_snapshot(engine(), trigger.get("index"), approved_by=name)
+                info = snapshots.approve_snapshot(engine(), trigger.get("index"), approved_by=name,
+                                                  reason=str(reason or "")[:2000])
                 _audit("snapshot.approve", f"snapshot #{info.id} {info.quarter}")
-                return _message(f"Approved snapshot {info.id} of {info.quarter}. It and its files are now locked.",
-                                True), base + 1
+                replaced = [i for i in snapshots.list_snapshots(engine()) if i.superseded_by_id == info.id]
+                also = f" It supersedes snapshot {replaced[0].id}." if replaced else ""
+                return _message(f"Approved snapshot {info.id} of {info.quarter}. It and its files are now locked."
+                                + also, True), base + 1
             info = snapshots.reject_snapshot(engine(), trigger.get("index"), rejected_by=name)
             _audit("snapshot.reject", f"snapshot #{info.id} {info.quarter}")
             return _message(f"Rejected draft snapshot {info.id} of {info.quarter}.", True), base + 1
     except snapshots.SnapshotError as exc:
+        if isinstance(exc, snapshots.ReasonNeeded):
+            return _message(f"Not done: {exc} in the reason field above the list.", False), no_update
         if isinstance(exc, snapshots.SelfApproval):
             _audit("snapshot.approve", str(trigger.get("index") if isinstance(trigger, dict) else ""), "refused",
                    "maker cannot check their own draft")
@@ -255,3 +279,67 @@ def show_changes(clicks: list) -> list:
                     "Table", "Measure", "Figure", "In the snapshot", "Now", "Batches responsible")])),
                 html.Tbody(rows)], className="data reporting-table"),
                 className="table-scroll", tabIndex=0, role="region", **{"aria-label": "Changes since snapshot"})]
+
+
+def exception_form(rows: list[dict], quarter: str, editable: bool) -> html.Div:
+    """One block per measure off track or at risk: its status, and the explanation and action fields."""
+    if not rows:
+        return html.P(f"Every measure with a target is on track for {quarter} to date: nothing to explain.")
+    blocks = []
+    for r in rows:
+        code = r["metric_code"]
+        entered = r["entered_by"]
+        blocks.append(html.Fieldset([
+            html.Legend([html.Strong(r["name"]), f" ({code}): ",
+                         html.Span(r["status"], className="status status-risk")]),
+            html.Label([html.Span("Explanation", className="form-label"), dcc.Textarea(
+                id={"type": "reporting-exc-expl", "index": code}, maxLength=2000, disabled=not editable,
+                value="" if not entered else r["explanation"], className="form-control", rows=2)]),
+            html.Label([html.Span("Action agreed", className="form-label"), dcc.Textarea(
+                id={"type": "reporting-exc-action", "index": code}, maxLength=2000, disabled=not editable,
+                value="" if not entered else r["action"], className="form-control", rows=2)]),
+            html.Button("Save", id={"type": "reporting-exc-save", "index": code}, n_clicks=0, type="button",
+                        className="btn-secondary", disabled=not editable,
+                        **{"aria-label": f"Save the explanation and action for {r['name']}"}),
+            html.Small(f" Entered by {entered}." if entered else " Not yet entered.", className="footnote"),
+        ], className="reporting-exception", id=f"reporting-exception-{code.lower()}"))
+    return html.Div(blocks)
+
+
+@callback(Output("reporting-exceptions", "children"), Input("reporting-quarter", "value"),
+          Input("reporting-version", "data"))
+def render_exceptions(quarter: str | None, _version: int) -> html.Div | html.P:
+    _name, role = _who()
+    try:
+        rows = exceptions.measures_for_exception_report(engine(), str(quarter or ""))
+    except ValueError as exc:
+        return html.P(f"Not shown: {exc}.")
+    return exception_form(rows, str(quarter), role in MAKES_DRAFTS)
+
+
+@callback(Output("reporting-exception-message", "children"),
+          Input({"type": "reporting-exc-save", "index": ALL}, "n_clicks"),
+          State({"type": "reporting-exc-expl", "index": ALL}, "value"),
+          State({"type": "reporting-exc-action", "index": ALL}, "value"),
+          State("reporting-quarter", "value"), prevent_initial_call=True)
+def save_exception(clicks: list, explanations: list, actions: list, quarter: str | None) -> html.P:
+    """Save one measure's entry; inputs are untrusted JSON, checked by ``reporting.exceptions``."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(isinstance(c, int) and c > 0 for c in clicks or []):
+        return no_update
+    name, role = _who()
+    if role not in MAKES_DRAFTS:
+        return _message("Not saved: your role cannot enter the exception report.", False)
+    codes = [i["id"]["index"] for i in ctx.states_list[0]]
+    code = str(trigger.get("index", ""))
+    if code not in codes:
+        return _message("Not saved: unknown measure.", False)
+    k = codes.index(code)
+    try:
+        exceptions.save_exception(engine(), code, str(quarter or ""), (explanations or [""] * len(codes))[k],
+                                  (actions or [""] * len(codes))[k], name)
+    except ValueError as exc:
+        return _message(f"Not saved: {exc}.", False)
+    _audit("exception.save", f"{code} {quarter}")
+    return _message(f"Saved the exception report entry for {code}, {quarter}. Snapshots made from now on keep it.",
+                    True)

@@ -16,7 +16,8 @@ def registry() -> dict[str, Source]:
         sources.append(partner_return.SOURCE)
     except ImportError:  # pragma: no cover - module added in a later step
         pass
-    from etl.sources import grip
+    from etl.sources import fingertips, grip
 
     sources += grip.SOURCES
+    sources.append(fingertips.SOURCE)
     return {s.kind: s for s in sources}

@@ -382,7 +382,8 @@ def _act(c: FlaskClient, create: int = 0, approve: int | None = None) -> Any:
                         {"id": "reporting-version", "property": "data"}],
             "inputs": [{"id": "reporting-create", "property": "n_clicks", "value": create}, approve_inputs, []],
             "state": [{"id": "reporting-quarter", "property": "value", "value": "2022/23 Q1"},
-                      {"id": "reporting-version", "property": "data", "value": 0}],
+                      {"id": "reporting-version", "property": "data", "value": 0},
+                      {"id": "reporting-reason", "property": "value", "value": ""}],
             "changedPropIds": changed}
     r = c.post(f"{BASE}/_dash-update-component", json=body, headers=headers_for(c))
     assert r.status_code == 200, r.data[:200]

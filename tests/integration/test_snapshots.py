@@ -142,7 +142,7 @@ def test_exports_agree_with_the_api(sample_db, client) -> None:  # noqa: ANN001
     assert cover["Quarter"] == QUARTER and cover["Approved"].endswith("by board chair")
     assert cover["Data"] == SAMPLE_LINE
     assert all(str(ws["A2"].value).startswith(SAMPLE_LINE) for ws in wb.worksheets[1:])  # every sheet says so
-    sheet = list(wb["KPIs quarter"].iter_rows(min_row=3, values_only=True))
+    sheet = list(wb["Measures this quarter"].iter_rows(min_row=3, values_only=True))
     header, rows = list(sheet[0]), sheet[1:]
     got = {r[header.index("Code")]: r for r in rows}
     assert set(got) == set(api_q)
@@ -199,7 +199,7 @@ def test_no_small_count_of_people_anywhere(sample_db, client) -> None:  # noqa: 
     assert hidden == content["meta"]["disclosure"]["suppressed_cells"] > 0
     # And the XLSX holds the same: no number from 1 to 9 in the people columns of the area sheet.
     wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/api/v1/snapshots/{sid}/export.xlsx").data), read_only=True)
-    sheet = list(wb["By area"].iter_rows(min_row=3, values_only=True))
+    sheet = list(wb["Measures by area"].iter_rows(min_row=3, values_only=True))
     sec = next(s for s in content["sections"] if s["key"] == "by_area")
     people = [i for i, c in enumerate(sec["columns"]) if c.get("unit") == "people"]
     assert len(people) == 6  # SAFEGUARDED, YP_ENGAGED, IND_SUPPORTED, PROF_TRAINED, BESPOKE_PACKAGES, ACTIVE_CASELOAD

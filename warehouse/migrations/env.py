@@ -12,6 +12,7 @@ from warehouse import (  # noqa: F401
     crime_models,
     grip_models,
     models,
+    outcome_models,
     reporting_models,
     returns_models,
 )
