@@ -138,12 +138,22 @@ def wait_for_dash(pg, timeout_s: float = 90) -> None:  # noqa: ANN001
         if inflight["n"] <= 0:
             quiet_since = quiet_since or time.time()
             if time.time() - quiet_since >= 0.6 and pg.evaluate(GRIDS_SETTLED):
+                _wait_for_graphs(pg, min(deadline, time.time() + 20))
                 return
         else:
             quiet_since = None
         pg.wait_for_timeout(100)
     raise AssertionError(f"Dash callbacks still running after {timeout_s} s on {pg.url}")
 
+
+def _wait_for_graphs(pg, until: float) -> None:  # noqa: ANN001
+    """Plotly draws after the callbacks settle (its bundle loads on demand, titles are fitted after):
+    wait, for a bounded time, until every chart box holds its drawn plot."""
+    while time.time() < until and not pg.evaluate(GRAPHS_DRAWN):
+        pg.wait_for_timeout(100)
+
+
+GRAPHS_DRAWN = """() => [...document.querySelectorAll('.dash-graph')].every(g => g.querySelector('.js-plotly-plot'))"""
 
 # Server-paged grids fetch blocks after Dash is idle: settled when every one has its header cells and
 # no row still waiting for its block.

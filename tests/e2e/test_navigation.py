@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import wait_for_dash
 
 
@@ -35,8 +37,12 @@ def test_charts_download_as_png_only(page) -> None:  # noqa: ANN001
 def test_every_chart_offers_its_data_as_csv(page) -> None:  # noqa: ANN001
     page.goto("/funding")
     wait_for_dash(page)
+    # Plotly draws after the callbacks settle (its bundle loads on demand): wait for every chart box.
+    boxes = page.locator("figure .dash-graph")
+    expect(page.locator("figure .js-plotly-plot")).to_have_count(boxes.count(), timeout=60_000)
     graphs = page.locator("figure .js-plotly-plot").count()
     buttons = page.get_by_role("button", name="Download chart data (CSV)")
+    expect(buttons).to_have_count(graphs, timeout=30_000)
     assert graphs >= 1 and buttons.count() == graphs  # one shared helper (assets/chart_csv.js), every chart
     with page.expect_download() as download:
         buttons.first.click()

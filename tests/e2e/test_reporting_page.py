@@ -40,7 +40,7 @@ def test_make_approve_and_download(page) -> None:  # noqa: ANN001
     assert page.locator("h1").inner_text() == "Reporting"
     check_axe(page)
 
-    page.get_by_label("Quarter").select_option("2022/23 Q3")
+    page.locator("#reporting-quarter").select_option("2022/23 Q3")
     page.get_by_role("button", name="Make draft snapshot").click()
     message = page.locator("#reporting-message")
     message.get_by_text("Made draft snapshot").wait_for(timeout=120_000)

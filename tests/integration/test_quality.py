@@ -45,7 +45,7 @@ def test_recent_batches_list_every_sample_file_newest_first(sample_engine: Engin
 
 def test_no_rejections_in_the_sample(sample_engine: Engine) -> None:
     frame = rejections_view(sample_engine)
-    assert frame.empty and list(frame.columns) == quality_queries.REJECTION_COLUMNS
+    assert frame.empty and list(frame.columns) == [*quality_queries.REJECTION_COLUMNS, "resolved_by"]
 
 
 def test_returns_grid_counts_match_the_return_log(sample_engine: Engine) -> None:
