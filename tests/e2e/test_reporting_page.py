@@ -69,7 +69,8 @@ def test_make_approve_and_download(page) -> None:  # noqa: ANN001
     assert mine["status"] == "approved" and mine["content_sha256"][:16] in row_text
 
     files = {}
-    for label, suffix in (("Home Office return (XLSX)", ".xlsx"), ("CSV (zip)", ".csv.zip"), ("Board pack (PDF)", ".pdf")):
+    for label, suffix in (("Home Office return (XLSX)", ".xlsx"), ("CSV (zip)", ".csv.zip"),
+                          ("Board pack (PDF)", ".pdf")):
         with page.expect_download() as info:
             page.get_by_label(f"Download snapshot {sid} (2022/23 Q3) as {label}").click()
         download = info.value
