@@ -141,16 +141,7 @@ def _load_locked(  # noqa: PLR0913 - the arguments of load_file
     source: Source | None = None
     spool: ParsedSpool | None = None
     try:
-        head = check_basic(path)
-        if kind:
-            sources = registry()
-            if kind not in sources:
-                raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
-            source = sources[kind]
-            if source.is_workbook:
-                check_workbook(path)
-        else:
-            source = detect_kind(path, head)
+        source = source_for(path, kind, name)
         digest = sha256_of(path)
         with engine.connect() as conn:
             earlier = current_identical(conn, digest, source.kind)
@@ -197,6 +188,22 @@ def _load_locked(  # noqa: PLR0913 - the arguments of load_file
             spool.close()
     return LoadResult(name, source.kind, "loaded", rows=rows, batch_id=batch_id,
                       message=f"loaded {rows:,} rows as batch {batch_id}")
+
+
+def source_for(path: Path, kind: str | None, name: str) -> Source:
+    """The reader for a file, after the basic safety checks: the one named by ``kind``, else the one its
+    header matches. Raises FileRejected. The loader and the preview (``etl.preview``) both start here,
+    so a file is recognised the same way whether it is checked or loaded."""
+    head = check_basic(path)
+    if not kind:
+        return detect_kind(path, head)
+    sources = registry()
+    if kind not in sources:
+        raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
+    source = sources[kind]
+    if source.is_workbook:
+        check_workbook(path)
+    return source
 
 
 def _refuse(engine: Engine, name: str, path: Path, source: Source | None, user: str, exc: FileRejected) -> LoadResult:

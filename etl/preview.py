@@ -27,11 +27,10 @@ from sqlalchemy import Engine, insert, select, update
 
 from analysis.plausibility import plausibility
 from etl.holding import current_identical
-from etl.loader import LoadResult, ParsedSpool, _record_rejection, build_context, detect_kind, load_file, validate
+from etl.loader import LoadResult, ParsedSpool, _record_rejection, build_context, load_file, source_for, validate
 from etl.problems import FileRejected, Problem
 from etl.replace_rule import refused_by_replace_rule
-from etl.safety import check_basic, check_workbook, sha256_of
-from etl.sources import registry
+from etl.safety import sha256_of
 from settings import load_settings
 from warehouse.audit import current_user, utc_now
 from warehouse.models import LoadBatch
@@ -95,16 +94,7 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
     spool = ParsedSpool()
     try:
         try:
-            head = check_basic(path)
-            if kind:
-                sources = registry()
-                if kind not in sources:
-                    raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
-                source = sources[kind]
-                if source.is_workbook:
-                    check_workbook(path)
-            else:
-                source = detect_kind(path, head)
+            source = source_for(path, kind, name)
             digest = sha256_of(path)
             with engine.connect() as conn:
                 earlier = current_identical(conn, digest, source.kind)
