@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -40,15 +41,16 @@ from etl.columns import normalise_header
 from etl.problems import FileRejected, Problem
 from etl.safety import reject
 from etl.sources.base import CHUNK_ROWS, Context
-from etl.sources.observations import SPLITS, Observations
+from etl.sources.observations import AGE_BANDS, ETHNICITIES, SEXES, SPLITS, Observations
 from etl.workbook_safety import refuse_uncalculated_formulas
 from warehouse.models import Area, LoadBatch, Metric, Organisation, Project, ProjectArea, ReturnSubmission
 
 # --- layout: shared by the writer and the reader, so they cannot drift apart -----------------------
 TEMPLATE_ID = "vvu-partner-return"
-TEMPLATE_VERSION = "1"
-READABLE_VERSIONS = frozenset({"1"})
+TEMPLATE_VERSION = "2"  # 2: spend for the quarter and the "People by group" sheet
+READABLE_VERSIONS = frozenset({"1", "2"})
 RETURN_SHEET = "Return"
+PEOPLE_SHEET = "People by group"
 LISTS_SHEET = "Lists"
 INSTRUCTIONS_SHEET = "Instructions"
 
@@ -64,11 +66,15 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("submitter_name", "Submitter name"),
     ("submitter_email", "Submitter email"),
     ("date_submitted", "Date submitted (YYYY-MM-DD)"),
+    ("spend_gbp", "Spend this quarter (£)"),  # version 2 on; last, so the rows above keep their places
 )
+V1_FIELDS = frozenset(key for key, _label in HEADER_FIELDS if key != "spend_gbp")
 HEADER_ROW_OF = {key: HEADER_FIRST_ROW + i for i, (key, _label) in enumerate(HEADER_FIELDS)}
 _HEADER_LABEL_OF_ROW = {HEADER_ROW_OF[key]: label for key, label in HEADER_FIELDS}
-INPUT_FIELDS = ("submitter_name", "submitter_email", "date_submitted")
-TABLE_HEADER_ROW = HEADER_FIRST_ROW + len(HEADER_FIELDS) + 1  # one blank row after the header block
+INPUT_FIELDS = ("submitter_name", "submitter_email", "date_submitted", "spend_gbp")
+# Version 1 left one blank row after the header block; version 2's spend fills it, so the table (and every
+# cell a partner or a test names) stays where it was.
+TABLE_HEADER_ROW = HEADER_FIRST_ROW + len(V1_FIELDS) + 1
 TABLE_COLUMNS = ("metric_code", "metric name", "unit", "area_code", "area name")
 METRIC_COL, AREA_COL = 1, 4
 FIRST_MONTH_COL = len(TABLE_COLUMNS) + 1
@@ -78,11 +84,24 @@ SPARE_ROWS = 5  # unlocked rows with drop-downs, for a row deleted by mistake
 TABLE_SEARCH_ROWS = 40  # how far below the header block the table header may have been pushed
 MAX_ROWS = 10_000  # a return is a few dozen rows; anything past this is not a return
 
-# Lists sheet: metric list in A:C, area list in E:F, template marker in H:I.
+# Lists sheet: metric list in A:C, area list in E:F, template marker in H:I; from version 2 the metrics
+# counted in people (the only ones split by group) in K and the group categories in M:O.
+PEOPLE_CODES_COL = 11
+SPLIT_LIST_COLS = {"age_band": 13, "sex": 14, "ethnicity": 15}
+# "People by group": one row per metric, area and group (age band, sex, ethnicity), months from the same
+# column as on the Return sheet, so a month's column letter is the same on both sheets.
+PEOPLE_COLUMNS = ("metric_code", "area_code", "age band", "sex", "ethnicity")
+PEOPLE_HEADER_ROW = 4
+PEOPLE_SPLIT_COL = {"age_band": 3, "sex": 4, "ethnicity": 5}
+PEOPLE_ROWS_PER_CELL = 8  # input rows per people metric and area; a partner may add groups in spare rows
+PEOPLE_ROWS_MIN = 30
+PEOPLE_ROW_BASE = 1_000_000  # a People-sheet row is carried as this + its row while the parent validates
 META_KEYS = ("template", "version", "project_code", "quarter")
 
 # "n/a" and blank mean "not reported" (no row); these words mean "none happened" (a zero).
 ZERO_WORDS = frozenset({"nil", "none", "zero", "-", "–", "—", "0"})
+SPLIT_CHOICES = {"age_band": AGE_BANDS, "sex": SEXES, "ethnicity": ETHNICITIES}
+SPLIT_LIST_NAMES = {"age_band": "AgeBands", "sex": "Sexes", "ethnicity": "Ethnicities"}
 NOT_REPORTED_WORDS = frozenset({"n/a", "na", "n.a", "n.a.", "notapplicable"})
 
 ROW_SCALE = 100_000  # encodes (worksheet row, column) in one integer while the parent validates
@@ -128,6 +147,11 @@ class TemplateSpec:
     # Last quarter's figures per (metric, area), shown beside the empty cells so a partner sees what
     # they sent before (and a slip such as 99,999 stands out while typing).
     previous: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def people_metrics(self) -> tuple[MetricInfo, ...]:
+        """Counts of new people, the metrics the dashboard breaks down by age, sex and ethnicity."""
+        return tuple(m for m in self.metrics if m.unit == "people" and m.aggregation == "sum")
 
     def active(self, month: str) -> bool:
         """True when the project ran in ``month``; other months of the quarter are greyed and locked."""
@@ -215,8 +239,10 @@ def build_template(spec: TemplateSpec) -> Workbook:
     _write_lists(wb, lists, spec)
     _write_header_block(ws, spec)
     _write_table(ws, spec)
+    people = wb.create_sheet(PEOPLE_SHEET, wb.sheetnames.index(RETURN_SHEET) + 1)
+    _write_people(people, spec)
     _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET, 0), spec)  # first: read before filling in
-    for sheet in (ws, lists):
+    for sheet in (ws, people, lists):
         sheet.protection.sheet = True
         # Partners may widen columns and rows, nothing else; no password: this guards against slips only.
         sheet.protection.formatColumns = False
@@ -238,6 +264,20 @@ def _write_lists(wb: Workbook, ws: Worksheet, spec: TemplateSpec) -> None:
     for i, (key, value) in enumerate(meta.items(), start=2):
         for col, text in ((8, key), (9, value)):
             ws.cell(i, col, text)
+    for i, m in enumerate(spec.people_metrics, start=2):
+        ws.cell(i, PEOPLE_CODES_COL, m.code)
+    for split, col in SPLIT_LIST_COLS.items():
+        ws.cell(1, col, split)
+        for i, category in enumerate(SPLIT_CHOICES[split], start=2):
+            ws.cell(i, col, category)
+        letter = get_column_letter(col)
+        name = SPLIT_LIST_NAMES[split]
+        wb.defined_names[name] = DefinedName(
+            name, attr_text=f"{LISTS_SHEET}!${letter}$2:${letter}${len(SPLIT_CHOICES[split]) + 1}")
+    ws.cell(1, PEOPLE_CODES_COL, "people metric_code")
+    if spec.people_metrics:
+        wb.defined_names["PeopleCodes"] = DefinedName(
+            "PeopleCodes", attr_text=f"{LISTS_SHEET}!$K$2:$K${len(spec.people_metrics) + 1}")
     last_m, last_a = len(spec.metrics) + 1, len(spec.areas) + 1
     wb.defined_names["MetricCodes"] = DefinedName("MetricCodes", attr_text=f"{LISTS_SHEET}!$A$2:$A${last_m}")
     wb.defined_names["MetricTable"] = DefinedName("MetricTable", attr_text=f"{LISTS_SHEET}!$A$2:$C${last_m}")
@@ -283,7 +323,14 @@ def _write_header_block(ws: Worksheet, spec: TemplateSpec) -> None:
         type="custom", formula1=f'ISNUMBER(SEARCH("@",B{HEADER_ROW_OF["submitter_email"]}))', allow_blank=True,
         errorStyle="warning", error="This does not look like an email address.", errorTitle="Submitter email",
     )
-    for dv, key in ((date_check, "date_submitted"), (mail_check, "submitter_email")):
+    spend_check = _validation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning",
+        errorTitle="Spend this quarter", error="Enter an amount in pounds, such as 12500.00.",
+        promptTitle="Spend this quarter", prompt="What the project spent in this quarter, in pounds (n/a if "
+        "not known yet).",
+    )
+    ws.cell(HEADER_ROW_OF["spend_gbp"], 2).number_format = "£#,##0.00"
+    for dv, key in ((date_check, "date_submitted"), (mail_check, "submitter_email"), (spend_check, "spend_gbp")):
         ws.add_data_validation(dv)
         dv.add(ws.cell(HEADER_ROW_OF[key], 2))
 
@@ -345,6 +392,55 @@ def _write_table(ws: Worksheet, spec: TemplateSpec) -> None:
     ws.page_setup.orientation = "landscape"
 
 
+def _write_people(ws: Worksheet, spec: TemplateSpec) -> None:
+    """The "People by group" sheet: counts of people split by age band, sex and ethnicity (optional).
+
+    Rows here replace the Return sheet's total for the same metric, area and month (the dashboard adds
+    them up), so a total given on both sheets must equal the sum of its groups.
+    """
+    months = spec.quarter.months
+    ws["A1"] = "People by group (optional): counts of people by age band, sex and ethnicity"
+    ws["A1"].font = Font(bold=True, size=13, color="1F3864")
+    ws["A2"] = ("One row per metric, area and group; choose each from its list (unknown when not recorded). "
+                "The groups of a metric, area and month add up to its total; leave the total on the Return "
+                "sheet blank or equal to that sum.")
+    ws["A2"].font = Font(italic=True, color="595959")
+    for col, text in enumerate([*PEOPLE_COLUMNS, *months], start=1):
+        cell = ws.cell(PEOPLE_HEADER_ROW, col, text)
+        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), _FILL_HEAD, _BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    if not spec.people_metrics:
+        ws.cell(PEOPLE_HEADER_ROW + 1, 1, "This project reports no counts of people: nothing to fill in here.")
+        return
+    value_check = _validation(
+        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning",
+        errorTitle="People", error="Enter a whole number of people (0 or more).",
+    )
+    lists = {
+        "metric_code": _validation(type="list", formula1="PeopleCodes", allow_blank=True,
+                                   error="Choose a metric counted in people.", errorTitle="metric_code"),
+        "area_code": _validation(type="list", formula1="AreaCodes", allow_blank=True,
+                                 error="Choose an area code from the list.", errorTitle="area_code"),
+        **{split: _validation(type="list", formula1=SPLIT_LIST_NAMES[split], allow_blank=True,
+                              error="Choose from the list.", errorTitle=split) for split in PEOPLE_SPLIT_COL},
+    }
+    for dv in (value_check, *lists.values()):
+        ws.add_data_validation(dv)
+    count = max(PEOPLE_ROWS_MIN, PEOPLE_ROWS_PER_CELL * len(spec.people_metrics) * len(spec.areas))
+    first, last = PEOPLE_HEADER_ROW + 1, PEOPLE_HEADER_ROW + count
+    for row in range(first, last + 1):
+        for col in range(1, FIRST_MONTH_COL):
+            cell = ws.cell(row, col)
+            cell.fill, cell.protection, cell.border = _FILL_INPUT, _UNLOCKED, _BOX
+        _month_cells(ws, row, spec, months, value_check)
+    for col, dv in enumerate(lists.values(), start=1):
+        letter = get_column_letter(col)
+        dv.add(f"{letter}{first}:{letter}{last}")
+    for col, width in enumerate((24, 13, 14, 10, 11), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(first, FIRST_MONTH_COL)
+
+
 def _month_cells(ws: Worksheet, row: int, spec: TemplateSpec, months: list[str], dv: DataValidation) -> None:
     for j, month in enumerate(months):
         cell = ws.cell(row, FIRST_MONTH_COL + j)
@@ -368,8 +464,8 @@ def _write_instructions(ws: Worksheet, spec: TemplateSpec) -> None:
     lines = [
         (f"How to complete the {q.label} return for {spec.project_code} {spec.project_name}", True),
         ("", False),
-        (f"1. On the '{RETURN_SHEET}' sheet, fill in the yellow cells: your name, email and the date you send "
-         "it.", False),
+        (f"1. On the '{RETURN_SHEET}' sheet, fill in the yellow cells: your name, email, the date you send "
+         "it and what the project spent this quarter in pounds.", False),
         (f"2. Give one figure per metric, area and month ({q.first_month} to {q.last_month}).", False),
         ("3. Write 0 or nil when nothing happened; write n/a when the figure was not recorded (it stays blank "
          "on the dashboard rather than counting as zero).", False),
@@ -379,7 +475,9 @@ def _write_instructions(ws: Worksheet, spec: TemplateSpec) -> None:
          "and a changed layout is refused. Use the notes column for comments.", False),
         ("6. If a row was deleted by mistake, use a spare row below the table: choose the codes from the "
          "lists.", False),
-        ("7. Save as .xlsx (not .xls or .csv) and send it back to the Violence and Vulnerability Unit. "
+        (f"7. Optional: on the '{PEOPLE_SHEET}' sheet, split counts of people by age band, sex and ethnicity "
+         "(one row per group). The groups add up to the total, which you may then leave blank.", False),
+        ("8. Save as .xlsx (not .xls or .csv) and send it back to the Violence and Vulnerability Unit. "
          "A corrected return for the same quarter replaces the earlier one.", False),
         ("", False),
         ("Metrics in this return", True),
@@ -409,8 +507,12 @@ def write_completed_return(
     submitter: str = "Sample Submitter",
     submitter_email: str = "returns@example.org",
     submitted_on: date | None = None,
+    spend: float | str | None = None,
+    groups: Mapping[tuple[str, str, str, str, str, str], float | int | str | None] | None = None,
 ) -> Path:
-    """A template filled as a partner would: ``values[(metric_code, area_code, period)]``, for sample data.
+    """A template filled as a partner would: ``values[(metric_code, area_code, period)]``, for sample data;
+    ``spend`` for the quarter and ``groups[(metric, area, age_band, sex, ethnicity, period)]`` on the People
+    by group sheet, one row per group.
 
     Values may be numbers or the words partners write ("n/a", "nil"); a key the template has no cell for
     is a ValueError rather than a silently missing figure.
@@ -432,10 +534,31 @@ def write_completed_return(
         if r is None or c is None:
             raise ValueError(f"the {quarter} template for {project_code} has no cell for {metric}, {area}, {period}")
         ws.cell(r, c, value)
+    if spend is not None:
+        ws.cell(HEADER_ROW_OF["spend_gbp"], 2, spend)
+    _fill_groups(wb[PEOPLE_SHEET], quarter, project_code, groups or {})
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)  # only once every value found its cell: a refused call leaves no half-filled file
     return out
+
+
+def _fill_groups(ws: Worksheet, quarter: str, project_code: str,
+                 groups: Mapping[tuple[str, str, str, str, str, str], float | int | str | None]) -> None:
+    """Write ``groups`` into the People by group sheet's input rows, one row per group."""
+    month_col = {ws.cell(PEOPLE_HEADER_ROW, c).value: c for c in range(FIRST_MONTH_COL, ws.max_column + 1)}
+    row_of: dict[tuple[str, ...], int] = {}
+    for (*group, period), value in groups.items():
+        key = tuple(group)
+        if key not in row_of:
+            row_of[key] = PEOPLE_HEADER_ROW + 1 + len(row_of)
+            if ws.cell(row_of[key], 1).protection.locked:
+                raise ValueError(f"the {quarter} template for {project_code} has no more rows for groups")
+            for col, text in enumerate(key, start=1):
+                ws.cell(row_of[key], col, text)
+        if period not in month_col:
+            raise ValueError(f"the {quarter} template for {project_code} has no month {period}")
+        ws.cell(row_of[key], month_col[period], value)
 
 
 # --- reading a completed return ---------------------------------------------------------------------
@@ -453,6 +576,8 @@ class ReturnHeader:
     column_names: dict[int, str] = field(default_factory=dict)  # column index -> heading
     submitter_email: str = ""
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (metric_code, area_code, text)
+    spend_gbp: Decimal | None = None  # spend for the quarter (version 2 on); None: not given
+    people_codes: frozenset[str] = frozenset()  # metrics the People by group sheet may split
 
     def column_label(self, col: int) -> str:
         """'G (2024-08)': the letter a person finds the cell by, and the heading that says what it is."""
@@ -535,7 +660,7 @@ def _merged_ranges(path: Path, ws: Any) -> list[str]:
     return [r for r in refs if r]
 
 
-def _lists(path: Path, wb: Any) -> tuple[dict[str, str], Quarter, frozenset[str], frozenset[str]]:
+def _lists(path: Path, wb: Any) -> tuple[dict[str, str], Quarter, frozenset[str], frozenset[str], frozenset[str]]:
     """The template marker, its quarter and the codes its drop-downs offered (the project's own)."""
     if LISTS_SHEET not in wb.sheetnames or RETURN_SHEET not in wb.sheetnames:
         raise reject(path, "this workbook is not a VVU partner return (no 'Return' and 'Lists' sheets); "
@@ -545,7 +670,8 @@ def _lists(path: Path, wb: Any) -> tuple[dict[str, str], Quarter, frozenset[str]
     meta: dict[str, str] = {}
     metrics: set[str] = set()
     areas: set[str] = set()
-    for i, row in enumerate(ws.iter_rows(min_row=2, max_col=9, values_only=True)):
+    people: set[str] = set()
+    for i, row in enumerate(ws.iter_rows(min_row=2, max_col=PEOPLE_CODES_COL, values_only=True)):
         if i > MAX_ROWS:
             break
         if _text(row[0]):
@@ -554,6 +680,8 @@ def _lists(path: Path, wb: Any) -> tuple[dict[str, str], Quarter, frozenset[str]
             areas.add(_text(row[4]).upper())
         if _text(row[7]):
             meta[_text(row[7])] = _text(row[8])
+        if len(row) >= PEOPLE_CODES_COL and _text(row[PEOPLE_CODES_COL - 1]):
+            people.add(_text(row[PEOPLE_CODES_COL - 1]).upper())
     if meta.get("template") != TEMPLATE_ID:
         raise reject(path, "this workbook is not a VVU partner return (its template marker is missing); "
                      "start from a template made with: python -m etl template PROJECT QUARTER")
@@ -564,7 +692,7 @@ def _lists(path: Path, wb: Any) -> tuple[dict[str, str], Quarter, frozenset[str]
         quarter = Quarter.parse(meta.get("quarter", ""))
     except ValueError as exc:
         raise reject(path, "the template's hidden quarter marker is damaged; use a fresh template") from exc
-    return meta, quarter, frozenset(metrics), frozenset(areas)
+    return meta, quarter, frozenset(metrics), frozenset(areas), frozenset(people)
 
 
 def _check_header_block(path: Path, rows: list[tuple], meta: dict[str, str], quarter: Quarter) -> ReturnHeader:
@@ -576,7 +704,8 @@ def _check_header_block(path: Path, rows: list[tuple], meta: dict[str, str], qua
         got = _text(cell(row, col))
         return FileRejected(Problem(path.name, row, get_column_letter(col), got[:200], reason))
 
-    for key, label in HEADER_FIELDS:
+    fields = HEADER_FIELDS if meta.get("version") != "1" else [f for f in HEADER_FIELDS if f[0] in V1_FIELDS]
+    for key, label in fields:
         row = HEADER_ROW_OF[key]
         if not _same_label(cell(row, 1), label):
             raise refuse(row, 1, f"the header block was changed: this cell must read '{label}'; "
@@ -620,7 +749,7 @@ def identity_issues(header: ReturnHeader) -> list[tuple[int, int, str, str]]:
 
 def _find_table(path: Path, rows: list[tuple], header: ReturnHeader) -> None:
     """Locate the table heading row and check its columns, so every figure lands in the right month."""
-    last_header = HEADER_ROW_OF[HEADER_FIELDS[-1][0]]
+    last_header = HEADER_ROW_OF["date_submitted"]  # the last field every version has
     found = 0
     for r in range(last_header + 1, min(len(rows), last_header + TABLE_SEARCH_ROWS) + 1):
         if normalise_header(_text(rows[r - 1][METRIC_COL - 1])) == "metric_code":
@@ -703,7 +832,7 @@ def _unreadable(exc: BaseException, what: str) -> str:
 
 
 def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame, list[tuple[int, int, str, str]]]:
-    meta, quarter, metric_codes, area_codes = _lists(path, wb)
+    meta, quarter, metric_codes, area_codes, people_codes = _lists(path, wb)
     ws = wb[RETURN_SHEET]
     ws.reset_dimensions()  # the stored dimension can be wrong; read every row that is there
     months = quarter.months
@@ -718,11 +847,14 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
         rows.append(tuple(row))
     header = _check_header_block(path, rows, meta, quarter)
     header.metric_codes, header.area_codes = metric_codes, area_codes
+    header.people_codes = people_codes
     _find_table(path, rows, header)
     issues: list[tuple[int, int, str, str]] = identity_issues(header)
+    if meta.get("version") != "1":
+        header.spend_gbp = _read_spend(rows, issues)
     _apply_merges(_merged_ranges(path, ws), rows, header, issues)
 
-    records: list[tuple[int, int, str, str, str, str]] = []
+    records: list[tuple[int, int, str, str, str, str, str, str, str]] = []
     for r in range(header.table_header_row + 1, len(rows) + 1):
         row = rows[r - 1]
         metric, area = _text(row[METRIC_COL - 1]), _text(row[AREA_COL - 1])
@@ -736,19 +868,112 @@ def _read_open_workbook(path: Path, wb: Any) -> tuple[ReturnHeader, pd.DataFrame
         if not metric and not area and not any(_looks_numeric(v) for _c, v in reported):
             continue  # a note typed below or beside the table, not a figure
         for c, v in reported:
-            records.append((r, c, months[c - FIRST_MONTH_COL], metric, area, v))
+            records.append((r, c, months[c - FIRST_MONTH_COL], metric, area, v, "", "", ""))
+    if PEOPLE_SHEET in wb.sheetnames:
+        groups = _read_people(path, wb[PEOPLE_SHEET], header, issues)
+        records = _without_split_totals(records, groups, issues) + groups
     if not records:
         raise FileRejected(Problem(path.name, header.table_header_row + 1, header.column_label(FIRST_MONTH_COL),
                                    "", "the return has no figures: every month cell is blank or n/a"))
     frame = pd.DataFrame.from_records(records, columns=["_row", "_col", "period", "metric_code", "area_code",
-                                                        "value"])
+                                                        "value", *SPLITS])
     frame["project_code"] = header.project_code
-    for split in SPLITS:
-        frame[split] = ""
     frame["_row"] = frame["_row"].astype("int64")
     frame["_col"] = frame["_col"].astype("int64")
     return header, frame[["_row", "_col", "period", "project_code", "area_code", "metric_code", "value",
                           *SPLITS]], issues
+
+
+def _read_spend(rows: list[tuple], issues: list[tuple[int, int, str, str]]) -> Decimal | None:
+    """The header block's spend for the quarter: None when blank or n/a; an issue when it is no amount."""
+    row = HEADER_ROW_OF["spend_gbp"]
+    raw = rows[row - 1][1] if row <= len(rows) and len(rows[row - 1]) > 1 else None
+    text = cell_value_text(raw)
+    if text is None:
+        return None
+    cleaned = text.replace("£", "").replace(",", "").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        issues.append((row, 2, _text(raw)[:200], "Spend this quarter is not an amount in pounds: give 0 or more, "
+                       "with at most two decimals (like 12,500.00), or n/a if it is not known yet"))
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def _read_people(path: Path, ws: Any, header: ReturnHeader,
+                 issues: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str, str, str, str, str, str]]:
+    """Rows of the People by group sheet as observation records with their splits; rows are carried as
+    ``PEOPLE_ROW_BASE + row`` so problems name this sheet."""
+    months = header.quarter.months
+    ws.reset_dimensions()
+    width = FIRST_MONTH_COL + len(months) - 1
+    heads_want = [*PEOPLE_COLUMNS, *months]
+    records: list[tuple[int, int, str, str, str, str, str, str, str]] = []
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=width, values_only=True), start=1):
+        if r > MAX_ROWS:
+            if any(v is not None for v in row):
+                raise reject(path, f"the {PEOPLE_SHEET} sheet has content beyond row {MAX_ROWS:,}", row=r)
+            continue
+        row = tuple(row) + (None,) * (width - len(row))
+        if r == PEOPLE_HEADER_ROW:
+            for col, want in enumerate(heads_want, start=1):
+                got = row[col - 1]
+                text = period_of(got) if isinstance(got, datetime | date) else _text(got)
+                if normalise_header(text) != normalise_header(want):
+                    raise FileRejected(Problem(path.name, r, f"{PEOPLE_SHEET}!{get_column_letter(col)}",
+                                               text[:200], f"the heading was changed: this cell must read '{want}'"))
+        if r <= PEOPLE_HEADER_ROW:
+            continue
+        metric, area = _text(row[0]).upper(), _text(row[1])
+        splits = [_text(row[PEOPLE_SPLIT_COL[s] - 1]) for s in SPLITS]
+        reported = [(FIRST_MONTH_COL + j, cell_value_text(row[FIRST_MONTH_COL - 1 + j])) for j in range(len(months))]
+        reported = [(c, v) for c, v in reported if v is not None]
+        if not reported:
+            continue
+        at = PEOPLE_ROW_BASE + r
+        if metric in header.metric_codes and metric not in header.people_codes:
+            issues.append((at, 1, metric, "only counts of people are split by group; give this metric on the "
+                           f"{RETURN_SHEET} sheet"))
+        if not any(splits):
+            issues.append((at, PEOPLE_SPLIT_COL["age_band"], "", "give an age band, a sex or an ethnicity (or "
+                           f"unknown) for this group, or put the figure on the {RETURN_SHEET} sheet as a total"))
+            splits = ["unknown"] * len(SPLITS)
+        for c, v in reported:
+            records.append((at, c, months[c - FIRST_MONTH_COL], metric, area, v,
+                            *[x or "unknown" for x in splits]))
+    return records
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _without_split_totals(records: list[tuple], groups: list[tuple],
+                          issues: list[tuple[int, int, str, str]]) -> list[tuple]:
+    """Drop a Return-sheet total that has groups on the People sheet: the groups are the figures (the
+    dashboard adds them up). A total that differs from its groups' sum is an error at the total's cell."""
+    sums: dict[tuple[str, str, str], float] = {}
+    for _r, _c, period, metric, area, value, *_splits in groups:
+        key = (metric.upper(), area.upper(), period)
+        sums[key] = sums.get(key, 0.0) + (_number(value) or 0.0)
+    kept = []
+    for record in records:
+        r, c, period, metric, area, value = record[:6]
+        key = (metric.upper(), area.upper(), period)
+        if key not in sums:
+            kept.append(record)
+            continue
+        total = _number(value)
+        if total is None or abs(total - sums[key]) > 1e-9:
+            issues.append((r, c, value, f"this total differs from the sum of its groups on the '{PEOPLE_SHEET}' "
+                           f"sheet ({sums[key]:,.0f}); make them agree or leave the total blank"))
+    return kept
 
 
 _DAMAGED = (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, ParseError)
@@ -852,7 +1077,9 @@ class PartnerReturn(Observations):
             row, column, reason = p.row, p.column, p.reason
             if row >= ROW_SCALE:
                 row, col = divmod(row, ROW_SCALE)
-                if row in _HEADER_LABEL_OF_ROW and row < header.table_header_row:  # the header block
+                if row >= PEOPLE_ROW_BASE and column != "project_code":  # the People by group sheet
+                    row, column = row - PEOPLE_ROW_BASE, _people_column(column, col, header)
+                elif row in _HEADER_LABEL_OF_ROW and row < header.table_header_row:  # the header block
                     column = f"{get_column_letter(col)} ({_HEADER_LABEL_OF_ROW[row]})"
                 elif column in ("value", "period"):
                     column = header.column_label(col)
@@ -862,8 +1089,7 @@ class PartnerReturn(Observations):
                     column = header.column_label(AREA_COL)
                 elif column == "project_code":  # the project is stated once, in the header block
                     row, column = HEADER_ROW_OF["project_code"], "B"
-            reason = _DUPLICATE_ROW.sub(lambda m: f"duplicate of row {int(m.group(1)) // ROW_SCALE or m.group(1)}",
-                                        reason)
+            reason = _DUPLICATE_ROW.sub(_duplicate_row, reason)
             key = (row, column, p.value, reason)
             if key not in seen:
                 seen.add(key)
@@ -882,7 +1108,39 @@ class PartnerReturn(Observations):
         header = ctx.state["return_header"]
         record_submission(conn, header, batch_id)
         record_notes(conn, header, batch_id)
+        record_spend(conn, header, batch_id)
         return written
+
+
+def _duplicate_row(match: re.Match[str]) -> str:
+    """'duplicate of row N' with N decoded back to its worksheet (and sheet) row."""
+    row = int(match.group(1)) // ROW_SCALE or int(match.group(1))
+    if row >= PEOPLE_ROW_BASE:
+        return f"duplicate of {PEOPLE_SHEET} row {row - PEOPLE_ROW_BASE}"
+    return f"duplicate of row {row}"
+
+
+def _people_column(column: str, col: int, header: ReturnHeader) -> str:
+    """A People-sheet cell as '<sheet>!F (2024-07)': the validation's column name, or the cell's own."""
+    named = {"metric_code": 1, "area_code": 2, **PEOPLE_SPLIT_COL}
+    col = named.get(column, col)
+    label = PEOPLE_COLUMNS[col - 1] if col < FIRST_MONTH_COL else header.column_names.get(col, "")
+    letter = get_column_letter(col)
+    return f"{PEOPLE_SHEET}!{letter} ({label})" if label else f"{PEOPLE_SHEET}!{letter}"
+
+
+def record_spend(conn: Connection, header: ReturnHeader, batch_id: int) -> None:
+    """The quarter's spend, as spend.csv would give it (same table, same key); blank leaves it as it was."""
+    from warehouse.models import Spend
+
+    if header.spend_gbp is None:
+        return
+    q = header.quarter
+    t = Spend.__table__
+    conn.execute(delete(t).where((t.c.project_code == header.project_code) & (t.c.financial_year == q.fy)
+                                 & (t.c.quarter == f"Q{q.number}")))
+    conn.execute(insert(t).values(project_code=header.project_code, financial_year=q.fy, quarter=f"Q{q.number}",
+                                  spend_gbp=header.spend_gbp, batch_id=batch_id))
 
 
 def record_notes(conn: Connection, header: ReturnHeader, batch_id: int) -> None:

@@ -94,9 +94,9 @@ def rejection(path: Path) -> Problem:
 # --- the template -------------------------------------------------------------------------------
 def test_template_layout_header_table_and_months(tmp_path: Path) -> None:
     wb = load_workbook(template(tmp_path))
-    assert wb.sheetnames == ["Instructions", "Return", "Lists"]  # the instructions first (issue 15)
+    assert wb.sheetnames == ["Instructions", "Return", "People by group", "Lists"]  # instructions first
     ws = wb["Return"]
-    assert [ws.cell(r, 1).value for r in range(3, 11)] == [label for _k, label in pr.HEADER_FIELDS]
+    assert [ws.cell(r, 1).value for r in range(3, 12)] == [label for _k, label in pr.HEADER_FIELDS]
     assert [ws.cell(r, 2).value for r in range(3, 8)] == [
         "PRJ001", "Neighbourhood Safety Forums", "Rochford Youth", "2024/25", "Q2"]
     heads = [c.value for c in ws[12]][:9]
@@ -326,7 +326,7 @@ def test_table_pushed_down_by_inserted_rows_is_still_found(tmp_path: Path) -> No
     wb = load_workbook(path)
     ws = wb["Return"]
     ws.protection.sheet = False
-    ws.insert_rows(11, amount=2)  # two blank rows between the header block and the table
+    ws.insert_rows(12, amount=2)  # two blank rows between the header block (to row 11, spend) and the table
     ws["F16"] = 9  # was F14: EVENTS / Rochford
     wb.save(path)
     frame = read(path)
@@ -406,3 +406,41 @@ def test_submitter_name_and_email_are_required(tmp_path: Path, name: str, email:
     path = fill(template(tmp_path, signed=False), {"B8": name or None, "B9": email or None, "F13": 1})
     got = [(p.row, p.column, p.value, p.reason.split(":")[0].split(" (")[0]) for p in problems(path)]
     assert got == expected
+
+
+def test_a_version_1_return_without_spend_or_groups_still_reads(tmp_path: Path) -> None:
+    """Partners hold version 1 templates (no spend row, no People by group sheet): they keep loading."""
+    path = fill(template(tmp_path), {"F14": 9}, unprotect=True)
+    wb = load_workbook(path)
+    del wb[pr.PEOPLE_SHEET]
+    lists, ret = wb[pr.LISTS_SHEET], wb[pr.RETURN_SHEET]
+    version_row = next(r for r in range(2, 10) if lists.cell(r, 8).value == "version")
+    lists.cell(version_row, 9, "1")
+    ret["A11"], ret["B11"] = None, None  # version 1 left this row blank
+    wb.save(path)
+    header, frame, issues = pr.read_return(path)
+    assert frame[["metric_code", "area_code", "value", "_row"]].values.tolist() == [["EVENTS", ROCHFORD, "9", 14]]
+    assert (header.spend_gbp, issues) == (None, [])
+
+
+def test_version_2_needs_its_spend_label(tmp_path: Path) -> None:
+    p = rejection(fill(template(tmp_path), {"A11": "Money", "F13": 1}, unprotect=True))
+    assert (p.row, p.column, p.value) == (11, "A", "Money")
+    assert "Spend this quarter" in p.reason
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    (1250.5, "1250.50"), ("£12,500", "12500.00"), ("n/a", None), (None, None), ("nil", "0.00"),
+])
+def test_spend_forms_partners_type(tmp_path: Path, typed: object, expected: str | None) -> None:
+    header, _frame, issues = pr.read_return(fill(template(tmp_path), {"B11": typed, "F13": 1}))
+    assert issues == []
+    assert (str(header.spend_gbp) if header.spend_gbp is not None else None) == expected
+
+
+@pytest.mark.parametrize("typed", ["about 10k", -5, 10.123])
+def test_spend_that_is_no_amount_is_an_issue_at_its_cell(tmp_path: Path, typed: object) -> None:
+    header, _frame, issues = pr.read_return(fill(template(tmp_path), {"B11": typed, "F13": 1}))
+    assert header.spend_gbp is None
+    assert [(r, c) for r, c, _v, _why in issues] == [(11, 2)]
+    assert "Spend this quarter is not an amount in pounds" in issues[0][3]
