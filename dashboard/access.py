@@ -53,6 +53,7 @@ API: Mapping[str, frozenset[str]] = {
     "api.rejections": PARTNER_PAGES,
     "api.chase": PARTNER_PAGES,  # a partner: their own returns' chase status only (Filters.org)
     "api.accepted_warnings": PARTNER_PAGES | {"approver"},
+    "api.record_chase": STAFF,  # POST: the unit's staff record that they chased a return (CSRF-guarded)
     "api.snapshot_list": REPORTING,
     "api.snapshot_detail": REPORTING,
     "api.snapshot_export_query": REPORTING,

@@ -161,6 +161,8 @@ class Gate:
             code = (request.view_args or {}).get("code") or request.args.get("project", "")
             if code and not self.project_allowed(principal, str(code)):
                 return _json(404, "no such project")
+            if request.method not in ("GET", "HEAD", "OPTIONS"):  # a write route: same guard as callbacks
+                return self.check_write()
             return None
         page = access.page_for_path(path)
         if page is None:
@@ -188,15 +190,23 @@ class Gate:
             return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
         return urlparse(origin).netloc == request.host and origin.startswith(("http://", "https://"))
 
-    def check_callback(self, principal: users.Principal) -> Response | None:
-        if request.method != "POST":
-            return None
+    def check_write(self) -> Response | None:
+        """Any request that changes something: same-site only, and with a session, its CSRF token in
+        ``X-CSRFToken`` (a bearer token is not sent by a browser on its own, so it needs none)."""
         if not self.origin_ok():
             return _json(403, "cross-site request refused")
         if getattr(g, "via", "") == "session":
             sent = request.headers.get("X-CSRFToken", "")
             if not hmac.compare_digest(sent, self.csrf_for(g.sid)):
                 return _json(403, "missing or wrong CSRF token")
+        return None
+
+    def check_callback(self, principal: users.Principal) -> Response | None:
+        if request.method != "POST":
+            return None
+        refused = self.check_write()
+        if refused is not None:
+            return refused
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("output"), str):
             return _json(400, "malformed callback request")

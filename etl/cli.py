@@ -245,9 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_snapshot)
     from etl.access_cli import add_parsers
+    from etl.chase_cli import add_parser as add_chase
 
     add_parsers(sub, cmd_access)
+    add_chase(sub, cmd_chase)
     return parser
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    from etl.chase_cli import run
+
+    return run(_engine, args)
 
 
 def cmd_access(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from warehouse.returns_models import ReturnChase
 from warehouse.returns_queries import accepted_warnings, last_chases, project_contacts, return_notes, submissions
 
 CHASE_COLUMNS = ["project_code", "project_name", "quarter", "status", "due_on", "submitted_on", "days_overdue",
-                 "org_name", "contact_name", "contact_email", "last_chased", "chases", "mailto"]
+                 "org_name", "contact_name", "contact_email", "last_chased", "last_chased_by", "chases", "mailto"]
 NOTE_MAX = 500
 
 
@@ -69,7 +69,7 @@ def chase_list(engine: Engine, f: Filters, today: date | None = None) -> pd.Data
     wanted = wanted.merge(chases, on=["project_code", "financial_year", "quarter"], how="left")
     wanted["chases"] = wanted["chases"].fillna(0).astype(int)
     wanted["quarter"] = wanted["label"]
-    for col in ("org_name", "contact_name", "contact_email", "project_name"):
+    for col in ("org_name", "contact_name", "contact_email", "project_name", "last_chased_by"):
         wanted[col] = wanted[col].fillna("")
     links = []
     for row in wanted.to_dict("records"):
@@ -82,14 +82,28 @@ def chase_list(engine: Engine, f: Filters, today: date | None = None) -> pd.Data
 
 
 def record_chase(engine: Engine, project_code: str, quarter: str, chased_by: str, note: str = "",
-                 when: datetime | None = None) -> None:
-    """Record that someone chased a project's return for a quarter ('2024/25 Q2'). ValueError for a bad
-    quarter label."""
+                 when: datetime | None = None) -> dict[str, object]:
+    """Record that someone chased a project's return for a quarter ('2024/25 Q2'), and return what the
+    chase list now says of it (project_code, quarter, last_chased, last_chased_by, chases). ValueError, in
+    words for the person, for a bad quarter label, an unknown project or a blank name."""
+    from warehouse.queries import project_org
+
     q = Quarter.parse(quarter)
+    code = str(project_code).strip().upper()[:20]
+    if not project_org(engine, code):
+        raise ValueError(f"unknown project code {project_code!r}")
+    who = " ".join(str(chased_by).split())[:100]
+    if not who:
+        raise ValueError("say who chased the return")
     with engine.begin() as conn:
         conn.execute(insert(ReturnChase).values(
-            project_code=str(project_code).strip().upper()[:20], financial_year=q.fy, quarter=q.number,
-            chased_at=when or utc_now(), chased_by=chased_by[:100], note=" ".join(note.split())[:NOTE_MAX]))
+            project_code=code, financial_year=q.fy, quarter=q.number,
+            chased_at=when or utc_now(), chased_by=who, note=" ".join(note.split())[:NOTE_MAX]))
+    chases = last_chases(engine)
+    row = chases[(chases["project_code"] == code) & (chases["financial_year"] == q.fy)
+                 & (chases["quarter"] == q.number)].iloc[0]
+    return {"project_code": code, "quarter": q.label, "last_chased": pd.Timestamp(row["last_chased"]).isoformat(),
+            "last_chased_by": row["last_chased_by"], "chases": int(row["chases"])}
 
 
 def partner_history(engine: Engine, org: str) -> pd.DataFrame:

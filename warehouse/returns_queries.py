@@ -63,11 +63,17 @@ def project_contacts(engine: Engine) -> pd.DataFrame:
 
 def last_chases(engine: Engine) -> pd.DataFrame:
     """The latest chase of each project quarter. Columns: project_code, financial_year, quarter,
-    last_chased (datetime), chases (how many times)."""
+    last_chased (datetime), last_chased_by (who), chases (how many times)."""
     t = rm.ReturnChase.__table__
-    stmt = (select(t.c.project_code, t.c.financial_year, t.c.quarter, func.max(t.c.chased_at), func.count())
-            .group_by(t.c.project_code, t.c.financial_year, t.c.quarter))
-    return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "last_chased", "chases"])
+    group = (t.c.project_code, t.c.financial_year, t.c.quarter)
+    ranked = select(*group, t.c.chased_at, t.c.chased_by,
+                    func.row_number().over(partition_by=group, order_by=(t.c.chased_at.desc(), t.c.id.desc()))
+                    .label("newest"),
+                    func.count().over(partition_by=group).label("chases")).subquery()
+    stmt = (select(ranked.c.project_code, ranked.c.financial_year, ranked.c.quarter, ranked.c.chased_at,
+                   ranked.c.chased_by, ranked.c.chases).where(ranked.c.newest == 1))
+    return _frame(engine, stmt, ["project_code", "financial_year", "quarter", "last_chased", "last_chased_by",
+                                 "chases"])
 
 
 def submissions(engine: Engine, org: str = "") -> pd.DataFrame:

@@ -96,8 +96,9 @@ FIELDS: dict[str, dict[str, list[str] | str]] = {
     "api.rejections": {"data": ["batch_id", "file_name", "kind", "loaded_at", "loaded_by", "row_number",
                                 "column_name", "value", "reason", "resolved_by"]},
     "api.chase": {"data": ["project_code", "project_name", "quarter", "status", "due_on", "submitted_on",
-                           "days_overdue", "org_name", "contact_name", "contact_email", "last_chased", "chases",
-                           "mailto"]},
+                           "days_overdue", "org_name", "contact_name", "contact_email", "last_chased",
+                           "last_chased_by", "chases", "mailto"]},
+    "api.record_chase": {"data": ["project_code", "quarter", "last_chased", "last_chased_by", "chases"]},
     "api.accepted_warnings": {"data": ["batch_id", "project_code", "area_code", "metric_code", "period", "kind",
                                        "value", "message", "reason", "accepted_by", "accepted_at", "file_name"]},
     "api.snapshot_list": {"data": _SNAPSHOT},
@@ -159,6 +160,15 @@ def _schema(fields: list[str] | str) -> dict:
     return {"type": "array", "items": {"type": "object", "properties": {f: {} for f in fields}}}
 
 
+# The JSON body a write route takes (field names).
+BODIES: dict[str, list[str]] = {"api.record_chase": ["project_code", "quarter", "note"]}
+
+
+def method_of(rule) -> str:  # noqa: ANN001 - werkzeug Rule
+    """'post' for a write route (POST only), else 'get': the API's routes are one or the other."""
+    return "post" if "POST" in rule.methods and "GET" not in rule.methods else "get"
+
+
 def describe(app) -> dict:  # noqa: ANN001 - Flask app
     """The OpenAPI 3.1 description of every /api/v1 route of ``app``."""
     paths: dict[str, dict] = {}
@@ -180,15 +190,22 @@ def describe(app) -> dict:  # noqa: ANN001 - Flask app
             props.update({key: _schema(value) for key, value in fields.items()})
             content = {"application/json": {"schema": {"type": "object", "properties": props}}}
         doc = (inspect.getdoc(view) or inspect.getdoc(inspect.getmodule(view)) or "").split("\n\n")[0]
-        paths[path] = {"get": {
+        method = method_of(rule)
+        ok = "201" if method == "post" else "200"
+        paths.setdefault(path, {})[method] = {
             "operationId": rule.endpoint.removeprefix("api."), "summary": doc.replace("\n", " ")[:300],
             "parameters": params,
-            "responses": {"200": {"description": "OK", "content": content},
+            "responses": {ok: {"description": "OK", "content": content},
                           "400": {"description": "a parameter could not be understood ({\"error\": ...})"},
-                          "404": {"description": "nothing at this path ({\"error\": ...})"}}}}
+                          "404": {"description": "nothing at this path ({\"error\": ...})"}}}
+        if rule.endpoint in BODIES:
+            paths[path][method]["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {k: {"type": "string"} for k in BODIES[rule.endpoint]},
+                "required": [k for k in BODIES[rule.endpoint] if k != "note"]}}}}
     return {"openapi": "3.1.0",
             "info": {"title": "Essex VVU outcomes dashboard data API", "version": __version__,
-                     "description": "Read-only; the same filters and numbers as the pages. Counts of people "
+                     "description": "Read-only but for recording a chase (POST, staff, CSRF token with a "
+                                    "session); the same filters and numbers as the pages. Counts of people "
                                     "from 1 to the disclosure threshold are suppressed."},
             "paths": paths}
 

@@ -81,7 +81,7 @@ def chase_card(frame: pd.DataFrame) -> list:
                        **{"aria-label": f"Email {contact} about {r.project_code} {r.quarter}"})
                 if r.mailto else "no email on file")
         last = "never" if r.last_chased is None or pd.isna(r.last_chased) else \
-            f"{pd.Timestamp(r.last_chased):%Y-%m-%d %H:%M} ({r.chases}×)"
+            f"{pd.Timestamp(r.last_chased):%Y-%m-%d %H:%M} by {r.last_chased_by or 'unknown'} ({r.chases}×)"
         rows.append([f"{r.project_code} {r.project_name}", r.quarter, "Missing" if r.status == "missing" else "Late",
                      f"{pd.Timestamp(r.due_on):%Y-%m-%d}", f"{r.days_overdue:,}", r.org_name, contact, last, mail])
     return [

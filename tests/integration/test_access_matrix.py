@@ -111,6 +111,14 @@ def api_routes(site: dict) -> list[tuple[str, str]]:
     return out
 
 
+def api_call(site: dict, c: FlaskClient, endpoint: str, url: str) -> Any:
+    """GET a read route; POST (an empty body, with the session's CSRF token) to a write route."""
+    rule = next(r for r in site["server"].url_map.iter_rules() if r.endpoint == endpoint)
+    if "GET" not in rule.methods:
+        return c.post(BASE + url, json={}, headers=headers_for(c))
+    return c.get(BASE + url)
+
+
 def page_urls(site: dict) -> list[tuple[str, str]]:
     out = []
     for page in dash.page_registry.values():
@@ -146,7 +154,7 @@ def test_anonymous_gets_nothing_but_sign_in_health_and_static_files(site) -> Non
         r = c.get(BASE + url)
         assert r.status_code == 302 and r.headers["Location"].startswith("/login"), template
     for endpoint, url in api_routes(site):
-        assert c.get(BASE + url).status_code == 401, endpoint
+        assert api_call(site, c, endpoint, url).status_code == 401, endpoint
     for output, entry in site["app"].callback_map.items():
         r = c.post(f"{BASE}/_dash-update-component", json=callback_body(output, entry), headers={"Origin": BASE})
         assert r.status_code == 401, output
@@ -176,7 +184,7 @@ def test_each_role_gets_exactly_its_pages_endpoints_and_callbacks(site, role: st
                    json=callback_body(router, site["app"].callback_map[router], url))
         assert (r.status_code == 403) is (not allowed), (role, template, r.status_code)
     for endpoint, url in api_routes(site):
-        r = c.get(BASE + url)
+        r = api_call(site, c, endpoint, url)
         if access.api_allows(endpoint, role):
             assert r.status_code not in (401, 403), (role, endpoint)
             assert r.headers["Cache-Control"] == "no-store"
@@ -424,3 +432,36 @@ def test_health_checks_the_database_and_the_cache(site, monkeypatch) -> None:  #
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
     r = c.get(f"{BASE}/health")
     assert r.status_code == 503 and r.get_json() == {"status": "unavailable"}
+
+
+def test_recording_a_chase_through_the_api_is_staff_only_and_csrf_guarded(site) -> None:  # noqa: ANN001
+    url = f"{BASE}/api/v1/chase/records"
+    body = {"project_code": site["own_code"], "quarter": "2022/23 Q3", "note": "emailed the contact"}
+    manager, _ = sign_in(site, site["names"]["manager"])
+    before = manager.get(f"{BASE}/api/v1/chase?fy=2022/23").get_json()["data"]
+    assert manager.post(url, json=body, headers={"Origin": BASE}).status_code == 403  # no CSRF token
+    foreign = {**headers_for(manager), "Origin": "https://evil.example"}
+    assert manager.post(url, json=body, headers=foreign).status_code == 403
+    assert manager.post(url, json={"quarter": "2022/23 Q3"}, headers=headers_for(manager)).status_code == 400
+    bad = manager.post(url, json={**body, "quarter": "Q3"}, headers=headers_for(manager))
+    assert bad.status_code == 400 and "quarter" in bad.get_json()["error"]
+    r = manager.post(url, json=body, headers=headers_for(manager))
+    assert r.status_code == 201, r.get_data(as_text=True)
+    (row,) = r.get_json()["data"]
+    assert (row["project_code"], row["quarter"], row["last_chased_by"]) == (
+        site["own_code"], "2022/23 Q3", site["names"]["manager"])
+    # The chase list shows it, if that return is one to chase in the view.
+    after = manager.get(f"{BASE}/api/v1/chase?fy=2022/23").get_json()["data"]
+    listed = [a for a in after if a["project_code"] == site["own_code"] and a["quarter"] == "2022/23 Q3"]
+    assert len(after) == len(before)
+    assert all((a["last_chased"], a["last_chased_by"]) == (row["last_chased"], row["last_chased_by"]) for a in listed)
+    for role in ("partner", "board", "approver"):
+        c, _ = sign_in(site, site["names"][role])
+        assert c.post(url, json=body, headers=headers_for(c)).status_code == 403, role
+    # A bearer token is not sent by a browser on its own: it needs no CSRF token.
+    tid, token = users.create_token(site["engine"], site["names"]["manager"], "chase test")
+    try:
+        r = client(site).post(url, json=body, headers={"Authorization": f"Bearer {token}", "Origin": BASE})
+        assert r.status_code == 201 and r.get_json()["data"][0]["chases"] == row["chases"] + 1
+    finally:
+        users.revoke_token(site["engine"], tid)
