@@ -127,6 +127,29 @@ def figures_accepted_against_warnings(engine: Engine, f: Filters | None = None) 
     return accepted_warnings(engine, org=f.org, project=f.project)
 
 
+def accepted_by_metric(engine: Engine, f: Filters, first: str, last: str) -> dict[str, list[dict[str, str]]]:
+    """Per metric, the figures of the view (months ``first`` to ``last``) accepted against a warning:
+    month, area, kind, reason, who and when, newest first, for the note on the overview's cards.
+
+    No value and no project: the card is partnership-level, and a count of people shown here in clear
+    would step round disclosure control."""
+    frame = accepted_warnings(engine, org=f.org, project=f.project, months=(first, last), area=f.area,
+                              stream=f.stream, priority=f.priority)
+    if frame.empty:
+        return {}
+    from warehouse.queries import areas
+
+    known = areas(engine)
+    names = dict(zip(known["area_code"], known["area_name"], strict=True))
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in frame.to_dict("records"):
+        out.setdefault(r["metric_code"], []).append({
+            "period": r["period"], "area": names.get(r["area_code"], r["area_code"]), "kind": r["kind"],
+            "reason": r["reason"],
+            "accepted_by": r["accepted_by"], "accepted_at": f"{pd.Timestamp(r['accepted_at']):%Y-%m-%d}"})
+    return out
+
+
 def project_commentary(engine: Engine, project: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the partner's notes per quarter and metric, figures accepted against a warning) for one project,
     shown beside its measures."""

@@ -88,19 +88,31 @@ def submissions(engine: Engine, org: str = "") -> pd.DataFrame:
                                  "submitter", "batch_id"])
 
 
-def accepted_warnings(engine: Engine, org: str = "", project: str = "") -> pd.DataFrame:
-    """Figures loaded against a plausibility warning, with the reason given, newest first.
+def accepted_warnings(engine: Engine, org: str = "", project: str = "", months: tuple[str, str] | None = None,
+                      area: str = "", stream: str = "", priority: str = "") -> pd.DataFrame:
+    """Figures loaded against a plausibility warning, with the reason given, newest first; optionally only
+    those of a view (its months, area or the districts of a county, funding stream, priority).
 
     Only warnings of figures still in force (their batch's rows not since replaced) are listed.
     Columns: batch_id, project_code, area_code, metric_code, period, kind, value, message, reason,
     accepted_by, accepted_at, file_name."""
     w = rm.BatchWarning.__table__
     lb = m.LoadBatch.__table__
+    areas = m.Area.__table__
     conds = [w.c.batch_id.in_(select(OBS.c.batch_id).distinct())]
     if org:
         conds.append(w.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.org_code == org)))
     if project:
         conds.append(w.c.project_code == project)
+    if months:
+        conds.append(w.c.period.between(*months))
+    if area:
+        conds.append(or_(w.c.area_code == area,
+                         w.c.area_code.in_(select(areas.c.area_code).where(areas.c.parent_code == area))))
+    if stream:
+        conds.append(w.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.funding_stream == stream)))
+    if priority:
+        conds.append(w.c.project_code.in_(select(PRJ.c.project_code).where(PRJ.c.priority_code == priority)))
     stmt = (select(w.c.batch_id, w.c.project_code, w.c.area_code, w.c.metric_code, w.c.period, w.c.kind, w.c.value,
                    w.c.message, w.c.reason, w.c.accepted_by, w.c.accepted_at, lb.c.file_name)
             .join(lb, lb.c.id == w.c.batch_id).where(*conds).order_by(w.c.accepted_at.desc(), w.c.id))

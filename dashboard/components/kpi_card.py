@@ -19,7 +19,29 @@ def _figure(value: object) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - DataFrame
+WARNING_KIND = {"history": "far from this project's own history", "limit": "above the metric's monthly limit",
+                "combination": "an unlikely combination of figures"}
+
+
+def accepted_note(accepted: list[dict[str, str]], card_id: str) -> html.Details | None:
+    """The card's marked note: figures in it accepted against a plausibility warning, opening to the
+    reasons kept with their batches (month, area, why it looked wrong, the reason, who and when)."""
+    if not accepted:
+        return None
+    n = len(accepted)
+    items = [html.Li([html.Strong(f"{a['period']}, {a['area']}: "), f"{WARNING_KIND.get(a['kind'], a['kind'])}; "
+                      f"accepted by {a['accepted_by']} on {a['accepted_at']}: ", html.Q(a["reason"])])
+             for a in accepted]
+    return html.Details([
+        html.Summary([html.Span("⚠", **{"aria-hidden": "true"}),
+                      f" {n} figure{'s' if n != 1 else ''} accepted against a warning"],
+                     className="kpi-accepted-summary"),
+        html.Ul(items, className="kpi-accepted-reasons"),
+    ], className="kpi-accepted", id=f"{card_id}-accepted")
+
+
+def kpi_card(row: dict, trend, card_id: str,  # noqa: ANN001 - DataFrame
+             accepted: list[dict[str, str]] | None = None) -> html.Article:
     row = {**row, **{k: _figure(row[k]) for k in ("target", "share", "change_pct", "previous", "expected")}}
     unit = row["unit"]
     share = row["share"]
@@ -43,6 +65,7 @@ def kpi_card(row: dict, trend, card_id: str) -> html.Article:  # noqa: ANN001 - 
                className="kpi-value"),
         html.P(target_text, className="kpi-target"),
         html.P(html.Span(status, className=f"status {STATUS_CLASS.get(status, '')}"), className="kpi-status"),
+        accepted_note(accepted or [], card_id),
         html.P(basis_text(row.get("expected_basis")), className="kpi-basis"),
         html.P(change_text, className="kpi-change"),
         html.Figure([

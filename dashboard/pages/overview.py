@@ -16,6 +16,7 @@ from dashboard.components.kpi_card import kpi_card
 from dashboard.engine import engine
 from service import warm
 from service.cache import cached
+from service.chase import accepted_by_metric
 from service.kpis import kpi_view
 from service.observations import observation_totals
 from service.returns import returns_in_view
@@ -63,6 +64,7 @@ def overview_body(eng: Engine, f: Filters) -> list:
     missing = int((returns["status"] == "missing").sum())
     late = int((returns["status"] == "late").sum())
     cards = []
+    accepted = accepted_by_metric(eng, f, view.first, view.last)  # beside the figure: the reasons kept
     reported = set(view.monthly["metric_code"])
     table = view.table.assign(_order=view.table["priority_code"].replace("", "P9")).sort_values(
         ["_order", "metric_code"], kind="stable")
@@ -76,7 +78,8 @@ def overview_body(eng: Engine, f: Filters) -> list:
                              & (view.monthly["period"] <= view.last)].groupby("period", as_index=False)["value"].sum()
         if row["aggregation"] in STOCK_AGGREGATIONS:  # a level's trend is its level each month, carried as the card's
             trend = stock_trend(eng, f, row["metric_code"], min(view.last, view.data_to))
-        cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}"))
+        cards.append(kpi_card(row, trend.tail(12), f"kpi-{row['metric_code'].lower()}",
+                              accepted.get(row["metric_code"], [])))
     query = f.to_query()
     return [
         html.P(html.A("Board pack (PDF)", href="/api/v1/board-pack.pdf" + (f"?{query}" if query else ""),
