@@ -14,7 +14,9 @@ when the file covers several). Reads only.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, and_, or_, select
 
 from warehouse.models import LoadBatch
 
@@ -55,3 +57,22 @@ def current_identical(conn: Connection, digest: str, kind: str):  # noqa: ANN201
         later.append(or_(b.c.project_code == "", b.c.project_code.is_(None), b.c.project_code == earlier.project_code))
     superseded = conn.execute(select(b.c.id).where(*later).limit(1)).first()
     return None if superseded else earlier
+
+
+@dataclass(frozen=True)
+class StillHeld:
+    """Identical content the database still holds: the batch, and the sentence both the loader and the
+    preview say, so a re-sent file reads the same whichever way it came in."""
+
+    batch_id: int
+    message: str
+
+
+def still_held(engine: Engine, digest: str, kind: str) -> StillHeld | None:
+    """``current_identical`` with its message; None: load (or preview) the file as usual."""
+    with engine.connect() as conn:
+        earlier = current_identical(conn, digest, kind)
+    if earlier is None:
+        return None
+    return StillHeld(earlier.id, f"identical content was already loaded as batch {earlier.id} on "
+                                 f"{earlier.loaded_at:%Y-%m-%d %H:%M} and is what the database holds; nothing changed")

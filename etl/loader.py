@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 
 from etl.concurrency import load_lock
-from etl.holding import current_identical
+from etl.holding import still_held
 from etl.problems import FileRejected, Problem
 from etl.safety import check_basic, check_workbook, is_zip, sha256_of
 from etl.sources import registry
@@ -143,13 +143,9 @@ def _load_locked(  # noqa: PLR0913 - the arguments of load_file
     try:
         source = source_for(path, kind, name)
         digest = sha256_of(path)
-        with engine.connect() as conn:
-            earlier = current_identical(conn, digest, source.kind)
-        if earlier:
-            return LoadResult(name, source.kind, "unchanged", batch_id=earlier.id,
-                              message=f"identical content was already loaded as batch {earlier.id} "
-                                      f"on {earlier.loaded_at:%Y-%m-%d %H:%M} and is what the database holds; "
-                                      "nothing changed")
+        held = still_held(engine, digest, source.kind)
+        if held:
+            return LoadResult(name, source.kind, "unchanged", batch_id=held.batch_id, message=held.message)
         ctx = build_context(engine, name)
         ctx.state["allow_replace"] = replace
         spool = ParsedSpool() if source.reuse_parsed else None

@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 
 from analysis.plausibility import plausibility
-from etl.holding import current_identical
+from etl.holding import still_held
 from etl.loader import LoadResult, ParsedSpool, _record_rejection, build_context, load_file, source_for, validate
 from etl.problems import FileRejected, Problem
 from etl.replace_rule import refused_by_replace_rule
@@ -96,12 +96,9 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
         try:
             source = source_for(path, kind, name)
             digest = sha256_of(path)
-            with engine.connect() as conn:
-                earlier = current_identical(conn, digest, source.kind)
-            if earlier:  # the same rule as the loader: unchanged only while the database still holds it
-                return Preview(name, source.kind, "unchanged", f"identical content was already loaded as batch "
-                               f"{earlier.id} on {earlier.loaded_at:%Y-%m-%d %H:%M} and is what the database "
-                               "holds; nothing changed", batch_id=earlier.id)
+            held = still_held(engine, digest, source.kind)
+            if held:  # the same rule as the loader: unchanged only while the database still holds it
+                return Preview(name, source.kind, "unchanged", held.message, batch_id=held.batch_id)
             ctx = build_context(engine, name)
             validate(source, path, ctx, None, spool if source.reuse_parsed else None)
         except FileRejected as exc:

@@ -92,14 +92,13 @@ def load_checked(engine: Any, path: Path, kind: str | None, accept: str,
     warnings or they are accepted with ``accept`` (a reason). Other kinds load as they always did.
 
     Returns (result, None) once loaded or refused, (None, preview) when warnings stop it."""
-    from etl.loader import detect_kind
+    from etl.loader import source_for
     from etl.problems import FileRejected
-    from etl.safety import check_basic
 
-    try:
-        found = kind or detect_kind(path, check_basic(path)).kind
+    try:  # the loader's own recognition, so a file is the same kind checked or loaded
+        found = source_for(path, kind, path.name).kind
     except (FileRejected, OSError):
-        found = ""
+        found = ""  # refused or unreadable: load_file says why, in its own words
     if found not in OBSERVATION_KINDS:
         return load_file(engine, path, kind=kind, progress=progress, replace=replace), None
     user = f"cli:{current_user()}"
