@@ -183,7 +183,9 @@ def _describe_observations(engine: Engine, preview: Preview, new: pd.DataFrame, 
     preview.changes = row_changes(new, old).to_dict("records")
     preview.warnings = [w.as_dict() for w in plausibility(new, history, limits)]
     effect = headline_effect(engine, new[["metric_code", "period", "value"]], old[["metric_code", "period", "value"]])
-    preview.headline = json.loads(effect.to_json(orient="records"))
+    # Full precision (to_json would round to 10 digits): the figures are the overview's, cell for cell.
+    preview.headline = [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
+                        for r in effect.astype(object).to_dict("records")]
 
 
 def _store(engine: Engine, preview: Preview, path: Path, digest: str, user: str, org: str,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from analysis.fiscal import fy_months, fy_of_period
 from analysis.progress import SINCE, kpi_table
-from service.gate import publish_kpis, threshold
+from service.gate import publish, publish_kpis, threshold
 from warehouse import queries
 from warehouse.filters import Filters
 
@@ -46,14 +46,17 @@ def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFra
     last_new = str(new_rows["period"].max())
     data_to = max(queries.data_runs_to(engine), last_new)
     fy = fy_of_period(last_new)
-    months = fy_months(fy)
-    last = min(months[-1], data_to)
+    # The overview's view of that year, exactly as ``service.kpis.kpi_view`` makes it: the whole year's
+    # months (not cut at the data's end, which would pro-rate the target) and the seasonal profiles
+    # learnt from the published months, so "after" is cell for cell what the card shows once confirmed.
+    first, last = Filters(fy=fy).months(data_to)
     info = queries.metrics(engine)
     targets = queries.targets(engine, f)
     limit = threshold()
 
     def published(frame: pd.DataFrame) -> pd.DataFrame:
-        table = kpi_table(frame, info, targets, months[0], last, data_to, months)
+        table = kpi_table(frame, info, targets, first, last, data_to, fy_months(fy),
+                          history=publish(engine, frame, limit))
         return publish_kpis(engine, table, limit).set_index("metric_code")
 
     before, now = published(monthly), published(after)

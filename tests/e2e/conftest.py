@@ -179,3 +179,17 @@ def screenshot(pg, name: str) -> Path:  # noqa: ANN001
     path = SHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(pg, name: str, password: str) -> bool:  # noqa: ANN001
+    """Sign in through the form as a person would; True when the browser left the sign-in page.
+
+    One copy for every browser test that signs in (test_sign_in, test_partner_return_flow); each test
+    decides what a failed sign-in means for it (a failure, or a skip where the browser keeps no
+    Secure cookie over plain HTTP)."""
+    pg.goto("/login")
+    pg.fill("#username", name)
+    pg.fill("#password", password)
+    pg.click("button[type=submit]")
+    pg.wait_for_load_state("networkidle")
+    return "/login" not in pg.url

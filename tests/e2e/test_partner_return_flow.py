@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from etl.loader import load_file
 from tests.conftest import free_port
 from tests.e2e.conftest import CHROMIUM, ROOT, check_axe, new_page, screenshot, wait_for_dash
+from tests.e2e.conftest import sign_in as signed_in
 from tests.integration.test_partner_return_load import REFERENCE, ROCHFORD
 from warehouse.db import make_engine, upgrade_to_head
 from warehouse.users import add_user, set_password
@@ -82,12 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def sign_in(pg, name: str) -> None:  # noqa: ANN001
-    pg.goto("/login")
-    pg.fill("#username", name)
-    pg.fill("#password", PASSWORD)
-    pg.click("button[type=submit]")
-    pg.wait_for_load_state("networkidle")
-    assert "/login" not in pg.url, f"{name} could not sign in"
+    assert signed_in(pg, name, PASSWORD), f"{name} could not sign in"
 
 
 def fill_implausibly(path: Path) -> Path:

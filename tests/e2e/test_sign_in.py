@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import SAMPLE, free_port
 from tests.e2e.conftest import CHROMIUM, ROOT, wait_for_dash
+from tests.e2e.conftest import sign_in as signed_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "browser test password 42"
@@ -72,11 +73,9 @@ def signed_out(browser, prod_server: str) -> Iterator[object]:  # noqa: ANN001
 
 
 def sign_in(pg, name: str) -> None:  # noqa: ANN001
-    pg.goto("/login")
-    pg.fill("#username", name)
-    pg.fill("#password", PASSWORD)
-    pg.click("button[type=submit]")
-    pg.wait_for_load_state("networkidle")
+    """Sign in, or skip where this Chromium keeps no Secure cookie over plain HTTP on 127.0.0.1."""
+    if not signed_in(pg, name, PASSWORD):
+        pytest.skip("this Chromium keeps no Secure cookie over plain HTTP on 127.0.0.1")
 
 
 def test_partner_signs_in_through_the_form_and_sees_only_their_projects(signed_out, prod_server) -> None:  # noqa: ANN001
@@ -84,8 +83,6 @@ def test_partner_signs_in_through_the_form_and_sees_only_their_projects(signed_o
     pg.goto("/projects")
     assert "/login" in pg.url
     sign_in(pg, "e2e-partner")
-    if "/login" in pg.url:
-        pytest.skip("this Chromium keeps no Secure cookie over plain HTTP on 127.0.0.1")
     wait_for_dash(pg)
     assert pg.url.endswith("/projects")
     nav = pg.locator("nav[aria-label=Main] a").all_inner_texts()
@@ -106,8 +103,6 @@ def test_partner_signs_in_through_the_form_and_sees_only_their_projects(signed_o
 def test_sign_out_ends_the_session_for_good(signed_out) -> None:  # noqa: ANN001
     pg = signed_out
     sign_in(pg, "e2e-board")
-    if "/login" in pg.url:
-        pytest.skip("this Chromium keeps no Secure cookie over plain HTTP on 127.0.0.1")
     wait_for_dash(pg)
     cookies = pg.context.cookies()
     assert pg.goto("/projects").status == 403
