@@ -182,7 +182,8 @@ def _describe_observations(engine: Engine, preview: Preview, new: pd.DataFrame, 
     preview.rows = len(new)
     preview.changes = row_changes(new, old).to_dict("records")
     preview.warnings = [w.as_dict() for w in plausibility(new, history, limits)]
-    effect = headline_effect(engine, new[["metric_code", "period", "value"]], old[["metric_code", "period", "value"]])
+    cols = ["project_code", "area_code", "metric_code", "period", "value"]
+    effect = headline_effect(engine, new[cols], old[cols])
     # Full precision (to_json would round to 10 digits): the figures are the overview's, cell for cell.
     preview.headline = [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
                         for r in effect.astype(object).to_dict("records")]

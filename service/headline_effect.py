@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
+from analysis.disclosure import KEY_MODULUS
 from analysis.fiscal import fy_months, fy_of_period
 from analysis.progress import SINCE, kpi_table
 from service.gate import publish, publish_kpis, threshold
@@ -28,10 +29,28 @@ def _monthly_sums(rows: pd.DataFrame) -> pd.DataFrame:
             .groupby(["metric_code", "period"], as_index=False)["delta"].sum())
 
 
+GROUP = ["period", "project_code", "area_code", "metric_code"]  # one monthly summary row
+
+
+def _key_sums(engine: Engine, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per metric and month, the sum of the summary cell keys of ``rows``' monthly summary rows."""
+    from warehouse.summaries import monthly_cell_keys
+
+    if rows.empty or not set(GROUP) <= set(rows.columns):
+        return pd.DataFrame(columns=["metric_code", "period", "key"])
+    groups = rows[GROUP].drop_duplicates().reset_index(drop=True)
+    with engine.connect() as conn:
+        groups["key"] = monthly_cell_keys(conn, groups)
+    return groups.groupby(["metric_code", "period"], as_index=False)["key"].sum()
+
+
 def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFrame) -> pd.DataFrame:
     """Each metric the file reports: its headline figure for the financial year of the file's last month,
-    before and after. ``new_rows``/``old_rows``: metric_code, period, value (the file's rows, the rows it
-    replaces). Columns: EFFECT_COLUMNS."""
+    before and after. ``new_rows``/``old_rows``: project_code, area_code, metric_code, period, value (the
+    file's rows, the rows it replaces). Columns: EFFECT_COLUMNS.
+
+    "After" carries the disclosure keys the loaded rows will have (added for the file's summary rows,
+    taken away for those it replaces), so a count of people is adjusted exactly as it will be shown."""
     if new_rows.empty:
         return pd.DataFrame(columns=EFFECT_COLUMNS)
     f = Filters()  # the partnership, or a partner's own projects (Filters takes the request's scope)
@@ -39,10 +58,15 @@ def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFra
     delta = _monthly_sums(new_rows).merge(_monthly_sums(old_rows), on=["metric_code", "period"], how="outer",
                                           suffixes=("_new", "_old")).fillna(0.0)
     delta["delta"] = delta["delta_new"] - delta["delta_old"]
+    keys = _key_sums(engine, new_rows).merge(_key_sums(engine, old_rows), on=["metric_code", "period"],
+                                             how="outer", suffixes=("_new", "_old")).fillna(0)
+    keys["key_delta"] = keys["key_new"].astype("int64") - keys["key_old"].astype("int64")
     after = monthly.merge(delta[["metric_code", "period", "delta"]], on=["metric_code", "period"], how="outer")
+    after = after.merge(keys[["metric_code", "period", "key_delta"]], on=["metric_code", "period"], how="left")
     after["value"] = after["value"].fillna(0.0) + after["delta"].fillna(0.0)
-    after["value_key"] = after["value_key"].fillna(0).astype("int64")
-    after = after.drop(columns="delta")
+    after["value_key"] = ((after["value_key"].fillna(0).astype("int64") + after["key_delta"].fillna(0).astype("int64"))
+                          % KEY_MODULUS)
+    after = after.drop(columns=["delta", "key_delta"])
     last_new = str(new_rows["period"].max())
     data_to = max(queries.data_runs_to(engine), last_new)
     fy = fy_of_period(last_new)

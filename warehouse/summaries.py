@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import pandas as pd
 from sqlalchemy import (
     Connection,
     Engine,
@@ -94,10 +95,43 @@ def ensure_code_keys(conn: Connection, wanted: Mapping[str, set[str]]) -> None:
     missing = []
     for kind, codes in wanted.items():
         have = set(conn.scalars(select(_KEYS.c.code).where(_KEYS.c.kind == kind)))
-        missing += [{"kind": kind, "code": code, "key": 1 + record_key(secret, kind, code) * 2039 % (_PRIME - 1)}
+        missing += [{"kind": kind, "code": code, "key": _code_key_value(secret, kind, code)}
                     for code in sorted(codes - have)]
     if missing:
         conn.execute(insert(_KEYS), missing)
+
+
+def _code_key_value(secret: bytes, kind: str, code: str) -> int:
+    """The number ``disclosure_key`` holds for a code (one rule for storing and for predicting it)."""
+    return 1 + record_key(secret, kind, code) * 2039 % (_PRIME - 1)
+
+
+def _mix_values(*keys: int) -> int:
+    """:func:`_mix` in Python, the same arithmetic, for rows not loaded yet."""
+    acc = keys[0]
+    for key in keys[1:]:
+        acc = (acc * key) % _PRIME
+    return (acc + sum(keys)) % KEY_MODULUS
+
+
+def monthly_cell_keys(conn: Connection, groups: pd.DataFrame) -> list[int]:
+    """The ``cell_key`` the monthly summary gives each (period, project_code, area_code, metric_code) row of
+    ``groups``, loaded or not: a preview adds the keys of the rows a file would write and takes away those
+    it would replace, so the counts it publishes carry exactly the adjustment the loaded ones will."""
+    from settings import load_settings
+
+    if groups.empty:
+        return []
+    secret = load_settings().disclosure_key.encode()
+    kinds = {"period": "period", "project": "project_code", "area": "area_code", "metric": "metric_code"}
+    stored = {(k, c): v for k, c, v in conn.execute(
+        select(_KEYS.c.kind, _KEYS.c.code, _KEYS.c.key).where(_KEYS.c.kind.in_(list(kinds))))}
+
+    def key(kind: str, code: str) -> int:
+        return stored.get((kind, code)) or _code_key_value(secret, kind, code)
+
+    return [_mix_values(*(key(kind, str(row[col])) for kind, col in kinds.items()))
+            for row in groups.to_dict("records")]
 
 
 def _code_key(kind: str, column: ColumnElement) -> ColumnElement:
