@@ -8,13 +8,17 @@ gate both times, so a preview never shows an exact small count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from sqlalchemy import Engine
 
 from analysis.disclosure import KEY_MODULUS
 from analysis.fiscal import fy_months, fy_of_period
 from analysis.progress import SINCE, kpi_table
+from analysis.stocks import STOCK_AGGREGATIONS, STOCK_NOTES, apply_levels, typed_notes
 from service.gate import publish, publish_kpis, threshold
+from service.stocks import stock_levels
 from warehouse import queries
 from warehouse.filters import Filters
 
@@ -42,6 +46,28 @@ def _key_sums(engine: Engine, rows: pd.DataFrame) -> pd.DataFrame:
     with engine.connect() as conn:
         groups["key"] = monthly_cell_keys(conn, groups)
     return groups.groupby(["metric_code", "period"], as_index=False)["key"].sum()
+
+
+def _series_with_file(engine: Engine, series: pd.DataFrame, new_rows: pd.DataFrame, old_rows: pd.DataFrame,
+                      stock_codes: set[str]) -> pd.DataFrame:
+    """Stock series (``warehouse.observation_queries.STOCK_COLUMNS``) as they will be once the file is
+    loaded: its summary rows, with their keys, in place of the rows it replaces."""
+    from warehouse.summaries import monthly_cell_keys
+
+    if old_rows.empty:
+        kept = series
+    else:
+        gone = old_rows[GROUP].drop_duplicates()
+        marked = series.merge(gone, on=GROUP, how="left", indicator=True)
+        kept = series[(marked["_merge"] == "left_only").to_numpy()]
+    stock_rows = new_rows[new_rows["metric_code"].isin(stock_codes)]
+    if stock_rows.empty:
+        return kept.reset_index(drop=True)
+    added = (stock_rows.assign(value=pd.to_numeric(stock_rows["value"], errors="coerce").fillna(0.0))
+             .groupby(GROUP, as_index=False)["value"].sum())
+    with engine.connect() as conn:
+        added["value_key"] = [k % KEY_MODULUS for k in monthly_cell_keys(conn, added)]
+    return pd.concat([kept, added[list(series.columns)]], ignore_index=True)
 
 
 def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFrame) -> pd.DataFrame:
@@ -78,12 +104,18 @@ def headline_effect(engine: Engine, new_rows: pd.DataFrame, old_rows: pd.DataFra
     targets = queries.targets(engine, f)
     limit = threshold()
 
-    def published(frame: pd.DataFrame) -> pd.DataFrame:
+    def published(frame: pd.DataFrame, adjust: Callable[[pd.DataFrame], pd.DataFrame] | None) -> pd.DataFrame:
         table = kpi_table(frame, info, targets, first, last, data_to, fy_months(fy),
                           history=publish(engine, frame, limit))
+        levels = {code: pair for (code, _g), pair in
+                  stock_levels(engine, f, info, min(last, data_to), adjust=adjust).items()}
+        table = typed_notes(pd.DataFrame(apply_levels(table.to_dict("records"), levels),
+                                         columns=[*table.columns, *STOCK_NOTES]))
         return publish_kpis(engine, table, limit).set_index("metric_code")
 
-    before, now = published(monthly), published(after)
+    before = published(monthly, None)
+    stock_codes = set(info.loc[info["aggregation"].isin(STOCK_AGGREGATIONS), "metric_code"])
+    now = published(after, lambda series: _series_with_file(engine, series, new_rows, old_rows, stock_codes))
     rows = []
     for code in sorted(set(new_rows["metric_code"])):
         if code not in now.index:

@@ -7,6 +7,8 @@ same rule. Exact figures with their cell keys: they reach surfaces only through 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -16,11 +18,14 @@ from warehouse.filters import Filters
 from warehouse.observation_queries import project_end_months, stock_series
 
 
-def stock_levels(engine: Engine, f: Filters, info: pd.DataFrame, month: str,
-                 by: str = "") -> dict[tuple[str, str], tuple[StockLevel, StockLevel]]:
+def stock_levels(engine: Engine, f: Filters, info: pd.DataFrame, month: str, by: str = "",
+                 adjust: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                 ) -> dict[tuple[str, str], tuple[StockLevel, StockLevel]]:
     """(metric_code, group) -> (level at ``month``, level twelve months earlier) for every stock metric.
 
     ``by``: '' for the whole view (group ''), or a column such as project_code for one per group.
+    ``adjust``: changes the series before levels are taken (a preview puts a checked file's rows in place
+    of those it replaces), so a level is carried by this one rule whether the rows are loaded or not.
     """
     stocks = info[info["aggregation"].isin(STOCK_AGGREGATIONS)]
     if stocks.empty or not month:
@@ -28,6 +33,8 @@ def stock_levels(engine: Engine, f: Filters, info: pd.DataFrame, month: str,
     year_before = add_months(month, -12)
     running = stocks.loc[stocks["aggregation"] == "cumulative", "metric_code"].tolist()
     series = stock_series(engine, f, stocks["metric_code"].tolist(), year_before, month, CARRY_MONTHS, running)
+    if adjust is not None:
+        series = adjust(series)
     ends = project_end_months(engine)
     kinds = dict(zip(stocks["metric_code"], stocks["aggregation"], strict=True))
     out: dict[tuple[str, str], tuple[StockLevel, StockLevel]] = {}
