@@ -160,5 +160,15 @@ def test_partner_checks_confirms_with_a_reason_and_the_manager_sees_it(browser, 
     assert pg.locator("#data-quality-chase a[href^='mailto:rys@example.org']").count() > 0
     check_axe(pg)
     screenshot(pg, "data-quality-manager-chase")
+    # On the overview, the figure carries a marked note that opens to the reason kept with the batch.
+    pg.goto("/?fy=2024%2F25")
+    wait_for_dash(pg)
+    note = pg.locator("#kpi-events-accepted")
+    note.wait_for(timeout=60_000)
+    assert "accepted against a warning" in note.locator("summary").inner_text()
+    assert not note.get_by_text(REASON).is_visible()  # closed until asked
+    note.locator("summary").click()
+    assert note.get_by_text(REASON).is_visible()
+    check_axe(pg)
     context.close()
     assert not errors, errors
