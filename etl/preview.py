@@ -59,6 +59,8 @@ class Preview:
     headline: list[dict[str, Any]] = field(default_factory=list)  # service.headline_effect.EFFECT_COLUMNS
     warnings: list[dict[str, Any]] = field(default_factory=list)  # analysis.plausibility.PlausibilityWarning
     problems: list[Problem] = field(default_factory=list)
+    # A partner return's spend for the quarter: project_code, quarter, before (None: none held), after.
+    spend: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -114,12 +116,31 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
         if source.kind in OBSERVATION_KINDS:
             new = _new_rows(spool)
             _describe_observations(engine, preview, new, ctx.state.get("ranges", {}))
+            preview.spend = _spend_change(engine, ctx.state.get("return_header"))
         else:
             preview.rows = int(sum(len(frame) for frame in _frames(source, path, ctx)))
             preview.changes = [{"metric_code": "", "period": "", "added": preview.rows, "replaced": 0, "removed": 0}]
     finally:
         spool.close()
     return _store(engine, preview, path, digest, user, org, received)
+
+
+def _spend_change(engine: Engine, header: Any) -> dict[str, Any] | None:
+    """What a return's spend cell would change (None when it gives no spend): shown before confirming,
+    as every other figure the file would write."""
+    from sqlalchemy import select
+
+    from warehouse.models import Spend
+
+    if header is None or getattr(header, "spend_gbp", None) is None:
+        return None
+    q = header.quarter
+    with engine.connect() as conn:
+        before = conn.execute(select(Spend.spend_gbp).where(
+            Spend.project_code == header.project_code, Spend.financial_year == q.fy,
+            Spend.quarter == f"Q{q.number}")).scalar()
+    return {"project_code": header.project_code, "quarter": q.label,
+            "before": None if before is None else float(before), "after": float(header.spend_gbp)}
 
 
 def _frames(source: Any, path: Path, ctx: Any) -> Any:

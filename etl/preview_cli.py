@@ -42,6 +42,9 @@ def print_preview(p: Preview, out: Any = sys.stdout) -> None:
             return "hidden" if v is None else f"{v:,.0f}"
         print(f"  headline {h['metric_code']} ({h['financial_year']}): {num(h['before'])} -> {num(h['after'])}"
               f"  [{h['before_status'] or '-'} -> {h['after_status'] or '-'}]", file=out)
+    if p.spend:
+        was = "none held" if p.spend["before"] is None else f"£{p.spend['before']:,.2f}"
+        print(f"  spend {p.spend['project_code']} {p.spend['quarter']}: {was} -> £{p.spend['after']:,.2f}", file=out)
     for w in p.warnings:
         print(f"  WARNING {w['metric_code']} {w['area_code']} {w['period']}: {w['message']}", file=out)
     for problem in p.problems[:200]:

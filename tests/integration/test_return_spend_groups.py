@@ -104,3 +104,20 @@ def test_bad_group_and_bad_spend_are_named_by_sheet_row_and_column(people_db: En
                and "about 10k" in t for t in texts), texts
     with people_db.connect() as conn:
         assert conn.execute(select(Spend.id)).first() is None  # nothing of a refused file is kept
+
+
+def test_the_preview_shows_the_spend_before_anything_is_loaded(people_db: Engine, tmp_path: Path) -> None:
+    from etl import preview as pv
+
+    first = fill(people_db, tmp_path, {("IND_SUPPORTED", ROCHFORD, "2024-07"): 19}, spend=12500)
+    checked = pv.check_file(people_db, first, loaded_by="alice")
+    assert checked.spend == {"project_code": "PRJ010", "quarter": Q2, "before": None, "after": 12500.0}
+    with people_db.connect() as conn:
+        assert conn.execute(select(Spend.id)).first() is None  # checked, not loaded
+    pv.confirm(people_db, checked.token, confirmed_by="alice", reason="")
+    revised = pr.write_completed_return(people_db, "PRJ010", Q2, tmp_path / "revised.xlsx",
+                                        {("IND_SUPPORTED", ROCHFORD, "2024-07"): 19}, submitter="A. Partner",
+                                        spend="13,000.25")
+    again = pv.check_file(people_db, revised, loaded_by="alice")
+    assert (again.spend["before"], again.spend["after"]) == (12500.0, 13000.25)
+    assert pv.Preview.from_json(again.to_json()).spend == again.spend  # kept with the stored preview
