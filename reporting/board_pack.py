@@ -91,6 +91,9 @@ def make_view_pack(engine: Engine, quarter: Quarter, made_by: str, render_pdf=No
     """A current-view pack of ``quarter``, rendered now (uncached; ``current_view_pack`` is the cached face)."""
     if render_pdf is None:
         from reporting.export_pdf import render_pdf
+    from reporting.chart_browser import BROWSER
+
+    BROWSER.warm()  # Chromium starts (if it is not open) while the content is read from the database
     now = utc_now()
     content = build_content(engine, quarter, threshold(), now, made_by[:100])
     text = canonical_json(content)
