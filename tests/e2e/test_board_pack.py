@@ -4,7 +4,9 @@ Overview -> "Board pack (PDF)" is one click: the download is a PDF whose first p
 summary of the view's quarter, marked as the current view (not a snapshot). The Outcome measures page
 shows every Fingertips row of the sample accounted for (77: 21 for the partnership's county and
 unitary authorities, 35 for its districts, 14 for England and the region, 7 for Suffolk, outside),
-homicide as "no data", and passes axe.
+homicide as "no data", and passes axe. A manager enters the exception report on the measure's own
+card (Priorities page), where it is kept for the view's quarter and audited; a role that cannot enter
+it sees it read-only.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import subprocess
 
 from pypdf import PdfReader
 
-from tests.e2e.conftest import check_axe, screenshot, wait_for_dash
+from reporting.exceptions import exceptions_for
+from tests.e2e.conftest import LIVE_DB, check_axe, screenshot, wait_for_dash
+from tests.e2e.test_reporting_page import sign_in_as_approver
+from warehouse.db import make_engine
+from warehouse.users import audit_log
 
 
 def test_overview_to_board_pack_in_one_click(page, tmp_path) -> None:  # noqa: ANN001
@@ -49,3 +55,36 @@ def test_outcome_measures_page(page) -> None:  # noqa: ANN001
     assert "police.uk gives no victim or offender ages" in text
     check_axe(page)
     screenshot(page, "outcomes")
+
+
+def test_a_manager_enters_the_exception_report_on_the_measures_page(page) -> None:  # noqa: ANN001
+    # In 2022/23 to December the sample's "County Lines closed" (P1) is off track for the partnership, so
+    # its card carries the exception report entry for 2022/23 Q3 (the open development user is an admin).
+    page.goto("/priorities?fy=2022%2F23&quarter=Q3")
+    wait_for_dash(page)
+    block = page.locator("#priorities-exception-cl_lines_closed")
+    block.wait_for(timeout=60_000)
+    assert "exception report 2022/23 Q3" in block.inner_text() and "off track" in block.inner_text()
+    explanation, action = "Two lines moved to Suffolk (e2e)", "Joint operation with Suffolk agreed (e2e)"
+    block.get_by_role("textbox", name="Explanation").fill(explanation)
+    block.get_by_role("textbox", name="Action agreed").fill(action)
+    block.get_by_role("button", name="Save the explanation and action for").click()
+    page.get_by_text("Saved the exception report entry for CL_LINES_CLOSED, 2022/23 Q3").wait_for(timeout=60_000)
+    check_axe(page)
+    screenshot(page, "priorities-exception-entry")
+
+    engine = make_engine(LIVE_DB["url"])
+    kept = exceptions_for(engine, "2022/23 Q3").set_index("metric_code").loc["CL_LINES_CLOSED"]
+    assert (kept["explanation"], kept["action"], kept["entered_by"]) == (explanation, action, "developer")
+    audited = audit_log(engine, action="exception.save")
+    assert ((audited["target"] == "CL_LINES_CLOSED 2022/23 Q3") & (audited["outcome"] == "ok")
+            & (audited["actor"] == "developer")).any()
+
+    sign_in_as_approver(page)  # an approver checks; only managers (and admins) enter
+    page.goto("/priorities?fy=2022%2F23&quarter=Q3")
+    wait_for_dash(page)
+    block = page.locator("#priorities-exception-cl_lines_closed")
+    block.wait_for(timeout=60_000)
+    assert block.get_by_role("textbox", name="Explanation").input_value() == explanation
+    assert block.get_by_role("textbox", name="Explanation").is_disabled()
+    assert block.get_by_role("button", name="Save the explanation and action for").is_disabled()
