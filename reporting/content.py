@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -274,12 +274,12 @@ def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, 
     return section(key, title, description, cols, rows, people=bool(people))
 
 
-def breakdown_section(engine: Engine, info: pd.DataFrame, quarter: Quarter) -> dict:
+def breakdown_section(engine: Engine, info: pd.DataFrame, quarter: Quarter, scope: Filters | None = None) -> dict:
     """People started in the quarter by age band, sex and ethnicity (``service.breakdowns``, published)."""
     from service.breakdowns import breakdown_view
 
     codes = [c for c in info.loc[(info["unit"] == "people") & (info["aggregation"] == "sum"), "metric_code"]]
-    in_quarter = Filters(fy=quarter.fy, quarter=f"Q{quarter.number}")
+    in_quarter = replace(scope or Filters(), fy=quarter.fy, quarter=f"Q{quarter.number}", month_from="", month_to="")
     rows: list[dict] = []
     for dim, order in DIMENSION_ORDER.items():
         tables = {c: breakdown_view(engine, in_quarter, c, dim).table for c in codes}
@@ -640,12 +640,57 @@ def rules(threshold: int) -> list[str]:
     ]
 
 
-def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: datetime, made_by: str) -> dict:
-    """Everything a snapshot of ``quarter`` freezes (plain values; see ``canonical_json``)."""
+SLICERS = ("area", "priority", "stream", "project")
+
+
+def view_scope(f: Filters) -> Filters:
+    """The slicers of a view (area, priority, funding stream, project), without its months."""
+    return Filters(**{k: getattr(f, k) for k in SLICERS})
+
+
+def describe_scope(engine: Engine, scope: Filters) -> str:
+    """The slicers in the words people know: 'Basildon; P1 Organised crime'."""
+    names = {
+        "area": dict(zip(*[queries.areas(engine)[c] for c in ("area_code", "area_name")], strict=True)),
+        "priority": {c: f"{c} {n}" for c, n in zip(*[queries.priorities(engine)[c] for c in (
+            "priority_code", "name")], strict=True)},
+        "project": {c: f"{c} {n}" for c, n in zip(*[queries.projects(engine)[c] for c in (
+            "project_code", "project_name")], strict=True)},
+    }
+    parts = []
+    for key in SLICERS:
+        code = getattr(scope, key)
+        if code:
+            label = names.get(key, {}).get(code, code)
+            parts.append(f"funding stream {label}" if key == "stream" else label)
+    return "; ".join(parts)
+
+
+def _in_scope(table: pd.DataFrame, scope: Filters) -> pd.DataFrame:
+    """A priority's view lists that priority's measures and the outcome measures (as the overview does)."""
+    if not scope.priority or table.empty:
+        return table
+    return table[table["priority_code"].fillna("").isin([scope.priority, ""])].reset_index(drop=True)
+
+
+def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: datetime, made_by: str,
+                  scope: Filters | None = None) -> dict:
+    """Everything a snapshot of ``quarter`` freezes (plain values; see ``canonical_json``).
+
+    ``scope`` (a current-view pack only; snapshots are always of the whole partnership) narrows the
+    measures, their breakdowns and the exception report to the view's area, priority, funding stream
+    or project, as the overview shows them; funding, returns, outcome measures, crime and Grip stay
+    partnership-wide, and the pack says so (``meta['view']``).
+    """
+    scope = view_scope(scope or Filters())
+    scoped = any(getattr(scope, k) for k in SLICERS)
+
+    def months(first: str, last: str) -> Filters:
+        return replace(scope, month_from=first, month_to=last)
+
     data_to = queries.data_runs_to(engine)
     fy = quarter.fy
-    in_quarter = observation_totals(engine, Filters(month_from=quarter.first_month, month_to=quarter.last_month),
-                                    ("metric",)).frame
+    in_quarter = observation_totals(engine, months(quarter.first_month, quarter.last_month), ("metric",)).frame
     if not data_to or in_quarter.empty:
         span = f"the data run from {SINCE} to {data_to}" if data_to else "no observations are loaded"
         raise NoData(f"no observations for {quarter.label}: {span}")
@@ -657,12 +702,15 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
     fytd = months_between(year[0], quarter.last_month)
     # Every count of people below comes through the gate (service.gate): the snapshot freezes exactly
     # what the pages and the API publish for the same views.
-    in_q = Filters(month_from=quarter.first_month, month_to=quarter.last_month)
-    to_date = Filters(month_from=year[0], month_to=quarter.last_month)
-    kpi_q = kpi_view(engine, in_q).table
+    in_q = months(quarter.first_month, quarter.last_month)
+    to_date = months(year[0], quarter.last_month)
+    kpi_q = _in_scope(kpi_view(engine, in_q).table, scope)
     kpi_y = kpi_view(engine, to_date)
-    monthly = kpi_y.monthly
-    ytd = kpi_y.table[["metric_code", "value"]]
+    kpi_y_table = _in_scope(kpi_y.table, scope)
+    monthly = kpi_y.monthly[kpi_y.monthly["metric_code"].isin(kpi_y_table["metric_code"])]
+    ytd = kpi_y_table[["metric_code", "value"]]
+    if scoped:
+        info = info[info["metric_code"].isin(kpi_y_table["metric_code"])].reset_index(drop=True)
 
     areas = queries.areas(engine)[["area_code", "area_name"]]
     projects = queries.projects(engine)[["project_code", "project_name", "priority_code"]]
@@ -676,7 +724,7 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
                     kpi_q),
         kpi_section("kpis_fytd", f"Headline measures, {fy} to date",
                     f"Every measure for {year[0]} to {quarter.last_month} against the year's target pro rata.",
-                    kpi_y.table),
+                    kpi_y_table),
         monthly_section(monthly, ytd, info, fytd),
         _grid_section("by_area", f"Measures by area, {quarter.label}", "Each measure in the quarter by the area "
                       "where it was delivered; the total row is the whole partnership area.",
@@ -684,7 +732,7 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         _grid_section("by_project", f"Measures by project, {quarter.label}", "Each measure in the quarter by "
                       "project; the total row is every project together.",
                       by_project, quarter_totals, "project_code", projects, info),
-        breakdown_section(engine, info, quarter),
+        breakdown_section(engine, info, quarter, scope),
         *funding_sections(engine, quarter),
         completeness_section(engine, quarter),
     ]
@@ -698,6 +746,14 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
             batch_ids = sorted(set(batch_ids) | set(extra))
     batches = reporting_models.batch_info(engine, batch_ids)
     no_data = sorted(set(info["metric_code"]) - set(in_quarter["metric_code"]))
+    priorities = queries.priorities(engine)[["priority_code", "name"]]
+    if scope.priority:
+        priorities = priorities[priorities["priority_code"] == scope.priority]
+    previous = _last_approved(engine, quarter)
+    changes = change_sentences(previous, fytd_rows) if not scoped or previous is None else [
+        f"The last approved snapshot ({previous['id']}, {previous['quarter']}) covers the whole partnership and "
+        "this pack one part of it, so their statuses are not compared; the pack of the whole partnership says "
+        "what changed."]
     meta = {
         "schema_version": SCHEMA_VERSION,
         "title": TITLE,
@@ -717,13 +773,16 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         "rules": rules(threshold),
         "definitions": info[["metric_code", "name", "unit", "aggregation", "priority_code", "definition"]]
         .to_dict("records"),
-        "priorities": queries.priorities(engine)[["priority_code", "name"]].to_dict("records"),
+        "priorities": priorities.to_dict("records"),
         "metrics_without_data": no_data,
         "contact": load_settings().report_contact,
-        "summary": {"priorities": priority_sentences(fytd_rows, queries.priorities(engine)[
-            ["priority_code", "name"]].to_dict("records")),
-                    "changes": change_sentences(_last_approved(engine, quarter), fytd_rows)},
+        "summary": {"priorities": priority_sentences(fytd_rows, priorities.to_dict("records")),
+                    "changes": changes},
     }
+    if scoped:  # only then, so snapshots (always partnership-wide) hash exactly as before
+        meta["view"] = {"filters": scope.to_query(), "description": describe_scope(engine, scope),
+                        "partnership_wide": "funding and spend, return completeness, outcome measures, crime "
+                                            "and Grip patrols"}
     from etl.demo import holds_sample
 
     if holds_sample(engine):  # only then, so packs of real data hash exactly as before

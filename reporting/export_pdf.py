@@ -127,6 +127,9 @@ class _Pages:
         canvas.setFillColor(MUTED)
         top = A4[1] - 9 * mm
         which = "current view" if is_view(self.doc) else f"snapshot {self.doc.id}"
+        view = self.doc.content["meta"].get("view")
+        if view:
+            which += ": " + view["description"][:60]
         canvas.drawString(MARGIN, top, f"Essex VVU outcomes board pack: {self.doc.quarter} ({which})")
         if is_sample(self.doc):  # every page, so no page of a sample pack passes for real figures
             canvas.setFillColor(colors.HexColor("#B00020"))
@@ -185,6 +188,7 @@ def _summary(doc: SnapshotDoc) -> list:
         _badge(doc), Spacer(1, 2 * mm),
         _p(f"{_text(which.capitalize())}; data run to {meta['data_runs_to']}; made {meta['made_at'][:10]} by "
            f"{_text(meta['made_by'])}.", "small"),
+        *_view_lines(doc),
         _p("Position against each priority", "h2"),
     ]
     for line in summary.get("priorities", []):
@@ -213,6 +217,16 @@ def _summary(doc: SnapshotDoc) -> list:
                     f"{SUPPRESSED} marks a count suppressed to protect confidentiality. Sources and rules are in "
                     "the appendix.", "small"))
     return story
+
+
+def _view_lines(doc: SnapshotDoc) -> list:
+    """Which view a current-view pack covers: its slicers, and what stays partnership-wide."""
+    view = doc.content["meta"].get("view")
+    if not view:
+        return [_p("<b>View: the whole partnership.</b>", "body")] if is_view(doc) else []
+    return [_p(f"<b>View: {_text(view['description'])}</b>. The measures, their breakdowns and the exception "
+               f"report cover this view only; {_text(view['partnership_wide'])} cover the whole partnership.",
+               "body")]
 
 
 def _status_cell(status: str) -> Paragraph:
