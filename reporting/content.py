@@ -586,6 +586,51 @@ def exception_section(engine: Engine, quarter: Quarter, kpi_rows: list[dict]) ->
                    cols, rows, people=True)
 
 
+def commentary_sections(engine: Engine, quarter: Quarter, info: pd.DataFrame, scope: Filters) -> list[dict]:
+    """What partners said: the notes sent with the quarter's returns, and the figures of the financial
+    year to date loaded against a plausibility warning with the reason given (``service.chase``), both
+    within the view: its project, its area (and the districts within it) and its priority's measures."""
+    from service.chase import figures_accepted_against_warnings, partner_commentary
+
+    names = dict(zip(info["metric_code"], info["name"], strict=True))
+    all_areas = queries.areas(engine)
+    areas = dict(zip(all_areas["area_code"], all_areas["area_name"], strict=True))
+    # an area's view keeps what was said about it or about the districts within it
+    places = set(all_areas.loc[(all_areas["area_code"] == scope.area) | (all_areas["parent_code"] == scope.area),
+                               "area_code"]) if scope.area else None
+    try:
+        notes = partner_commentary(engine, quarter, scope)
+        accepted = figures_accepted_against_warnings(engine, scope)
+    except SQLAlchemyError:  # the returns tables are not in this database yet
+        notes = accepted = pd.DataFrame(columns=["metric_code", "period"])
+    if places is not None:
+        notes, accepted = notes[notes["area_code"].isin(places)], accepted[accepted["area_code"].isin(places)]
+    notes = notes[notes["metric_code"].isin(names)]
+    first = fy_months(quarter.fy)[0]
+    accepted = accepted[accepted["metric_code"].isin(names) & (accepted["period"] >= first)
+                        & (accepted["period"] <= quarter.last_month)].sort_values(
+        ["period", "project_code", "metric_code"], kind="stable")
+    note_rows = [{"project_code": r.project_code, "project_name": r.project_name, "measure": names[r.metric_code],
+                  "area": areas.get(r.area_code, r.area_code), "note": r.note} for r in notes.itertuples()]
+    warn_rows = [{"project_code": r.project_code, "measure": names[r.metric_code],
+                  "area": areas.get(r.area_code, r.area_code), "period": r.period, "value": r.value,
+                  "warning": r.message, "reason": r.reason, "accepted_by": r.accepted_by}
+                 for r in accepted.itertuples()]
+    return [
+        section("partner_commentary", f"Partner commentary, {quarter.label}",
+                "The notes partners sent with their returns for the quarter (the current return of each project; a "
+                "revised return brings its own notes).",
+                [column("project_code", "Project"), column("project_name", "Project name"),
+                 column("measure", "Measure"), column("area", "Area"), column("note", "Commentary")], note_rows),
+        section("accepted_warnings", f"Figures accepted against a plausibility warning, {quarter.fy} to date",
+                "Figures still in force that were loaded although a plausibility check warned about them, with the "
+                "reason the person accepting them gave.",
+                [column("project_code", "Project"), column("measure", "Measure"), column("area", "Area"),
+                 column("period", "Month"), column("value", "Figure", "number"), column("warning", "Warning"),
+                 column("reason", "Reason accepted"), column("accepted_by", "Accepted by")], warn_rows),
+    ]
+
+
 def outcome_sections(engine: Engine, quarter: Quarter) -> list[dict]:
     """The Home Office's outcome measures (service.outcomes): a summary per measure, the hospital
     admissions trend beside England, and the police measures by financial year."""
@@ -738,6 +783,7 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
     ]
     fytd_rows = sections[1]["rows"]
     sections.append(exception_section(engine, quarter, fytd_rows))
+    sections += commentary_sections(engine, quarter, info, scope)
     sections += outcome_sections(engine, quarter)
     batch_ids = reporting_models.source_batch_ids(engine, quarter.last_month, fy)
     for sec, extra in (crime_section(engine, quarter), grip_section(engine)):

@@ -271,6 +271,43 @@ def _headline(doc: SnapshotDoc) -> list:
     ]
 
 
+def _commentary(doc: SnapshotDoc) -> list:
+    """Partner commentary for the quarter and the figures accepted against a plausibility warning, listed in
+    full (they are what a board member asks about a surprising figure)."""
+    notes, accepted = doc.section("partner_commentary"), doc.section("accepted_warnings")
+    if notes is None and accepted is None:
+        return []  # a snapshot made before commentary was kept: say nothing rather than "none"
+    story: list = [_p("Partner commentary", "h1")]
+    if notes is not None:
+        story.append(_p(_text(notes["description"]), "small"))
+        if notes["rows"]:
+            data = [["Project", "Measure", "Area", "Commentary"]]
+            for r in notes["rows"]:
+                data.append([_p(f"{_text(r['project_code'])} {_text(r['project_name'])}", "cell"),
+                             _p(_text(r["measure"]), "cell"), _p(_text(r["area"]), "cell"),
+                             _p(_text(r["note"]), "cell")])
+            widths = [40 * mm, 38 * mm, 25 * mm]
+            story.append(_table(data, widths + [CONTENT_WIDTH - sum(widths)], align_right_from=99,
+                                extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        else:
+            story.append(_p(f"No partner sent commentary with a return for {_text(doc.quarter)}.", "body"))
+    if accepted is not None:
+        story.append(_p(_text(accepted["title"]), "h2"))
+        story.append(_p(_text(accepted["description"]), "small"))
+        if accepted["rows"]:
+            data = [["Project", "Measure", "Area", "Month", "Figure", "Warning", "Reason accepted"]]
+            for r in accepted["rows"]:
+                data.append([_text(r["project_code"]), _p(_text(r["measure"]), "cell"), _p(_text(r["area"]), "cell"),
+                             _text(r["period"]), display(r["value"], "number"), _p(_text(r["warning"]), "cell"),
+                             _p(f"{_text(r['reason'])} ({_text(r['accepted_by'])})", "cell")])
+            widths = [16 * mm, 30 * mm, 20 * mm, 15 * mm, 14 * mm, 45 * mm]
+            story.append(_table(data, widths + [CONTENT_WIDTH - sum(widths)], align_right_from=99,
+                                extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        else:
+            story.append(_p("No figure in force was accepted against a warning.", "body"))
+    return story
+
+
 def _figures(doc: SnapshotDoc) -> list[tuple[str, object, str]]:
     """(key, figure, text alternative) for every chart of the pack."""
     meta = doc.content["meta"]
@@ -443,7 +480,8 @@ def render_pdf(doc: SnapshotDoc) -> bytes:
         flow = _image(png, fig.layout.width or figures.WIDTH, fig.layout.height or figures.HEIGHT)
         images[key] = [flow, _p("Chart in words: " + _text(alt), "small")]
 
-    story = _summary(doc) + [PageBreak()] + _headline(doc) + [PageBreak(), _p("Progress by priority", "h1")]
+    story = _summary(doc) + [PageBreak()] + _headline(doc) + [Spacer(1, 4 * mm), *_commentary(doc)]
+    story += [PageBreak(), _p("Progress by priority", "h1")]
     meta = doc.content["meta"]
     story.append(_p("Each measure's value for the financial year to date as a share of its target to date; the "
                     "dashed line is the target. Colour and label give the status.", "body"))
