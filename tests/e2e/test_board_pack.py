@@ -38,6 +38,14 @@ def test_overview_to_board_pack_in_one_click(page, tmp_path) -> None:  # noqa: A
     first = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert "CURRENT VIEW" in first and "Executive" in first and "Exception report" in first
     assert "2022/23 Q3" in first
+    # A view of one area: its pack is that view's, and says so
+    page.goto("/?fy=2022%2F23&quarter=Q3&area=E07000066")
+    wait_for_dash(page)
+    with page.expect_download(timeout=300_000) as info:
+        page.get_by_role("link", name="Board pack (PDF)").click()
+    assert info.value.suggested_filename == "vvu-board-pack-2022-23-Q3-current-view-E07000066.pdf"
+    scoped = PdfReader(info.value.path()).pages[0].extract_text()
+    assert "View: Basildon." in " ".join(scoped.split()) and scoped != first
     if shutil.which("pdftoppm"):  # the pages as a reader sees them, kept beside the other screenshots
         out = screenshot(page, "overview-board-pack").with_name("board-pack-page")
         subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "2", str(path), str(out)], check=True)
