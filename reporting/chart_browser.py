@@ -119,9 +119,13 @@ class ChartBrowser:
     # -- the callers' face -----------------------------------------------------------------------
     def warm(self) -> None:
         """Start the browser in the background if it is not open (returns at once): a pack calls this
-        before building its content, so Chromium starts while the database is read."""
-        with self._lock:
-            self._start()
+        before building its content, so Chromium starts while the database is read. If another pack is
+        drawing, the browser is open already: return rather than wait for it."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._start()
+            finally:
+                self._lock.release()
 
     def _start(self) -> concurrent.futures.Future:
         self._ensure_loop()

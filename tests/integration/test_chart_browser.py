@@ -42,6 +42,8 @@ def browser() -> Iterator[ChartBrowser]:
 
 
 def test_one_browser_draws_every_pack_and_a_dead_one_is_replaced(browser: ChartBrowser) -> None:
+    browser.warm()  # as a pack does before reading the database: starts Chromium, returns at once
+    browser.warm()  # a second call does not start a second browser
     first = browser.render([_figure(300), _figure(400)], scale=1.0)
     assert [_size(p) for p in first] == [(300, 200), (400, 200)]
     second = browser.render([_figure(500)], scale=2.0)
