@@ -1,10 +1,11 @@
 """The board pack of the current view: one click from the overview, made on demand, never stored.
 
-The pack is the snapshot renderer run on content built exactly as a snapshot's (``build_content``) for
-the quarter the view ends in, so a current-view pack and a snapshot of the same quarter show the same
-figures; it is marked "current view, not a snapshot" on every page. The content covers the whole
-partnership (a snapshot's scope): the view's area, priority, stream and project slicers choose only its
-quarter. For an approved pack, make and approve a snapshot on the Reporting page.
+The pack is the snapshot renderer run on content built as a snapshot's (``build_content``) for the
+quarter the view ends in; it is marked "current view, not a snapshot" on every page. The view's area,
+priority, funding stream and project narrow its measures, breakdowns and exception report exactly as
+the overview shows them (``build_content``'s ``scope``), and the pack names the view on its first page
+and in its file name; without them, a current-view pack and a snapshot of the same quarter show the
+same figures. For an approved pack, make and approve a snapshot on the Reporting page.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from analysis.fiscal import Quarter, parse_period
 from reporting.common import VIEW_STATUS
-from reporting.content import SnapshotDoc, build_content, canonical_json, sha256_text
+from reporting.content import SLICERS, SnapshotDoc, build_content, canonical_json, sha256_text, view_scope
 from service.gate import threshold
 from service.kpis import kpi_view
 from warehouse import queries
@@ -63,12 +64,13 @@ def current_view_pack(engine: Engine, f: Filters, made_by: str) -> Pack:
     from reporting.export_pdf import render_pdf
 
     quarter = view_quarter(engine, f)
-    key = (str(engine.url), queries.data_version(engine), _reporting_state(engine), quarter.label, threshold())
+    scope = view_scope(f)
+    key = (str(engine.url), queries.data_version(engine), _reporting_state(engine), quarter.label, scope, threshold())
     with _LOCK:
         if key in _RECENT:
             _RECENT.move_to_end(key)
             return _RECENT[key]
-    pack = make_view_pack(engine, quarter, made_by, render_pdf)
+    pack = make_view_pack(engine, quarter, made_by, render_pdf, scope)
     with _LOCK:
         _RECENT[key] = pack
         while len(_RECENT) > KEEP:
@@ -87,13 +89,20 @@ def _reporting_state(engine: Engine) -> tuple:
     return (*entries, *approved, superseded)
 
 
-def make_view_pack(engine: Engine, quarter: Quarter, made_by: str, render_pdf=None) -> Pack:  # noqa: ANN001
-    """A current-view pack of ``quarter``, rendered now (uncached; ``current_view_pack`` is the cached face)."""
+def make_view_pack(engine: Engine, quarter: Quarter, made_by: str, render_pdf=None,  # noqa: ANN001
+                   scope: Filters | None = None) -> Pack:
+    """A current-view pack of ``quarter`` for the view's slicers ``scope``, rendered now (uncached;
+    ``current_view_pack`` is the cached face)."""
     if render_pdf is None:
         from reporting.export_pdf import render_pdf
+    from reporting.chart_browser import BROWSER
+
+    BROWSER.warm()  # Chromium starts (if it is not open) while the content is read from the database
     now = utc_now()
-    content = build_content(engine, quarter, threshold(), now, made_by[:100])
+    scope = view_scope(scope or Filters())
+    content = build_content(engine, quarter, threshold(), now, made_by[:100], scope)
     text = canonical_json(content)
     doc = SnapshotDoc(0, quarter.label, VIEW_STATUS, now, made_by[:100], None, "", content, sha256_text(text))
-    name = f"vvu-board-pack-{quarter.label.replace('/', '-').replace(' ', '-')}-current-view.pdf"
+    codes = "".join(f"-{getattr(scope, k)}" for k in SLICERS if getattr(scope, k))
+    name = f"vvu-board-pack-{quarter.label.replace('/', '-').replace(' ', '-')}-current-view{codes}.pdf"
     return Pack(render_pdf(doc), name, quarter.label)

@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -274,12 +274,12 @@ def _grid_section(key: str, title: str, description: str, values: pd.DataFrame, 
     return section(key, title, description, cols, rows, people=bool(people))
 
 
-def breakdown_section(engine: Engine, info: pd.DataFrame, quarter: Quarter) -> dict:
+def breakdown_section(engine: Engine, info: pd.DataFrame, quarter: Quarter, scope: Filters | None = None) -> dict:
     """People started in the quarter by age band, sex and ethnicity (``service.breakdowns``, published)."""
     from service.breakdowns import breakdown_view
 
     codes = [c for c in info.loc[(info["unit"] == "people") & (info["aggregation"] == "sum"), "metric_code"]]
-    in_quarter = Filters(fy=quarter.fy, quarter=f"Q{quarter.number}")
+    in_quarter = replace(scope or Filters(), fy=quarter.fy, quarter=f"Q{quarter.number}", month_from="", month_to="")
     rows: list[dict] = []
     for dim, order in DIMENSION_ORDER.items():
         tables = {c: breakdown_view(engine, in_quarter, c, dim).table for c in codes}
@@ -586,6 +586,51 @@ def exception_section(engine: Engine, quarter: Quarter, kpi_rows: list[dict]) ->
                    cols, rows, people=True)
 
 
+def commentary_sections(engine: Engine, quarter: Quarter, info: pd.DataFrame, scope: Filters) -> list[dict]:
+    """What partners said: the notes sent with the quarter's returns, and the figures of the financial
+    year to date loaded against a plausibility warning with the reason given (``service.chase``), both
+    within the view: its project, its area (and the districts within it) and its priority's measures."""
+    from service.chase import figures_accepted_against_warnings, partner_commentary
+
+    names = dict(zip(info["metric_code"], info["name"], strict=True))
+    all_areas = queries.areas(engine)
+    areas = dict(zip(all_areas["area_code"], all_areas["area_name"], strict=True))
+    # an area's view keeps what was said about it or about the districts within it
+    places = set(all_areas.loc[(all_areas["area_code"] == scope.area) | (all_areas["parent_code"] == scope.area),
+                               "area_code"]) if scope.area else None
+    try:
+        notes = partner_commentary(engine, quarter, scope)
+        accepted = figures_accepted_against_warnings(engine, scope)
+    except SQLAlchemyError:  # the returns tables are not in this database yet
+        notes = accepted = pd.DataFrame(columns=["metric_code", "period"])
+    if places is not None:
+        notes, accepted = notes[notes["area_code"].isin(places)], accepted[accepted["area_code"].isin(places)]
+    notes = notes[notes["metric_code"].isin(names)]
+    first = fy_months(quarter.fy)[0]
+    accepted = accepted[accepted["metric_code"].isin(names) & (accepted["period"] >= first)
+                        & (accepted["period"] <= quarter.last_month)].sort_values(
+        ["period", "project_code", "metric_code"], kind="stable")
+    note_rows = [{"project_code": r.project_code, "project_name": r.project_name, "measure": names[r.metric_code],
+                  "area": areas.get(r.area_code, r.area_code), "note": r.note} for r in notes.itertuples()]
+    warn_rows = [{"project_code": r.project_code, "measure": names[r.metric_code],
+                  "area": areas.get(r.area_code, r.area_code), "period": r.period, "value": r.value,
+                  "warning": r.message, "reason": r.reason, "accepted_by": r.accepted_by}
+                 for r in accepted.itertuples()]
+    return [
+        section("partner_commentary", f"Partner commentary, {quarter.label}",
+                "The notes partners sent with their returns for the quarter (the current return of each project; a "
+                "revised return brings its own notes).",
+                [column("project_code", "Project"), column("project_name", "Project name"),
+                 column("measure", "Measure"), column("area", "Area"), column("note", "Commentary")], note_rows),
+        section("accepted_warnings", f"Figures accepted against a plausibility warning, {quarter.fy} to date",
+                "Figures still in force that were loaded although a plausibility check warned about them, with the "
+                "reason the person accepting them gave.",
+                [column("project_code", "Project"), column("measure", "Measure"), column("area", "Area"),
+                 column("period", "Month"), column("value", "Figure", "number"), column("warning", "Warning"),
+                 column("reason", "Reason accepted"), column("accepted_by", "Accepted by")], warn_rows),
+    ]
+
+
 def outcome_sections(engine: Engine, quarter: Quarter) -> list[dict]:
     """The Home Office's outcome measures (service.outcomes): a summary per measure, the hospital
     admissions trend beside England, and the police measures by financial year."""
@@ -640,12 +685,57 @@ def rules(threshold: int) -> list[str]:
     ]
 
 
-def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: datetime, made_by: str) -> dict:
-    """Everything a snapshot of ``quarter`` freezes (plain values; see ``canonical_json``)."""
+SLICERS = ("area", "priority", "stream", "project")
+
+
+def view_scope(f: Filters) -> Filters:
+    """The slicers of a view (area, priority, funding stream, project), without its months."""
+    return Filters(**{k: getattr(f, k) for k in SLICERS})
+
+
+def describe_scope(engine: Engine, scope: Filters) -> str:
+    """The slicers in the words people know: 'Basildon; P1 Organised crime'."""
+    names = {
+        "area": dict(zip(*[queries.areas(engine)[c] for c in ("area_code", "area_name")], strict=True)),
+        "priority": {c: f"{c} {n}" for c, n in zip(*[queries.priorities(engine)[c] for c in (
+            "priority_code", "name")], strict=True)},
+        "project": {c: f"{c} {n}" for c, n in zip(*[queries.projects(engine)[c] for c in (
+            "project_code", "project_name")], strict=True)},
+    }
+    parts = []
+    for key in SLICERS:
+        code = getattr(scope, key)
+        if code:
+            label = names.get(key, {}).get(code, code)
+            parts.append(f"funding stream {label}" if key == "stream" else label)
+    return "; ".join(parts)
+
+
+def _in_scope(table: pd.DataFrame, scope: Filters) -> pd.DataFrame:
+    """A priority's view lists that priority's measures and the outcome measures (as the overview does)."""
+    if not scope.priority or table.empty:
+        return table
+    return table[table["priority_code"].fillna("").isin([scope.priority, ""])].reset_index(drop=True)
+
+
+def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: datetime, made_by: str,
+                  scope: Filters | None = None) -> dict:
+    """Everything a snapshot of ``quarter`` freezes (plain values; see ``canonical_json``).
+
+    ``scope`` (a current-view pack only; snapshots are always of the whole partnership) narrows the
+    measures, their breakdowns and the exception report to the view's area, priority, funding stream
+    or project, as the overview shows them; funding, returns, outcome measures, crime and Grip stay
+    partnership-wide, and the pack says so (``meta['view']``).
+    """
+    scope = view_scope(scope or Filters())
+    scoped = any(getattr(scope, k) for k in SLICERS)
+
+    def months(first: str, last: str) -> Filters:
+        return replace(scope, month_from=first, month_to=last)
+
     data_to = queries.data_runs_to(engine)
     fy = quarter.fy
-    in_quarter = observation_totals(engine, Filters(month_from=quarter.first_month, month_to=quarter.last_month),
-                                    ("metric",)).frame
+    in_quarter = observation_totals(engine, months(quarter.first_month, quarter.last_month), ("metric",)).frame
     if not data_to or in_quarter.empty:
         span = f"the data run from {SINCE} to {data_to}" if data_to else "no observations are loaded"
         raise NoData(f"no observations for {quarter.label}: {span}")
@@ -657,12 +747,15 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
     fytd = months_between(year[0], quarter.last_month)
     # Every count of people below comes through the gate (service.gate): the snapshot freezes exactly
     # what the pages and the API publish for the same views.
-    in_q = Filters(month_from=quarter.first_month, month_to=quarter.last_month)
-    to_date = Filters(month_from=year[0], month_to=quarter.last_month)
-    kpi_q = kpi_view(engine, in_q).table
+    in_q = months(quarter.first_month, quarter.last_month)
+    to_date = months(year[0], quarter.last_month)
+    kpi_q = _in_scope(kpi_view(engine, in_q).table, scope)
     kpi_y = kpi_view(engine, to_date)
-    monthly = kpi_y.monthly
-    ytd = kpi_y.table[["metric_code", "value"]]
+    kpi_y_table = _in_scope(kpi_y.table, scope)
+    monthly = kpi_y.monthly[kpi_y.monthly["metric_code"].isin(kpi_y_table["metric_code"])]
+    ytd = kpi_y_table[["metric_code", "value"]]
+    if scoped:
+        info = info[info["metric_code"].isin(kpi_y_table["metric_code"])].reset_index(drop=True)
 
     areas = queries.areas(engine)[["area_code", "area_name"]]
     projects = queries.projects(engine)[["project_code", "project_name", "priority_code"]]
@@ -676,7 +769,7 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
                     kpi_q),
         kpi_section("kpis_fytd", f"Headline measures, {fy} to date",
                     f"Every measure for {year[0]} to {quarter.last_month} against the year's target pro rata.",
-                    kpi_y.table),
+                    kpi_y_table),
         monthly_section(monthly, ytd, info, fytd),
         _grid_section("by_area", f"Measures by area, {quarter.label}", "Each measure in the quarter by the area "
                       "where it was delivered; the total row is the whole partnership area.",
@@ -684,12 +777,13 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         _grid_section("by_project", f"Measures by project, {quarter.label}", "Each measure in the quarter by "
                       "project; the total row is every project together.",
                       by_project, quarter_totals, "project_code", projects, info),
-        breakdown_section(engine, info, quarter),
+        breakdown_section(engine, info, quarter, scope),
         *funding_sections(engine, quarter),
         completeness_section(engine, quarter),
     ]
     fytd_rows = sections[1]["rows"]
     sections.append(exception_section(engine, quarter, fytd_rows))
+    sections += commentary_sections(engine, quarter, info, scope)
     sections += outcome_sections(engine, quarter)
     batch_ids = reporting_models.source_batch_ids(engine, quarter.last_month, fy)
     for sec, extra in (crime_section(engine, quarter), grip_section(engine)):
@@ -698,6 +792,14 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
             batch_ids = sorted(set(batch_ids) | set(extra))
     batches = reporting_models.batch_info(engine, batch_ids)
     no_data = sorted(set(info["metric_code"]) - set(in_quarter["metric_code"]))
+    priorities = queries.priorities(engine)[["priority_code", "name"]]
+    if scope.priority:
+        priorities = priorities[priorities["priority_code"] == scope.priority]
+    previous = _last_approved(engine, quarter)
+    changes = change_sentences(previous, fytd_rows) if not scoped or previous is None else [
+        f"The last approved snapshot ({previous['id']}, {previous['quarter']}) covers the whole partnership and "
+        "this pack one part of it, so their statuses are not compared; the pack of the whole partnership says "
+        "what changed."]
     meta = {
         "schema_version": SCHEMA_VERSION,
         "title": TITLE,
@@ -717,13 +819,16 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         "rules": rules(threshold),
         "definitions": info[["metric_code", "name", "unit", "aggregation", "priority_code", "definition"]]
         .to_dict("records"),
-        "priorities": queries.priorities(engine)[["priority_code", "name"]].to_dict("records"),
+        "priorities": priorities.to_dict("records"),
         "metrics_without_data": no_data,
         "contact": load_settings().report_contact,
-        "summary": {"priorities": priority_sentences(fytd_rows, queries.priorities(engine)[
-            ["priority_code", "name"]].to_dict("records")),
-                    "changes": change_sentences(_last_approved(engine, quarter), fytd_rows)},
+        "summary": {"priorities": priority_sentences(fytd_rows, priorities.to_dict("records")),
+                    "changes": changes},
     }
+    if scoped:  # only then, so snapshots (always partnership-wide) hash exactly as before
+        meta["view"] = {"filters": scope.to_query(), "description": describe_scope(engine, scope),
+                        "partnership_wide": "funding and spend, return completeness, outcome measures, crime "
+                                            "and Grip patrols"}
     from etl.demo import holds_sample
 
     if holds_sample(engine):  # only then, so packs of real data hash exactly as before

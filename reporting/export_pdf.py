@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -34,6 +35,11 @@ from charts.theme import STATUS_COLOURS
 from reporting import figures
 from reporting.common import SAMPLE_LINE, display, is_sample, is_view, made_at, status_line
 from reporting.content import SnapshotDoc
+
+# Binary streams, not ASCII85: the pack is never sent as 7-bit text, and ReportLab's pure-Python ASCII85
+# encoder was 0.5 s of a 4.7 s pack (cProfile, bench/board_pack.py); the file is a fifth smaller too.
+# (Process-wide, but this module is the only user of ReportLab.)
+rl_config.useA85 = 0
 
 BRAND = colors.HexColor("#0B4F8A")
 MUTED = colors.HexColor("#4A5560")
@@ -121,6 +127,9 @@ class _Pages:
         canvas.setFillColor(MUTED)
         top = A4[1] - 9 * mm
         which = "current view" if is_view(self.doc) else f"snapshot {self.doc.id}"
+        view = self.doc.content["meta"].get("view")
+        if view:
+            which += ": " + view["description"][:60]
         canvas.drawString(MARGIN, top, f"Essex VVU outcomes board pack: {self.doc.quarter} ({which})")
         if is_sample(self.doc):  # every page, so no page of a sample pack passes for real figures
             canvas.setFillColor(colors.HexColor("#B00020"))
@@ -179,6 +188,7 @@ def _summary(doc: SnapshotDoc) -> list:
         _badge(doc), Spacer(1, 2 * mm),
         _p(f"{_text(which.capitalize())}; data run to {meta['data_runs_to']}; made {meta['made_at'][:10]} by "
            f"{_text(meta['made_by'])}.", "small"),
+        *_view_lines(doc),
         _p("Position against each priority", "h2"),
     ]
     for line in summary.get("priorities", []):
@@ -207,6 +217,16 @@ def _summary(doc: SnapshotDoc) -> list:
                     f"{SUPPRESSED} marks a count suppressed to protect confidentiality. Sources and rules are in "
                     "the appendix.", "small"))
     return story
+
+
+def _view_lines(doc: SnapshotDoc) -> list:
+    """Which view a current-view pack covers: its slicers, and what stays partnership-wide."""
+    view = doc.content["meta"].get("view")
+    if not view:
+        return [_p("<b>View: the whole partnership.</b>", "body")] if is_view(doc) else []
+    return [_p(f"<b>View: {_text(view['description'])}</b>. The measures, their breakdowns and the exception "
+               f"report cover this view only; {_text(view['partnership_wide'])} cover the whole partnership.",
+               "body")]
 
 
 def _status_cell(status: str) -> Paragraph:
@@ -249,6 +269,43 @@ def _headline(doc: SnapshotDoc) -> list:
         _p(_text(basis_summary(year)), "small"),
         _p(_text(meta["disclosure"]["rule"]), "small"),
     ]
+
+
+def _commentary(doc: SnapshotDoc) -> list:
+    """Partner commentary for the quarter and the figures accepted against a plausibility warning, listed in
+    full (they are what a board member asks about a surprising figure)."""
+    notes, accepted = doc.section("partner_commentary"), doc.section("accepted_warnings")
+    if notes is None and accepted is None:
+        return []  # a snapshot made before commentary was kept: say nothing rather than "none"
+    story: list = [_p("Partner commentary", "h1")]
+    if notes is not None:
+        story.append(_p(_text(notes["description"]), "small"))
+        if notes["rows"]:
+            data = [["Project", "Measure", "Area", "Commentary"]]
+            for r in notes["rows"]:
+                data.append([_p(f"{_text(r['project_code'])} {_text(r['project_name'])}", "cell"),
+                             _p(_text(r["measure"]), "cell"), _p(_text(r["area"]), "cell"),
+                             _p(_text(r["note"]), "cell")])
+            widths = [40 * mm, 38 * mm, 25 * mm]
+            story.append(_table(data, widths + [CONTENT_WIDTH - sum(widths)], align_right_from=99,
+                                extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        else:
+            story.append(_p(f"No partner sent commentary with a return for {_text(doc.quarter)}.", "body"))
+    if accepted is not None:
+        story.append(_p(_text(accepted["title"]), "h2"))
+        story.append(_p(_text(accepted["description"]), "small"))
+        if accepted["rows"]:
+            data = [["Project", "Measure", "Area", "Month", "Figure", "Warning", "Reason accepted"]]
+            for r in accepted["rows"]:
+                data.append([_text(r["project_code"]), _p(_text(r["measure"]), "cell"), _p(_text(r["area"]), "cell"),
+                             _text(r["period"]), display(r["value"], "number"), _p(_text(r["warning"]), "cell"),
+                             _p(f"{_text(r['reason'])} ({_text(r['accepted_by'])})", "cell")])
+            widths = [16 * mm, 30 * mm, 20 * mm, 15 * mm, 14 * mm, 45 * mm]
+            story.append(_table(data, widths + [CONTENT_WIDTH - sum(widths)], align_right_from=99,
+                                extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        else:
+            story.append(_p("No figure in force was accepted against a warning.", "body"))
+    return story
 
 
 def _figures(doc: SnapshotDoc) -> list[tuple[str, object, str]]:
@@ -423,7 +480,8 @@ def render_pdf(doc: SnapshotDoc) -> bytes:
         flow = _image(png, fig.layout.width or figures.WIDTH, fig.layout.height or figures.HEIGHT)
         images[key] = [flow, _p("Chart in words: " + _text(alt), "small")]
 
-    story = _summary(doc) + [PageBreak()] + _headline(doc) + [PageBreak(), _p("Progress by priority", "h1")]
+    story = _summary(doc) + [PageBreak()] + _headline(doc) + [Spacer(1, 4 * mm), *_commentary(doc)]
+    story += [PageBreak(), _p("Progress by priority", "h1")]
     meta = doc.content["meta"]
     story.append(_p("Each measure's value for the financial year to date as a share of its target to date; the "
                     "dashed line is the target. Colour and label give the status.", "body"))

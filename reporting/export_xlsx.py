@@ -51,7 +51,8 @@ SHEET_NAMES = {"kpis_quarter": "Measures this quarter", "kpis_fytd": "Measures y
                "breakdown": "People by age, sex, ethnicity", "funding": "Funding by stream",
                "spend": "Spend by quarter", "spend_by_category": "Spend by category",
                "spend_projects": "Spend by project", "completeness": "Returns received",
-               "exceptions": "Exception report", "outcome_measures": "Outcome measures",
+               "exceptions": "Exception report", "partner_commentary": "Partner commentary",
+               "accepted_warnings": "Accepted against warnings", "outcome_measures": "Outcome measures",
                "health_trend": "Hospital admissions trend", "police_outcomes": "Police outcome measures",
                "crime_trend": "Police recorded crime by month", "grip_effect": "Grip hotspot patrols"}
 UNIT_WORDS = {"gbp": "£", "people": "people", "hours": "hours", "sessions": "sessions",

@@ -2,17 +2,14 @@
 
 Builders are pure (rows -> go.Figure plus a text alternative) on the lean theme in ``charts.theme``;
 the funding chart is ``charts.funding``'s, shared with the funding page. ``render_png`` draws every
-figure of a pack in one headless Chromium session through kaleido, which finds the system's
-``/usr/bin/chromium`` and downloads nothing.
+figure of a pack in the process's kept-open headless Chromium (``reporting.chart_browser``), which is
+the system's ``/usr/bin/chromium`` and downloads nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import textwrap
-import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +17,7 @@ import plotly.graph_objects as go
 from analysis.disclosure import SUPPRESSED
 from charts.kpi_text import SHARE_TO_DATE_LABEL
 from charts.theme import PALETTE, STATUS_COLOURS, TARGET_COLOUR, base_figure, empty_figure
+from reporting.chart_browser import BROWSER
 
 WIDTH, HEIGHT = 900, 420
 # In print every legend sits under the plot, below the axis title, so it can never overprint a title,
@@ -184,53 +182,6 @@ def forest_figure(rows: Sequence[dict], title: str) -> tuple[go.Figure, str]:
     return fig, describe_forest(frame, "crime")
 
 
-def page_generator():  # noqa: ANN201 - kaleido.PageGenerator
-    """kaleido's page with nothing from outside: plotly.js from the installed plotly package, no MathJax.
-
-    kaleido's default page loads MathJax from a CDN (and plotly.js from one when it cannot find the
-    package's copy); on a closed network each export would then wait on packets that never come.
-    No chart here uses LaTeX, so MathJax is simply left out.
-    """
-    import kaleido
-    import plotly
-
-    local = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not local.is_file():
-        raise RuntimeError(f"plotly's own plotly.min.js is missing at {local}; reinstall plotly")
-    return kaleido.PageGenerator(plotly=local.as_uri(), mathjax=False)
-
-
-async def _render_all(figures: Sequence[go.Figure], scale: float) -> list[bytes]:
-    import kaleido
-
-    out = []
-    async with kaleido.Kaleido(n=1, timeout=120, page_generator=page_generator()) as k:
-        for fig in figures:
-            layout = fig.layout
-            opts = {"format": "png", "scale": scale, "width": layout.width or WIDTH, "height": layout.height or HEIGHT}
-            out.append(await k.calc_fig(fig, opts=opts))
-    return out
-
-
 def render_png(figures: Sequence[go.Figure], scale: float = 2.0) -> list[bytes]:
-    """PNG bytes for each figure, from one Chromium session (run in a thread if a loop is running)."""
-    if not figures:
-        return []
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_render_all(figures, scale))
-    result: dict[str, object] = {}
-
-    def work() -> None:
-        try:
-            result["ok"] = asyncio.run(_render_all(figures, scale))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            result["error"] = exc
-
-    thread = threading.Thread(target=work, name="kaleido-render")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]  # type: ignore[misc]
-    return result["ok"]  # type: ignore[return-value]
+    """PNG bytes for each figure, drawn in this process's kept-open Chromium (``reporting.chart_browser``)."""
+    return BROWSER.render(figures, scale)

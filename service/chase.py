@@ -19,7 +19,14 @@ from service.returns import returns_in_view
 from warehouse.audit import utc_now
 from warehouse.filters import Filters
 from warehouse.returns_models import ReturnChase
-from warehouse.returns_queries import accepted_warnings, last_chases, project_contacts, return_notes, submissions
+from warehouse.returns_queries import (
+    accepted_warnings,
+    last_chases,
+    project_contacts,
+    quarter_notes,
+    return_notes,
+    submissions,
+)
 
 CHASE_COLUMNS = ["project_code", "project_name", "quarter", "status", "due_on", "submitted_on", "days_overdue",
                  "org_name", "contact_name", "contact_email", "last_chased", "last_chased_by", "chases", "mailto"]
@@ -154,3 +161,10 @@ def project_commentary(engine: Engine, project: str) -> tuple[pd.DataFrame, pd.D
     """(the partner's notes per quarter and metric, figures accepted against a warning) for one project,
     shown beside its measures."""
     return return_notes(engine, project), accepted_warnings(engine, project=project)
+
+
+def partner_commentary(engine: Engine, quarter: Quarter, f: Filters | None = None) -> pd.DataFrame:
+    """For the board pack: the notes partners sent with their returns for ``quarter`` (current returns
+    only), within the view's project or partner scope. Columns: see ``quarter_notes``."""
+    f = f or Filters()
+    return quarter_notes(engine, quarter.fy, quarter.number, project=f.project, org=f.org)

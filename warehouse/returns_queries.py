@@ -138,6 +138,22 @@ def resolving_loads(engine: Engine, rejected: list[int]) -> dict[int, int]:
         return {int(a): int(b) for a, b in conn.execute(stmt).all()}
 
 
+def quarter_notes(engine: Engine, financial_year: str, quarter: int, project: str = "", org: str = "") -> pd.DataFrame:
+    """Every partner's commentary on one quarter from its current return (as ``return_notes``), for the board
+    pack. Columns: project_code, project_name, metric_code, area_code, note."""
+    n = rm.ReturnNote.__table__
+    r = m.ReturnSubmission.__table__
+    conds = [n.c.financial_year == financial_year, n.c.quarter == int(quarter)]
+    if project:
+        conds.append(n.c.project_code == project)
+    if org:
+        conds.append(PRJ.c.org_code == org)
+    stmt = (select(n.c.project_code, PRJ.c.project_name, n.c.metric_code, n.c.area_code, n.c.note)
+            .join(r, r.c.batch_id == n.c.batch_id).join(PRJ, PRJ.c.project_code == n.c.project_code)
+            .where(*conds).order_by(n.c.project_code, n.c.metric_code, n.c.area_code))
+    return _frame(engine, stmt, ["project_code", "project_name", "metric_code", "area_code", "note"])
+
+
 def return_notes(engine: Engine, project: str) -> pd.DataFrame:
     """The partner's commentary from each quarter's current return (a superseded return's notes are not
     shown). Columns: financial_year, quarter, metric_code, area_code, note."""

@@ -7,15 +7,19 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
+from dash import MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
 from sqlalchemy import Engine
 
 from analysis.fiscal import parse_period
 from charts.progress import progress_figure
 from charts.progress_text import describe_progress, headline_of
+from dashboard.access import MAKES_DRAFTS
+from dashboard.components.exception_entry import entry_block, save_entry, who
 from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.components.graph import graph_config
 from dashboard.engine import engine
+from reporting import exceptions
+from reporting.board_pack import NoDataForView, view_quarter
 from service import warm
 from service.cache import cached
 from service.options import filter_options
@@ -69,6 +73,8 @@ def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
                       style={"height": "380px"}),
             html.Figcaption(describe_progress(m, view.financial_year), className="chart-alt"),
         ], className="progress-figure"),
+        # Filled per request (role-dependent, so never in this cached card): the exception report entry.
+        html.Div(id={"type": "priorities-exception", "index": m.metric_code}, className="priorities-exception"),
     ], className="chart-card metric-card", id=f"priorities-{m.metric_code.lower()}",
         **{"aria-label": m.name})
 
@@ -162,3 +168,39 @@ def grain_to_url(grain: str | None, search: str | None) -> str:
     params = [(k, v) for k, v in current if k != "grain"]
     params.append(("grain", grain))
     return no_update if sorted(params) == sorted(current) else "?" + urlencode(params)
+
+
+@callback(Output({"type": "priorities-exception", "index": MATCH}, "children"),
+          Input({"type": "priorities-exception", "index": MATCH}, "id"), *FILTER_INPUTS)
+def render_exception(me: dict, values: list, ids: list) -> list:
+    """The measure's exception report entry for the view's quarter, when the measure is off track or at risk
+    for the partnership's year to date (the report's rows); managers may edit it here."""
+    code = str((me or {}).get("index", ""))
+    try:
+        quarter = view_quarter(engine(), filters_from(values, ids)).label
+        rows = [r for r in exceptions.measures_for_exception_report(engine(), quarter) if r["metric_code"] == code]
+    except (NoDataForView, ValueError):
+        return []
+    if not rows:
+        return []
+    editable = who()[1] in MAKES_DRAFTS
+    return [entry_block(rows[0], quarter, editable, "priorities"),
+            html.Div(id={"type": "priorities-exc-message", "index": code}, role="status")]
+
+
+@callback(Output({"type": "priorities-exc-message", "index": MATCH}, "children"),
+          Input({"type": "priorities-exc-save", "index": MATCH}, "n_clicks"),
+          State({"type": "priorities-exc-expl", "index": MATCH}, "value"),
+          State({"type": "priorities-exc-action", "index": MATCH}, "value"), *FILTER_INPUTS[1:],
+          State(FILTER_INPUTS[0].component_id, "value"), prevent_initial_call=True)
+def save_exception(clicks: int | None, explanation: str | None, action: str | None, ids: list,
+                   values: list) -> html.P:
+    """Save the measure's entry for the view's quarter; inputs are untrusted JSON (checked in ``save_entry``)."""
+    if not isinstance(clicks, int) or clicks < 1 or not isinstance(ctx.triggered_id, dict):
+        return no_update
+    try:
+        quarter = view_quarter(engine(), filters_from(values, ids)).label
+    except NoDataForView as exc:
+        return html.P(f"Not saved: {exc}.", className="reporting-error")
+    ok, text = save_entry(str(ctx.triggered_id.get("index", "")), quarter, explanation, action)
+    return html.P(text, className="reporting-ok" if ok else "reporting-error")

@@ -17,6 +17,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from analysis.fiscal import Quarter, parse_period
 from dashboard.access import APPROVES, MAKES_DRAFTS, SEES_DRAFTS
+from dashboard.components.exception_entry import audit_action as _audit
+from dashboard.components.exception_entry import entry_block, save_entry
+from dashboard.components.exception_entry import who as _who
 from dashboard.engine import engine
 from reporting import exceptions, snapshots
 from warehouse import queries
@@ -43,23 +46,6 @@ def quarter_choices() -> list[tuple[str, str]]:
         out.append((q.label, f"{q.label} ({months}){partial}"))
         q = Quarter(q.fy_start + (q.number == 4), q.number % 4 + 1)
     return out[::-1]
-
-
-def _who() -> tuple[str, str]:
-    """(name, role) of the request: the signed-in user, or the open development-mode developer."""
-    from dashboard.auth import current
-
-    principal = current()
-    return (principal.name[:100], principal.role) if principal else ("developer", "admin")
-
-
-def _audit(action: str, target: str, outcome: str = "ok", detail: str = "") -> None:
-    from flask import request
-
-    from warehouse.users import audit
-
-    name, role = _who()
-    audit(engine(), action, name, role, target, outcome, (request.remote_addr or "")[:64], detail)
 
 
 def layout(**_query: str) -> html.Div:
@@ -285,25 +271,7 @@ def exception_form(rows: list[dict], quarter: str, editable: bool) -> html.Div:
     """One block per measure off track or at risk: its status, and the explanation and action fields."""
     if not rows:
         return html.P(f"Every measure with a target is on track for {quarter} to date: nothing to explain.")
-    blocks = []
-    for r in rows:
-        code = r["metric_code"]
-        entered = r["entered_by"]
-        blocks.append(html.Fieldset([
-            html.Legend([html.Strong(r["name"]), f" ({code}): ",
-                         html.Span(r["status"], className="status status-risk")]),
-            html.Label([html.Span("Explanation", className="form-label"), dcc.Textarea(
-                id={"type": "reporting-exc-expl", "index": code}, maxLength=2000, disabled=not editable,
-                value="" if not entered else r["explanation"], className="form-control", rows=2)]),
-            html.Label([html.Span("Action agreed", className="form-label"), dcc.Textarea(
-                id={"type": "reporting-exc-action", "index": code}, maxLength=2000, disabled=not editable,
-                value="" if not entered else r["action"], className="form-control", rows=2)]),
-            html.Button("Save", id={"type": "reporting-exc-save", "index": code}, n_clicks=0, type="button",
-                        className="btn-secondary", disabled=not editable,
-                        **{"aria-label": f"Save the explanation and action for {r['name']}"}),
-            html.Small(f" Entered by {entered}." if entered else " Not yet entered.", className="footnote"),
-        ], className="reporting-exception", id=f"reporting-exception-{code.lower()}"))
-    return html.Div(blocks)
+    return html.Div([entry_block(r, quarter, editable, "reporting") for r in rows])
 
 
 @callback(Output("reporting-exceptions", "children"), Input("reporting-quarter", "value"),
@@ -327,19 +295,11 @@ def save_exception(clicks: list, explanations: list, actions: list, quarter: str
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not any(isinstance(c, int) and c > 0 for c in clicks or []):
         return no_update
-    name, role = _who()
-    if role not in MAKES_DRAFTS:
-        return _message("Not saved: your role cannot enter the exception report.", False)
     codes = [i["id"]["index"] for i in ctx.states_list[0]]
     code = str(trigger.get("index", ""))
     if code not in codes:
         return _message("Not saved: unknown measure.", False)
     k = codes.index(code)
-    try:
-        exceptions.save_exception(engine(), code, str(quarter or ""), (explanations or [""] * len(codes))[k],
-                                  (actions or [""] * len(codes))[k], name)
-    except ValueError as exc:
-        return _message(f"Not saved: {exc}.", False)
-    _audit("exception.save", f"{code} {quarter}")
-    return _message(f"Saved the exception report entry for {code}, {quarter}. Snapshots made from now on keep it.",
-                    True)
+    ok, text = save_entry(code, str(quarter or ""), (explanations or [""] * len(codes))[k],
+                          (actions or [""] * len(codes))[k])
+    return _message(text, ok)

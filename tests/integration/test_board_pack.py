@@ -169,3 +169,70 @@ def test_an_exception_entry_needs_both_texts_and_a_known_measure(small_db: Engin
         exceptions.save_exception(small_db, "COMMUNITY_EVENTS", "Q5", EXPLANATION, ACTION, "demo-manager")
     rows = exceptions.measures_for_exception_report(small_db, QUARTER)
     assert [(r["metric_code"], r["explanation"]) for r in rows] == [("COMMUNITY_EVENTS", EXPLANATION)]
+
+
+def _fytd(pack_doc: dict) -> dict[str, dict]:
+    return {r["metric_code"]: r for r in next(s for s in pack_doc["sections"] if s["key"] == "kpis_fytd")["rows"]}
+
+
+def test_the_current_view_pack_follows_the_views_filters(sample_engine: Engine) -> None:
+    """Two areas' views of 2024/25 (the sample's data run past it, so each view is the whole year, and the pack's
+    quarter is Q4 with the year to date = the view): each pack's year-to-date figures are the overview's
+    (``kpi_view`` of the same filters, which the overview's cards show), they differ between the areas, and
+    the pack names its view; a priority's view holds that priority's measures only."""
+    from datetime import UTC, datetime
+
+    from analysis.fiscal import Quarter
+    from reporting.board_pack import view_quarter
+    from reporting.content import build_content
+    from service.gate import threshold
+    from service.kpis import kpi_view
+
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    seen = {}
+    for area, name in (("E07000066", "Basildon"), ("E07000071", "Colchester")):
+        f = Filters(fy="2024/25", area=area)
+        assert view_quarter(sample_engine, f) == Quarter.parse("2024/25 Q4")
+        content = build_content(sample_engine, Quarter.parse("2024/25 Q4"), threshold(), made, "test", f)
+        assert content["meta"]["view"]["description"] == name
+        page = kpi_view(sample_engine, f).table.set_index("metric_code")
+        rows = _fytd(content)
+        assert set(rows) == set(page.index)
+        for code, r in rows.items():
+            want = page.loc[code]
+            assert r["status"] == want["status"], code
+            if isinstance(r["value"], int | float) and want["value"] == want["value"]:  # not suppressed or NaN
+                assert r["value"] == pytest.approx(float(want["value"])), code
+        seen[area] = {c: r["value"] for c, r in rows.items()}
+    assert seen["E07000066"] != seen["E07000071"]
+    assert seen["E07000066"]["CL_LINES_CLOSED"] == 7  # Basildon's lines closed in 2024/25, as its overview says
+
+    p1 = build_content(sample_engine, Quarter.parse("2024/25 Q4"), threshold(), made, "test",
+                       Filters(fy="2024/25", priority="P1"))
+    assert [p["priority_code"] for p in p1["meta"]["priorities"]] == ["P1"]
+    assert {r["priority_code"] for r in _fytd(p1).values()} <= {"P1", ""}
+
+    # The whole partnership's content has no "view" (so snapshots hash as before); a view's pack says which
+    pack = current_view_pack(sample_engine, Filters(fy="2024/25", area="E07000066"), "demo-board")
+    assert pack.filename == "vvu-board-pack-2024-25-Q4-current-view-E07000066.pdf"
+    first = " ".join(_pages(pack.data)[0].split())
+    assert "View: Basildon." in first and "cover the whole partnership" in first
+    assert "view" not in build_content(sample_engine, Quarter.parse("2024/25 Q4"), threshold(), made, "test")["meta"]
+
+
+def test_a_views_pack_does_not_compare_itself_with_the_partnerships_snapshot(small_db: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from analysis.fiscal import Quarter
+    from reporting.content import build_content
+
+    content = build_content(small_db, Quarter.parse(QUARTER), 10, datetime(2026, 1, 1, tzinfo=UTC), "test",
+                            Filters(area="E07000066"))
+    first = IDS[str(small_db.url)][0]
+    assert content["meta"]["summary"]["changes"] == [
+        f"The last approved snapshot ({first}, {QUARTER}) covers the whole partnership and this pack one part of "
+        "it, so their statuses are not compared; the pack of the whole partnership says what changed."]
+    # Basildon has no targets of its own (only the partnership's), so, as on the overview for that area,
+    # no measure is judged and none is in its exception report
+    assert next(s for s in content["sections"] if s["key"] == "exceptions")["rows"] == []
+    assert {r["status"] for r in _fytd(content).values()} == {"no target"}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reporting.figures import page_generator
+from reporting.chart_browser import page_generator
 from tests.conftest import ROOT, SHARED
 
 EXPORT_ALL = """
