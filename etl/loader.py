@@ -21,7 +21,7 @@ from sqlalchemy import Engine, insert, select
 from etl.concurrency import load_lock
 from etl.holding import current_identical
 from etl.problems import FileRejected, Problem
-from etl.safety import check_basic, check_workbook, is_zip, sha256_of
+from etl.safety import check_basic, check_size, check_workbook, is_zip, sha256_of
 from etl.sources import registry
 from etl.sources.base import Context, Source, read_csv_header
 from warehouse.audit import current_user, utc_now
@@ -196,13 +196,15 @@ def source_for(path: Path, kind: str | None, name: str) -> Source:
     so a file is recognised the same way whether it is checked or loaded."""
     head = check_basic(path)
     if not kind:
-        return detect_kind(path, head)
-    sources = registry()
-    if kind not in sources:
-        raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
-    source = sources[kind]
-    if source.is_workbook:
-        check_workbook(path)
+        source = detect_kind(path, head)
+    else:
+        sources = registry()
+        if kind not in sources:
+            raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
+        source = sources[kind]
+        if source.is_workbook:
+            check_workbook(path)
+    check_size(path, source.max_bytes, source.title)  # each kind's own limit, before any parsing
     return source
 
 
