@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 
 from etl.concurrency import load_lock
+from etl.digest_memo import file_digest
 from etl.holding import current_identical
 from etl.problems import FileRejected, Problem
 from etl.safety import check_basic, check_size, check_workbook, is_zip, sha256_of
@@ -142,7 +143,7 @@ def _load_locked(  # noqa: PLR0913 - the arguments of load_file
     spool: ParsedSpool | None = None
     try:
         source = source_for(path, kind, name)
-        digest = sha256_of(path)
+        digest = file_digest(path)  # the content's SHA-256, not recomputed for a provably unchanged file
         with engine.connect() as conn:
             earlier = current_identical(conn, digest, source.kind)
         if earlier:
