@@ -7,6 +7,7 @@ whichever door is used. Nothing here reads the request: callers pass the address
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -24,8 +25,14 @@ from warehouse.queries import _frame
 NAME = re.compile(r"^[A-Za-z0-9_.@\-]{2,100}$")
 MIN_PASSWORD = 12
 TOKEN_PREFIX = "vvu_"
-# Verified when the name is unknown, so a wrong name costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs the same time as a wrong password.
+    Made on first use, not at import: scrypt costs ~0.1 s, paid by every command that imports this
+    module (``python -m etl`` builds its parser from ``etl.access_cli``) though few sign anyone in."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 class AccessError(ValueError):
@@ -115,7 +122,7 @@ def verify_password(engine: Engine, name: str, password: str) -> Principal | Non
     with engine.connect() as conn:
         row = conn.execute(select(AppUser.id, AppUser.name, AppUser.role, AppUser.org_code, AppUser.password_hash,
                                   AppUser.disabled).where(AppUser.name == name)).first()
-    hashed = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+    hashed = row.password_hash if row is not None and row.password_hash else _dummy_hash()
     ok = check_password_hash(hashed, password)
     if row is None or not row.password_hash or row.disabled or not ok:
         return None
