@@ -1,13 +1,18 @@
-"""Benchmark: the ETL's peak memory on police.uk files of 1M, 5M and 10M rows, and an unchanged re-load.
+"""Benchmark: the ETL's peak memory on files of 1M, 5M and 10M rows, and an unchanged re-load.
 
-    python bench/etl_memory.py [--sizes 1000000,5000000,10000000] [--backends sqlite,postgresql]
+    python bench/etl_memory.py [--kind police_uk|observations] [--sizes 1000000,5000000,10000000]
+                               [--backends sqlite,postgresql]
 
-For each size, a national-shaped police.uk CSV is generated (``etl.synthetic_crime.national_chunks``,
-via bench/crime.py's ``write_file``: 12 months, ~3% Essex rows, 42 other forces), then for each backend,
-each step in a process of its own so its peak memory (VmHWM) is its own:
+For each size, a file is generated: ``police_uk`` a national-shaped police.uk CSV
+(``etl.synthetic_crime.national_chunks`` via bench/crime.py's ``write_file``: 12 months, ~3% Essex
+rows, 42 other forces); ``observations`` a programme observations CSV valid against the scale-10
+reference data (``data/generate_sample.py``, as bench/etl.py). Then for each backend, each step in a
+process of its own so its peak memory is its own:
 
-1. ``load``: ``etl.loader.load_file`` into a freshly migrated warehouse (areas loaded first): the
-   validation pass, the write pass, the summaries and the ledger. Peak RSS, seconds, rows per second.
+1. ``load``: police.uk through ``etl.loader.load_file`` into a freshly migrated warehouse (areas loaded
+   first; peak = the process's VmHWM); observations through ``python -m etl load`` (the reference
+   files loaded first, not measured; peak = the child's ru_maxrss), as bench/etl.py runs it. Either
+   way: the validation pass, the write pass, the summaries and the ledger.
 2. ``reload``: the same file again through the real command line, ``python -m etl load FILE`` as a
    subprocess, timed from the outside (interpreter start, imports, the ledger check). It must answer
    "unchanged".
@@ -39,6 +44,8 @@ from crime import peak_mb, pg_url, write_file  # noqa: E402 - bench/ is on the p
 RESULTS = ROOT / "bench" / "results"
 GOAL_RSS_MB = 500
 GOAL_RELOAD_S = 1.0
+REFERENCE_FILES = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv")
+SCALE, SEED = 10, 2019  # observations: the scale-10 reference data (700 projects), as bench/etl.py
 
 
 def load_average() -> list[float]:
@@ -65,6 +72,43 @@ def run_phase(*args: str) -> dict:
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cli_load(paths: list[Path], url: str) -> dict:
+    """``python -m etl load PATHS`` as a child process: wall seconds and the child's peak RSS."""
+    env = {**os.environ, "DATABASE_URL": url}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "etl", "load", *map(str, paths)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    assert os.waitstatus_to_exitcode(status) == 0 and " 0 refused" in out, out[-3000:]
+    return {"seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024, 1), "output": out}
+
+
+def observations_load(path: Path, ref_dir: Path, url: str, rows: int) -> dict:
+    cli_load([ref_dir / f for f in REFERENCE_FILES], url)
+    done = cli_load([path], url)
+    assert f"{rows:,} rows loaded" in done["output"], done["output"][-2000:]
+    return {"rows": rows, "seconds": done["seconds"], "peak_mb": done["peak_mb"]}
+
+
+def write_input(kind: str, rows: int, tmp: Path) -> tuple[Path, Path | None, float]:
+    """The generated file (and the reference data folder for observations), and seconds taken."""
+    if kind == "police_uk":
+        path = tmp / f"police-uk-{rows}.csv"
+        return path, None, write_file(path, rows)
+    sys.path.insert(0, str(ROOT / "data"))
+    from generate_sample import generate, write_observations_rows
+
+    ref_dir = tmp / "ref"
+    if not (ref_dir / "projects.csv").exists():
+        generate(ref_dir, SEED, scale=SCALE)
+    path = tmp / f"observations-{rows}.csv"
+    started = time.perf_counter()
+    assert write_observations_rows(path, rows, SEED, scale=SCALE) == rows
+    return path, ref_dir, time.perf_counter() - started
 
 
 def time_reload(path: Path, url: str) -> dict:
@@ -100,21 +144,21 @@ def fresh_url(backend: str, tmp: Path) -> tuple[str, callable]:
 
 
 # --- orchestration -------------------------------------------------------------------------------
-def measure(sizes: list[int], backends: list[str], tmp: Path) -> list[dict]:
+def measure(kind: str, sizes: list[int], backends: list[str], tmp: Path) -> list[dict]:
     results = []
     for rows in sizes:
-        path = tmp / f"police-uk-{rows}.csv"
-        made = write_file(path, rows)
+        path, ref_dir, made = write_input(kind, rows, tmp)
         size_mb = path.stat().st_size / 1e6
         print(f"{rows:,} rows: {size_mb:,.0f} MB written in {made:.0f} s", flush=True)
         for backend in backends:
             url, drop = fresh_url(backend, tmp)
             try:
                 before = load_average()
-                loaded = run_phase("load", str(path), url)
+                loaded = run_phase("load", str(path), url) if kind == "police_uk" else \
+                    observations_load(path, ref_dir, url, rows)
                 after_load = load_average()
                 reload = time_reload(path, url)
-                record = {"backend": backend, "rows": rows, "file_mb": round(size_mb, 1), **loaded,
+                record = {"kind": kind, "backend": backend, "rows": rows, "file_mb": round(size_mb, 1), **loaded,
                           "rows_per_s": round(loaded["rows"] / loaded["seconds"]), **reload,
                           "load_average_before": before, "load_average_after_load": after_load,
                           "load_average_after_reload": load_average()}
@@ -128,11 +172,11 @@ def measure(sizes: list[int], backends: list[str], tmp: Path) -> list[dict]:
 
 def report(results: list[dict], argv: list[str]) -> str:
     lines = [
-        f"# ETL peak memory and unchanged re-load, police.uk, {date.today():%Y-%m-%d}",
+        f"# ETL peak memory and unchanged re-load, {results[0]['kind'] if results else ''}, {date.today():%Y-%m-%d}",
         "",
         f"`python bench/etl_memory.py {' '.join(argv)}` on {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}. Peak memory is the loading process's VmHWM (not affected by the "
-        "machine's load); seconds are, so each row carries the 1/5/15-minute load average before the load and "
+        f"Python {platform.python_version()}. Peak memory (not affected by the machine's load) is the "
+        "loading process's VmHWM (police.uk, `load_file`) or the `python -m etl load` child's ru_maxrss (observations); seconds are, so each row carries the 1/5/15-minute load average before the load and "
         f"after the re-load. Goals: peak < {GOAL_RSS_MB} MB at every size, unchanged re-load < {GOAL_RELOAD_S:g} s "
         "as a command (`python -m etl load FILE`, wall clock: start-up, imports, identity check).",
         "",
@@ -157,6 +201,7 @@ def main() -> int:
         print(json.dumps(phase_load(Path(path), url)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", default="police_uk", choices=("police_uk", "observations"))
     parser.add_argument("--sizes", default="1000000,5000000,10000000")
     parser.add_argument("--backends", default="sqlite")
     parser.add_argument("--tmp", default=None, help="folder for the generated files (default: the system's)")
@@ -165,8 +210,8 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
     with tempfile.TemporaryDirectory(prefix="vvu-etl-mem-", dir=args.tmp) as tmp:
-        results = measure(sizes, backends, Path(tmp))
-    stem = args.out or f"etl-memory-{date.today():%Y-%m-%d}"
+        results = measure(args.kind, sizes, backends, Path(tmp))
+    stem = args.out or f"etl-memory-{args.kind.replace('_', '-')}-{date.today():%Y-%m-%d}"
     text = report(results, sys.argv[1:])
     (RESULTS / f"{stem}.md").write_text(text)
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
