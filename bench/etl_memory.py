@@ -176,7 +176,8 @@ def report(results: list[dict], argv: list[str]) -> str:
         "",
         f"`python bench/etl_memory.py {' '.join(argv)}` on {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}. Peak memory (not affected by the machine's load) is the "
-        "loading process's VmHWM (police.uk, `load_file`) or the `python -m etl load` child's ru_maxrss (observations); seconds are, so each row carries the 1/5/15-minute load average before the load and "
+        "loading process's VmHWM (police.uk, `load_file`) or the `python -m etl load` child's ru_maxrss "
+        "(observations); seconds are, so each row carries the 1/5/15-minute load average before the load and "
         f"after the re-load. Goals: peak < {GOAL_RSS_MB} MB at every size, unchanged re-load < {GOAL_RELOAD_S:g} s "
         "as a command (`python -m etl load FILE`, wall clock: start-up, imports, identity check).",
         "",
