@@ -14,8 +14,9 @@ process of its own so its peak memory is its own:
    files loaded first, not measured; peak = the child's ru_maxrss), as bench/etl.py runs it. Either
    way: the validation pass, the write pass, the summaries and the ledger.
 2. ``reload``: the same file again through the real command line, ``python -m etl load FILE`` as a
-   subprocess, timed from the outside (interpreter start, imports, the ledger check). It must answer
-   "unchanged".
+   subprocess, timed from the outside (interpreter start, imports, the ledger check), twice: the
+   first may hash the whole file (one written under a second before it was loaded is not in the
+   digest memo yet); the second is the steady state. Both must answer "unchanged".
 
 Goals (issue 14): peak memory < 500 MB at every size; an unchanged re-load < 1 s as a command.
 Memory is not affected by the machine's load; the seconds are, so the load average is recorded
@@ -157,7 +158,10 @@ def measure(kind: str, sizes: list[int], backends: list[str], tmp: Path) -> list
                 loaded = run_phase("load", str(path), url) if kind == "police_uk" else \
                     observations_load(path, ref_dir, url, rows)
                 after_load = load_average()
-                reload = time_reload(path, url)
+                # The first re-load may hash the file in full (a file written less than a second before
+                # it was first read is not remembered: etl.digest_memo); the second finds the memo.
+                first, second = time_reload(path, url), time_reload(path, url)
+                reload = {"first_reload_seconds": first["reload_seconds"], **second}
                 record = {"kind": kind, "backend": backend, "rows": rows, "file_mb": round(size_mb, 1), **loaded,
                           "rows_per_s": round(loaded["rows"] / loaded["seconds"]), **reload,
                           "load_average_before": before, "load_average_after_load": after_load,
@@ -181,14 +185,15 @@ def report(results: list[dict], argv: list[str]) -> str:
         f"after the re-load. Goals: peak < {GOAL_RSS_MB} MB at every size, unchanged re-load < {GOAL_RELOAD_S:g} s "
         "as a command (`python -m etl load FILE`, wall clock: start-up, imports, identity check).",
         "",
-        "| backend | rows | file MB | load s | rows/s | peak MB | memory goal | re-load s | re-load goal "
-        "| load avg before | load avg after |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---|---|---|",
+        "| backend | rows | file MB | load s | rows/s | peak MB | memory goal | 1st re-load s | re-load s "
+        "| re-load goal | load avg before | load avg after |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['backend']} | {r['rows']:,} | {r['file_mb']:,.0f} | {r['seconds']} | {r['rows_per_s']:,} "
-            f"| {r['peak_mb']:.0f} | {'met' if r['peak_mb'] < GOAL_RSS_MB else 'MISSED'} | {r['reload_seconds']} "
+            f"| {r['peak_mb']:.0f} | {'met' if r['peak_mb'] < GOAL_RSS_MB else 'MISSED'} "
+            f"| {r['first_reload_seconds']} | {r['reload_seconds']} "
             f"| {'met' if r['reload_seconds'] < GOAL_RELOAD_S else 'MISSED'} | {r['load_average_before']} "
             f"| {r['load_average_after_reload']} |")
     lines += ["", "```json", json.dumps(results, indent=2), "```", ""]
