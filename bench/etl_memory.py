@@ -75,11 +75,14 @@ def run_phase(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+CODE = ROOT  # the code the command line runs (``--code``: an export of another commit, for a before/after)
+
+
 def cli_load(paths: list[Path], url: str) -> dict:
     """``python -m etl load PATHS`` as a child process: wall seconds and the child's peak RSS."""
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "etl", "load", *map(str, paths)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "etl", "load", *map(str, paths)], cwd=CODE, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = proc.stdout.read()  # type: ignore[union-attr]
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -117,7 +120,7 @@ def time_reload(path: Path, url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "etl", "load", str(path)], capture_output=True, text=True,
-                         cwd=ROOT, env=env)
+                         cwd=CODE, env=env)
     seconds = time.perf_counter() - started
     text = (out.stdout + out.stderr).strip()
     assert out.returncode == 0 and "unchanged" in text.lower(), text[-2000:]
@@ -178,7 +181,8 @@ def report(results: list[dict], argv: list[str]) -> str:
     lines = [
         f"# ETL peak memory and unchanged re-load, {results[0]['kind'] if results else ''}, {date.today():%Y-%m-%d}",
         "",
-        f"`python bench/etl_memory.py {' '.join(argv)}` on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"`python bench/etl_memory.py {' '.join(argv)}` (code: {'this tree' if CODE == ROOT else CODE}) "
+        f"on {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}. Peak memory (not affected by the machine's load) is the "
         "loading process's VmHWM (police.uk, `load_file`) or the `python -m etl load` child's ru_maxrss "
         "(observations); seconds are, so each row carries the 1/5/15-minute load average before the load and "
@@ -211,8 +215,14 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000000,5000000,10000000")
     parser.add_argument("--backends", default="sqlite")
     parser.add_argument("--tmp", default=None, help="folder for the generated files (default: the system's)")
-    parser.add_argument("--out", default=None, help="results file stem (default: etl-memory-<date>)")
+    parser.add_argument("--out", default=None, help="results file stem (default: etl-memory-<kind>-<date>)")
+    parser.add_argument("--code", default=None, help="run `python -m etl` from this folder (observations: an "
+                        "export of another commit, e.g. `git archive main | tar -x -C DIR`, for a before/after)")
     args = parser.parse_args()
+    if args.code:
+        global CODE  # noqa: PLW0603 - one setting for the whole run
+        CODE = Path(args.code).resolve()
+        assert args.kind == "observations", "--code runs the command line; police.uk loads through load_file here"
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
     with tempfile.TemporaryDirectory(prefix="vvu-etl-mem-", dir=args.tmp) as tmp:
