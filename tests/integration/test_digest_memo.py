@@ -92,3 +92,20 @@ def test_memo_turned_off_reads_the_bytes(tmp_path: Path, monkeypatch) -> None:  
     assert file_digest(path) == sha(b"x,y\n1,2\n")
     monkeypatch.setenv("DIGEST_MEMO", str(memo))
     assert file_digest(path) == FAKE
+
+
+def test_loader_takes_the_digest_from_the_memo(engine, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The loader asks the memo (``DIGEST_MEMO``) before reading: with the file's fingerprint mapped to
+    another digest, bytes already loaded are no longer "unchanged", so the memo, not the bytes, answered."""
+    from etl.loader import load_file
+    from tests.conftest import SAMPLE
+
+    memo = tmp_path / "memo.json"
+    monkeypatch.setenv("DIGEST_MEMO", str(memo))
+    first = load_file(engine, SAMPLE / "areas.csv")
+    assert first.outcome == "loaded"
+    copy = tmp_path / "areas.csv"
+    copy.write_bytes((SAMPLE / "areas.csv").read_bytes())
+    assert load_file(engine, copy).outcome == "unchanged"  # same bytes, hashed in full
+    plant(memo, copy, sha(b"something else"))  # the memo now claims other content for this fingerprint
+    assert load_file(engine, copy).outcome != "unchanged"  # so the loader did take the memo's word
