@@ -67,6 +67,7 @@ class Settings:
     replace_max_share: float = 0.5
     preview_minutes: int = 30  # a checked upload may be confirmed for this long (etl.preview)
     report_contact: str = DEFAULT_REPORT_CONTACT  # the Home Office return's contact (its cover sheet)
+    digest_memo: str = ""  # the loader's file-digest memo (etl.digest_memo); blank = default place, "off"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -209,4 +210,5 @@ def load_settings() -> Settings:
         replace_max_share=share,
         preview_minutes=_int("PREVIEW_MINUTES", 30),
         report_contact=os.environ.get("REPORT_CONTACT", "").strip()[:200] or DEFAULT_REPORT_CONTACT,
+        digest_memo=os.environ.get("DIGEST_MEMO", "").strip(),
     )

@@ -32,7 +32,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 MAX_ITER = 60
 TOL = 1e-10
@@ -61,6 +60,10 @@ def intervals(beta: np.ndarray, se: np.ndarray, df: np.ndarray,
     errors and t degrees of freedom (vectorised: the effect table has thousands of rows). No
     interval where the standard error or the degrees of freedom are missing; NaN ratio for NaN or
     infinite coefficients."""
+    # Imported here, not with the module: scipy.stats costs ~0.7 s to import, and every command that
+    # loads the readers registry (``python -m etl load``) imports this module without computing.
+    from scipy import stats
+
     beta, se, df = (np.asarray(a, dtype=float) for a in (beta, se, df))
     finite = np.isfinite(beta)
     ok = finite & np.isfinite(se) & (se > 0) & (df >= 1)

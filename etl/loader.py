@@ -19,9 +19,10 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 
 from etl.concurrency import load_lock
+from etl.digest_memo import file_digest
 from etl.holding import still_held
 from etl.problems import FileRejected, Problem
-from etl.safety import check_basic, check_workbook, is_zip, sha256_of
+from etl.safety import check_basic, check_size, check_workbook, is_zip, sha256_of
 from etl.sources import registry
 from etl.sources.base import Context, Source, read_csv_header
 from warehouse.audit import current_user, utc_now
@@ -142,7 +143,7 @@ def _load_locked(  # noqa: PLR0913 - the arguments of load_file
     spool: ParsedSpool | None = None
     try:
         source = source_for(path, kind, name)
-        digest = sha256_of(path)
+        digest = file_digest(path)
         held = still_held(engine, digest, source.kind)
         if held:
             return LoadResult(name, source.kind, "unchanged", batch_id=held.batch_id, message=held.message)
@@ -192,13 +193,15 @@ def source_for(path: Path, kind: str | None, name: str) -> Source:
     so a file is recognised the same way whether it is checked or loaded."""
     head = check_basic(path)
     if not kind:
-        return detect_kind(path, head)
-    sources = registry()
-    if kind not in sources:
-        raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
-    source = sources[kind]
-    if source.is_workbook:
-        check_workbook(path)
+        source = detect_kind(path, head)
+    else:
+        sources = registry()
+        if kind not in sources:
+            raise FileRejected(Problem(name, 0, "", kind, f"unknown kind; choose from {', '.join(sources)}"))
+        source = sources[kind]
+        if source.is_workbook:
+            check_workbook(path)
+    check_size(path, source.max_bytes, source.title)  # each kind's own limit, before any parsing
     return source
 
 

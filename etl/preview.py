@@ -26,11 +26,11 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 
 from analysis.plausibility import plausibility
+from etl.digest_memo import file_digest
 from etl.holding import still_held
 from etl.loader import LoadResult, ParsedSpool, _record_rejection, build_context, load_file, source_for, validate
 from etl.problems import FileRejected, Problem
 from etl.replace_rule import refused_by_replace_rule
-from etl.safety import sha256_of
 from settings import load_settings
 from warehouse.audit import current_user, utc_now
 from warehouse.models import LoadBatch
@@ -97,7 +97,7 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
     try:
         try:
             source = source_for(path, kind, name)
-            digest = sha256_of(path)
+            digest = file_digest(path)
             held = still_held(engine, digest, source.kind)
             if held:  # the same rule as the loader: unchanged only while the database still holds it
                 return Preview(name, source.kind, "unchanged", held.message, batch_id=held.batch_id)
@@ -152,7 +152,7 @@ def _frames(source: Any, path: Path, ctx: Any) -> Any:
 
 def _rejected(engine: Engine, name: str, path: Path, kind: str, user: str, problems: list[Problem]) -> Preview:
     try:
-        digest = sha256_of(path)
+        digest = file_digest(path)
     except OSError:
         digest = ""
     result: LoadResult = _record_rejection(engine, name, digest, kind, user, problems)

@@ -12,7 +12,11 @@ from pathlib import Path
 
 from etl.problems import FileRejected, Problem
 
-MAX_FILE_BYTES = 2 * 1024**3  # CSV; police.uk national files are large
+# A CSV of most kinds: their validation keeps some state per row, so their size is bounded.
+MAX_FILE_BYTES = 2 * 1024**3
+# A reader that streams with bounded state (police.uk: a year for England and Wales is ~10M rows,
+# ~2.25 GB) may take files up to this size; ``Source.max_bytes`` says which limit a kind has.
+MAX_STREAMED_FILE_BYTES = 6 * 1024**3
 MAX_WORKBOOK_BYTES = 20 * 1024**2
 MAX_WORKBOOK_UNCOMPRESSED = 200 * 1024**2
 MAX_WORKBOOK_ENTRIES = 500
@@ -41,17 +45,27 @@ def reject(path: Path | str, reason: str, row: int = 0, column: str = "") -> Fil
     return FileRejected(Problem(Path(path).name, row, column, "", reason))
 
 
-def check_basic(path: Path) -> bytes:
-    """Refuse missing, empty or oversized files; return the first 8 KB for sniffing."""
+def check_basic(path: Path, max_bytes: int = MAX_STREAMED_FILE_BYTES) -> bytes:
+    """Refuse missing, empty or oversized files; return the first 8 KB for sniffing.
+
+    The default limit is the largest any kind accepts (the kind is not known yet: it is recognised
+    from these 8 KB); ``check_size`` applies the recognised kind's own limit before any parsing."""
     if not path.is_file():
         raise reject(path, "file not found")
     size = path.stat().st_size
     if size == 0:
         raise reject(path, "the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise reject(path, f"the file is {size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit")
+    check_size(path, max_bytes)
     with path.open("rb") as fh:
         return fh.read(8192)
+
+
+def check_size(path: Path, max_bytes: int, kind_title: str = "") -> None:
+    """Refuse a file over ``max_bytes`` (the limit of its kind when ``kind_title`` names it)."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        of_kind = f" for {kind_title}" if kind_title else ""
+        raise reject(path, f"the file is {size:,} bytes, over the {max_bytes:,} byte limit{of_kind}")
 
 
 def is_zip(head: bytes) -> bool:

@@ -7,6 +7,7 @@ whichever door is used. Nothing here reads the request: callers pass the address
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -15,7 +16,6 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, delete, func, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from warehouse.access_models import ROLES, ApiToken, AppUser, AuditEvent, LoginThrottle, UserSession
 from warehouse.audit import utc_now
@@ -24,8 +24,29 @@ from warehouse.queries import _frame
 NAME = re.compile(r"^[A-Za-z0-9_.@\-]{2,100}$")
 MIN_PASSWORD = 12
 TOKEN_PREFIX = "vvu_"
-# Verified when the name is unknown, so a wrong name costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs the same time as a wrong password.
+    Made on first use, not at import: scrypt costs ~0.1 s, paid by every command that imports this
+    module (``python -m etl`` builds its parser from ``etl.access_cli``) though few sign anyone in."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _hash(password: str) -> str:
+    """werkzeug imported here: its package import costs ~0.07 s in every command that builds the parser."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
+
+
+def _matches(hashed: str, password: str) -> bool:
+    from werkzeug.security import check_password_hash
+
+    return check_password_hash(hashed, password)
 
 
 class AccessError(ValueError):
@@ -79,7 +100,7 @@ def set_password(engine: Engine, name: str, password: str) -> None:
         raise AccessError(f"a password needs at least {MIN_PASSWORD} characters")
     with engine.begin() as conn:
         done = conn.execute(update(AppUser).where(AppUser.name == name)
-                            .values(password_hash=generate_password_hash(password))).rowcount
+                            .values(password_hash=_hash(password))).rowcount
         if not done:
             raise AccessError(f"no user {name!r}")
         uid = conn.scalar(select(AppUser.id).where(AppUser.name == name))
@@ -115,8 +136,8 @@ def verify_password(engine: Engine, name: str, password: str) -> Principal | Non
     with engine.connect() as conn:
         row = conn.execute(select(AppUser.id, AppUser.name, AppUser.role, AppUser.org_code, AppUser.password_hash,
                                   AppUser.disabled).where(AppUser.name == name)).first()
-    hashed = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
-    ok = check_password_hash(hashed, password)
+    hashed = row.password_hash if row is not None and row.password_hash else _dummy_hash()
+    ok = _matches(hashed, password)
     if row is None or not row.password_hash or row.disabled or not ok:
         return None
     return Principal(row.id, row.name, row.role, row.org_code)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from etl.columns import Code, CodeList, Schema, blank_cells, normalise_header
 from etl.problems import FileRejected, Problem
-from etl.safety import check_text, reject
+from etl.safety import MAX_FILE_BYTES, check_text, reject
 
 CHUNK_ROWS = 200_000
 
@@ -65,6 +65,9 @@ class Source:
     # The loader may keep the first pass's parsed chunks for the write pass instead of parsing the
     # file again; only for sources whose ``parse`` output does not depend on the pass.
     reuse_parsed = False
+    # The largest file accepted (``etl.safety.check_size``): raised only by readers whose validation
+    # state stays bounded however many rows the file has.
+    max_bytes: int = MAX_FILE_BYTES
 
     # --- recognising -------------------------------------------------------------------------
     def match_score(self, header: list[str]) -> float:

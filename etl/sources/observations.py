@@ -16,6 +16,7 @@ from sqlalchemy import Connection, DateTime, func, insert, literal, or_, select
 
 from analysis.fiscal import fy_of_period, period_of, quarter_of_period
 from etl.columns import Choice, Code, Number, Period, Schema, blank_cells
+from etl.key_spill import KeySpill, duplicates, totals_beside_splits
 from etl.replace_rule import check_replace
 from etl.sources.base import Context, Source
 from warehouse.models import Observation, ObservationHistory
@@ -64,10 +65,9 @@ class Observations(Source):
         column_hash = {c: pd.util.hash_array(frame[c].to_numpy(dtype=object)) for c in KEY}
         group_hash = _combine([column_hash[c] for c in GROUP])
         key_hash = _combine([group_hash, *[column_hash[c] for c in SPLITS]])
-        st.setdefault("key_hash", []).append(key_hash)
-        st.setdefault("group_hash", []).append(group_hash)
-        st.setdefault("is_total", []).append(frame["_total"].to_numpy())
-        st.setdefault("rows", []).append(frame["_row"].to_numpy(dtype=np.int64))
+        # Whole-file key checks wait for finish(); their per-row hashes go to disk, not memory.
+        spill: KeySpill = st.setdefault("key_spill", KeySpill())
+        spill.add(key_hash, group_hash, frame["_row"].to_numpy(dtype=np.int64), frame["_total"].to_numpy(dtype=bool))
         ranges: dict[str, list[str]] = st.setdefault("ranges", {})
         good = frame.loc[~frame["_bad_period"] & ~frame["_bad_project_code"], ["project_code", "period"]]
         for project, periods in good.drop_duplicates().groupby("project_code")["period"]:
@@ -98,25 +98,23 @@ class Observations(Source):
         ctx.add_mask(frame, late, "period", "after the project's end date")
 
     def finish(self, ctx: Context) -> None:
-        st = ctx.state
-        if not st.get("rows"):
+        """Duplicate keys and totals beside splits, over the whole file, one hash partition at a time
+        (``etl.key_spill``): memory stays bounded however many rows the file has."""
+        spill: KeySpill | None = ctx.state.pop("key_spill", None)
+        if spill is None or not spill.rows:
             ctx.add(1, "", "", "the file has a header but no data rows")
             return
-        keys = np.concatenate(st["key_hash"])
-        rows = np.concatenate(st["rows"])
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        dup = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1
-        for i in dup[: ctx.max_problems]:
-            first = rows[order[np.searchsorted(sorted_keys, sorted_keys[i])]]
-            ctx.add(int(rows[order[i]]), "period", "", f"duplicate of row {first}: same {', '.join(KEY)}")
-        groups = np.concatenate(st["group_hash"])
-        totals = np.concatenate(st["is_total"])
-        beside_splits = np.zeros(len(groups), dtype=bool)
-        beside_splits[totals] = np.isin(groups[totals], np.unique(groups[~totals]))
-        for row in rows[beside_splits][: ctx.max_problems]:
-            ctx.add(int(row), "age_band", "", "a total row (no age, sex or ethnicity) sits beside split rows "
-                    "for the same project, area, metric and month; give either the total or the splits")
+        try:
+            for records in spill.partitions():
+                for row, first in duplicates(records):
+                    if len(ctx.problems) >= ctx.max_problems:
+                        break
+                    ctx.add(row, "period", "", f"duplicate of row {first}: same {', '.join(KEY)}")
+                for row in totals_beside_splits(records)[: ctx.max_problems]:
+                    ctx.add(int(row), "age_band", "", "a total row (no age, sex or ethnicity) sits beside split "
+                            "rows for the same project, area, metric and month; give either the total or the splits")
+        finally:
+            spill.close()
 
     def summary(self, ctx: Context) -> dict[str, Any]:
         ranges = ctx.state.get("ranges", {})

@@ -27,3 +27,22 @@ def test_a_populated_database_upgrades_from_the_base_schema(engine: Engine) -> N
         keyed = conn.execute(select(func.count()).select_from(m.ObservationMonthly)
                              .where(m.ObservationMonthly.cell_key != 0)).scalar_one()
     assert keyed > 0  # the summaries were rebuilt with their disclosure keys
+
+
+def test_heads_constant_is_alembics_heads() -> None:
+    """``warehouse.db.HEADS`` lets start-up skip alembic; it must name exactly the migration heads."""
+    from alembic.script import ScriptDirectory
+
+    from warehouse.db import HEADS
+
+    assert set(ScriptDirectory.from_config(alembic_config(None)).get_heads()) == HEADS
+
+
+def test_at_heads_only_when_fully_migrated(engine: Engine) -> None:
+    from warehouse.db import at_heads
+
+    assert at_heads(engine)  # the fixture's database was brought to the heads
+    command.downgrade(alembic_config(engine), "0016_board_pack@-1")  # one branch one step back
+    assert not at_heads(engine)
+    upgrade_to_head(engine)  # so upgrade_to_head still runs alembic, and reaches the heads again
+    assert at_heads(engine)
