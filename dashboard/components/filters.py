@@ -120,14 +120,20 @@ clientside_callback(
 @callback(Output("url-sync", "search"), Input(filter_id(ALL), "value"), State(filter_id(ALL), "id"),
           State("url-sync", "search"), prevent_initial_call=True)
 def sync_url(values: list, ids: list, current: str | None) -> str:
-    """Write the filters into the query string so the view can be shared and navigated."""
+    """Write the filters into the query string so the view can be shared and navigated.
+
+    A page without the filter bar (crime keeps its own controls) still fires this callback when the
+    previous page's filters leave the layout, with no values; it must not wipe the carried filters.
+    """
+    from dash import no_update
+
+    if not ids:
+        return no_update
     query = filters_from(values, ids).to_query()
     # Keep the page's own parameters (grain=, metric=...): they are not filters but part of the view.
     kept = urlencode([(k, v) for k, v in parse_qsl((current or "").lstrip("?")) if k not in FILTER_KEYS])
     query = "&".join(part for part in (query, kept) if part)
     new = f"?{query}" if query else ""
     if sorted(parse_qsl(new.lstrip("?"))) == sorted(parse_qsl((current or "").lstrip("?"))):  # same view
-        from dash import no_update
-
         return no_update
     return new

@@ -8,6 +8,8 @@ import json
 import re
 from urllib.parse import urlparse
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import check_axe, screenshot, wait_for_dash
 
 LSOA11, LSOA21, DISTRICTS = 1_077, 1_111, 14  # features in data/geo/lsoa11, lsoa21 and districts.geojson
@@ -112,7 +114,9 @@ def test_crime_page_filters_url_reload_offline(page, live_server: str) -> None: 
     wait_for_dash(page)
     assert _control(page, "Financial year").input_value() == "2023/24"
     assert (_control(page, "From").input_value(), _control(page, "To").input_value()) == ("2023-04", "2024-03")
-    assert page.locator("nav a[href^='/priorities']").get_attribute("href") == "/priorities?fy=2023%2F24"
+    # The navigation links follow the page's filters by a callback of their own: wait for it, bounded.
+    expect(page.locator("nav a[href^='/priorities']")).to_have_attribute("href", "/priorities?fy=2023%2F24",
+                                                                          timeout=15_000)
 
     outside = [u for u in urls if urlparse(u).scheme in ("http", "https", "ws", "wss")
                and urlparse(u).hostname != urlparse(live_server).hostname]
