@@ -30,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -39,13 +38,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "data"))
 
 from sqlalchemy import Index, MetaData, UniqueConstraint, text  # noqa: E402
-from workdata import WORK, prepare_data  # noqa: E402 - bench/ is on the path as the script's folder
+from workdata import WORK, fresh_database, prepare_data  # noqa: E402 - bench/ is on the path as the script's folder
 
 from warehouse.db import make_engine, normalise_url  # noqa: E402
 from warehouse.models import OBSERVATION_KEY, LoadBatch, Observation  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REFERENCE_FILES = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv")
 RAW_TABLE = "observation_raw"
 RAW_COLUMNS = (
@@ -54,30 +52,6 @@ RAW_COLUMNS = (
 )
 GOAL_RATIO = 0.5
 GOAL_RSS_MB = 500
-
-
-# --- databases -------------------------------------------------------------------------------------
-def fresh_database(backend: str) -> tuple[str, callable]:
-    """A new, empty database for one backend; returns its URL and a clean-up function."""
-    if backend == "sqlite":
-        path = WORK / f"bench-etl-{uuid.uuid4().hex[:8]}.sqlite3"
-
-        def drop_file() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-        return f"sqlite:///{path}", drop_file
-    schema = "bench_etl_" + uuid.uuid4().hex[:8]
-    admin = make_engine(PG_BASE)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop_schema() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{PG_BASE}?options=-csearch_path%3D{schema}", drop_schema
 
 
 def run_etl(args: list[str], url: str) -> tuple[float, float, str]:
@@ -180,7 +154,7 @@ def count(url: str, table: str) -> int:
 # --- one backend -----------------------------------------------------------------------------------
 def one_round(backend: str, ref_dir: Path, big: Path, rows: int, raw_first: bool) -> dict:
     """Both paths once, into a fresh database (the observation table and its twin start empty)."""
-    url, cleanup = fresh_database(backend)
+    url, cleanup = fresh_database(backend, prefix="bench_etl")
     try:
         run_etl(["init"], url)
         run_etl(["load", *[str(ref_dir / f) for f in REFERENCE_FILES]], url)  # not timed

@@ -33,14 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crime import peak_mb, pg_url, write_file  # noqa: E402 - bench/ is on the path as the script's folder
+from crime import phase_etl, write_file  # noqa: E402 - bench/ is on the path as the script's folder
+from workdata import fresh_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 GOAL_RSS_MB = 500
@@ -51,21 +51,6 @@ SCALE, SEED = 10, 2019  # observations: the scale-10 reference data (700 project
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
-
-
-# --- phases (each in its own process) ----------------------------------------------------------
-def phase_load(path: Path, url: str) -> dict:
-    from etl.loader import load_file
-    from warehouse.db import make_engine, upgrade_to_head
-
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    assert load_file(engine, ROOT / "data" / "sample" / "areas.csv").ok
-    started = time.perf_counter()
-    result = load_file(engine, path, loaded_by="bench")
-    seconds = time.perf_counter() - started
-    assert result.outcome == "loaded", result.message
-    return {"rows": result.rows, "seconds": round(seconds, 1), "peak_mb": round(peak_mb(), 1)}
 
 
 def run_phase(*args: str) -> dict:
@@ -128,26 +113,6 @@ def time_reload(path: Path, url: str) -> dict:
     return {"reload_seconds": round(seconds, 2), "reload_said": text.splitlines()[-1][:200]}
 
 
-def fresh_url(backend: str, tmp: Path) -> tuple[str, callable]:
-    """A new empty database for one round, and how to drop it."""
-    if backend == "sqlite":
-        db = tmp / f"bench-{uuid.uuid4().hex[:8]}.db"
-        return f"sqlite:///{db}", lambda: db.unlink(missing_ok=True)
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_mem_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url(""), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-    return pg_url(schema), drop
-
-
 # --- orchestration -------------------------------------------------------------------------------
 def measure(kind: str, sizes: list[int], backends: list[str], tmp: Path) -> list[dict]:
     results = []
@@ -156,7 +121,7 @@ def measure(kind: str, sizes: list[int], backends: list[str], tmp: Path) -> list
         size_mb = path.stat().st_size / 1e6
         print(f"{rows:,} rows: {size_mb:,.0f} MB written in {made:.0f} s", flush=True)
         for backend in backends:
-            url, drop = fresh_url(backend, tmp)
+            url, drop = fresh_database(backend, tmp, prefix="bench_mem")
             try:
                 before = load_average()
                 loaded = run_phase("load", str(path), url) if kind == "police_uk" else \
@@ -209,7 +174,8 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--phase":
         _, _, name, path, url = sys.argv
         assert name == "load"
-        print(json.dumps(phase_load(Path(path), url)))
+        loaded = phase_etl(Path(path), url)
+        print(json.dumps({**loaded, "seconds": round(loaded["seconds"], 1), "peak_mb": round(loaded["peak_mb"], 1)}))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", default="police_uk", choices=("police_uk", "observations"))

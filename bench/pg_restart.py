@@ -35,15 +35,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from workdata import fresh_database  # noqa: E402 - bench/ is on the path as the script's folder
+
 RESULTS = ROOT / "bench" / "results"
-PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REFERENCE = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv",
              "observations.csv")
 YEARS = ("", "2021/22", "2022/23", "2023/24", "2024/25")
@@ -52,10 +52,6 @@ GROUPS = ("metric", "area", "project", "metric,quarter", "area,metric")
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
-
-
-def pg_url(schema: str) -> str:
-    return f"{PG_BASE}?options=-csearch_path%3D{schema}"
 
 
 def cluster() -> list[str]:
@@ -83,30 +79,14 @@ def ensure_started() -> None:
         time.sleep(0.1)
 
 
-def prepare(schema: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(pg_url("public"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = pg_url(schema)
+def load_sample(url: str) -> None:
+    """The sample's reference data and observations, through the command line as an operator loads them."""
     env = {**os.environ, "DATABASE_URL": url}
     sample = ROOT / "data" / "sample"
     out = subprocess.run([sys.executable, "-m", "etl", "load", *[str(sample / f) for f in REFERENCE],
                           "--accept", "bench data"], cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"loading the sample failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    return url
-
-
-def drop(schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(pg_url("public"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
@@ -201,12 +181,12 @@ def main() -> int:
 
     areas = pd.read_csv(ROOT / "data" / "sample" / "areas.csv", dtype=str)
     areas = areas.loc[areas["area_type"] != "county", "area_code"].tolist()
-    schema = f"bench_restart_{uuid.uuid4().hex[:8]}"
+    url, drop = fresh_database("postgresql", prefix="bench_restart")
     log: list[dict] = []
     stop = threading.Event()
     server = None
     try:
-        url = prepare(schema)
+        load_sample(url)
         with tempfile.TemporaryDirectory(prefix="vvu-restart-") as tmp:
             server = start_server(url, args.port, Path(tmp) / "gunicorn.log")
             threads = [threading.Thread(target=client, args=(args.port, stop, i, areas, log), daemon=True)
@@ -235,7 +215,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
         if pg_ready():
-            drop(schema)
+            drop()
     result = {
         "date": f"{date.today():%Y-%m-%d}", "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "clients": args.clients, "restart_command_rc": restart.returncode,
