@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from dashboard.components.kpi_card import accepted_note
 from etl import preview as pv
 from service.chase import accepted_by_metric
+from tests.dash_tree import text_of, walk
 from tests.integration.test_partner_return_load import ROCHFORD, completed, db  # noqa: F401 - the fixture
 from tests.integration.test_return_trust import load_history
 from warehouse.filters import Filters
@@ -31,23 +32,6 @@ def accepted(db: Engine, tmp_path: Path) -> Engine:  # noqa: F811 - the imported
     return db
 
 
-def _walk(node: object):  # noqa: ANN202 - a generator over a Dash component tree
-    if isinstance(node, list | tuple):
-        for child in node:
-            yield from _walk(child)
-    elif node is not None and hasattr(node, "children"):
-        yield node
-        yield from _walk(node.children)
-
-
-def _text(node: object) -> str:
-    if isinstance(node, str):
-        return node
-    if isinstance(node, list | tuple):
-        return "".join(_text(c) for c in node)
-    return _text(getattr(node, "children", "")) if node is not None else ""
-
-
 def test_the_overview_card_marks_the_figure_and_opens_to_the_reason(accepted: Engine,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", accepted.url.render_as_string(hide_password=False))
@@ -56,11 +40,11 @@ def test_the_overview_card_marks_the_figure_and_opens_to_the_reason(accepted: En
     from dashboard.pages import overview
 
     body = overview.overview_body(accepted, Filters(fy="2024/25"))
-    ids = {getattr(c, "id", None): c for c in _walk(body)}
+    ids = {getattr(c, "id", None): c for c in walk(body)}
     assert "kpi-events" in ids and "kpi-vol_hours" in ids
     note = ids["kpi-events-accepted"]
     assert type(note).__name__ == "Details"
-    text = _text(note)
+    text = text_of(note)
     assert "1 figure accepted against a warning" in text
     assert "2024-07, Rochford" in text and REASON in text and "accepted by alice" in text
     assert "99" not in text.replace(REASON, "")  # the value is not repeated: the card shows the figure
@@ -94,5 +78,5 @@ def test_a_card_without_accepted_figures_has_no_note() -> None:
     assert accepted_note([], "kpi-x") is None
     two = accepted_note([{"period": "2024-07", "area": "Rochford", "kind": "limit", "reason": "r1",
                           "accepted_by": "a", "accepted_at": "2024-11-01"}] * 2, "kpi-x")
-    assert "2 figures accepted against a warning" in _text(two)
-    assert "above the metric's monthly limit" in _text(two)
+    assert "2 figures accepted against a warning" in text_of(two)
+    assert "above the metric's monthly limit" in text_of(two)

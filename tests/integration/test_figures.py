@@ -15,6 +15,7 @@ from etl.loader import load_file
 from service.kpis import crime_measures, kpi_view
 from service.priorities import priority_view
 from tests.conftest import SAMPLE, SHARED
+from tests.dash_tree import walk
 from warehouse import queries
 from warehouse.filters import Filters
 
@@ -169,15 +170,6 @@ def test_the_data_quality_link_keeps_the_filters(sample_engine: Engine, monkeypa
     from dashboard.pages import overview
 
     f = Filters(fy="2024/25", quarter="Q3", priority="P3")
-    links = [c for c in _walk(overview.overview_body(sample_engine, f)) if type(c).__name__ == "Link"]
+    links = [c for c in walk(overview.overview_body(sample_engine, f)) if type(c).__name__ == "Link"]
     assert [link.href for link in links] == ["/data-quality?" + f.to_query()]
     assert "fy=2024%2F25" in links[0].href and "quarter=Q3" in links[0].href and "priority=P3" in links[0].href
-
-
-def _walk(node: object):  # noqa: ANN202 - a generator over a Dash component tree
-    if isinstance(node, list | tuple):
-        for child in node:
-            yield from _walk(child)
-    elif node is not None and hasattr(node, "children"):
-        yield node
-        yield from _walk(node.children)
