@@ -22,7 +22,7 @@ from etl.concurrency import load_lock
 from etl.digest_memo import file_digest
 from etl.holding import still_held
 from etl.problems import FileRejected, Problem
-from etl.safety import check_basic, check_size, check_workbook, is_zip, sha256_of
+from etl.safety import check_basic, check_size, check_workbook, is_zip
 from etl.sources import registry
 from etl.sources.base import Context, Source, read_csv_header
 from warehouse.audit import current_user, utc_now
@@ -265,8 +265,9 @@ def _counting(frames, progress: Progress | None):  # noqa: ANN001, ANN202 - gene
 
 
 def _safe_digest(path: Path) -> str:
+    """The digest a refused file is recorded under ("" when it cannot be read), by the same memo as a load."""
     try:
-        return sha256_of(path)
+        return file_digest(path)
     except OSError:
         return ""
 

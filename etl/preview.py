@@ -28,12 +28,21 @@ from sqlalchemy import Engine, insert, select, update
 from analysis.plausibility import plausibility
 from etl.digest_memo import file_digest
 from etl.holding import still_held
-from etl.loader import LoadResult, ParsedSpool, _record_rejection, build_context, load_file, source_for, validate
+from etl.loader import (
+    LoadResult,
+    ParsedSpool,
+    _record_rejection,
+    _safe_digest,
+    build_context,
+    load_file,
+    source_for,
+    validate,
+)
 from etl.problems import FileRejected, Problem
 from etl.replace_rule import refused_by_replace_rule
 from settings import load_settings
 from warehouse.audit import current_user, utc_now
-from warehouse.models import LoadBatch
+from warehouse.models import LoadBatch, Spend
 from warehouse.queries import data_version
 from warehouse.returns_models import BatchWarning, LoadPreview
 from warehouse.returns_queries import ROW_KEY, history_before, metric_limits, rows_in_ranges
@@ -128,10 +137,6 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
 def _spend_change(engine: Engine, header: Any) -> dict[str, Any] | None:
     """What a return's spend cell would change (None when it gives no spend): shown before confirming,
     as every other figure the file would write."""
-    from sqlalchemy import select
-
-    from warehouse.models import Spend
-
     if header is None or getattr(header, "spend_gbp", None) is None:
         return None
     q = header.quarter
@@ -151,11 +156,7 @@ def _frames(source: Any, path: Path, ctx: Any) -> Any:
 
 
 def _rejected(engine: Engine, name: str, path: Path, kind: str, user: str, problems: list[Problem]) -> Preview:
-    try:
-        digest = file_digest(path)
-    except OSError:
-        digest = ""
-    result: LoadResult = _record_rejection(engine, name, digest, kind, user, problems)
+    result: LoadResult = _record_rejection(engine, name, _safe_digest(path), kind, user, problems)
     return Preview(name, kind, "rejected", result.message, batch_id=result.batch_id, problems=problems)
 
 
