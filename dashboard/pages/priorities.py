@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
 from sqlalchemy import Engine
 
 from analysis.fiscal import parse_period
@@ -15,7 +15,14 @@ from charts.progress import progress_figure
 from charts.progress_text import describe_progress, headline_of
 from dashboard.access import MAKES_DRAFTS
 from dashboard.components.exception_entry import entry_block, save_entry, who
-from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
+from dashboard.components.filters import (
+    FILTER_INPUTS,
+    choice_name,
+    filter_bar,
+    filter_id,
+    filters_from,
+    parse_query,
+)
 from dashboard.components.graph import graph_config
 from dashboard.engine import engine
 from reporting import exceptions
@@ -170,31 +177,32 @@ def grain_to_url(grain: str | None, search: str | None) -> str:
     return no_update if sorted(params) == sorted(current) else "?" + urlencode(params)
 
 
-@callback(Output({"type": "priorities-exception", "index": MATCH}, "children"),
-          Input({"type": "priorities-exception", "index": MATCH}, "id"), *FILTER_INPUTS)
-def render_exception(me: dict, values: list, ids: list) -> list:
-    """The measure's exception report entry for the view's quarter, when the measure is off track or at risk
-    for the partnership's year to date (the report's rows); managers may edit it here."""
-    code = str((me or {}).get("index", ""))
+@callback(Output({"type": "priorities-exception", "index": ALL}, "children"),
+          Input({"type": "priorities-exception", "index": ALL}, "id"), *FILTER_INPUTS)
+def render_exceptions(mine: list, values: list, ids: list) -> list:
+    """Each measure card's exception report entry for the view's quarter, when the measure is off track or
+    at risk for the partnership's year to date (the report's rows); managers may edit it here.
+
+    One callback for every card on the page: the report is worked out once per view, not once per card."""
+    codes = [str((me or {}).get("index", "")) for me in mine or []]
     try:
         quarter = view_quarter(engine(), filters_from(values, ids)).label
-        rows = [r for r in exceptions.measures_for_exception_report(engine(), quarter) if r["metric_code"] == code]
+        report = {r["metric_code"]: r for r in exceptions.measures_for_exception_report(engine(), quarter)}
     except (NoDataForView, ValueError):
-        return []
-    if not rows:
-        return []
+        return [[] for _ in codes]
     editable = who()[1] in MAKES_DRAFTS
-    return [entry_block(rows[0], quarter, editable, "priorities"),
-            html.Div(id={"type": "priorities-exc-message", "index": code}, role="status")]
+    return [[entry_block(report[code], quarter, editable, "priorities"),
+             html.Div(id={"type": "priorities-exc-message", "index": code}, role="status")]
+            if code in report else [] for code in codes]
 
 
 @callback(Output({"type": "priorities-exc-message", "index": MATCH}, "children"),
           Input({"type": "priorities-exc-save", "index": MATCH}, "n_clicks"),
           State({"type": "priorities-exc-expl", "index": MATCH}, "value"),
-          State({"type": "priorities-exc-action", "index": MATCH}, "value"), *FILTER_INPUTS[1:],
-          State(FILTER_INPUTS[0].component_id, "value"), prevent_initial_call=True)
-def save_exception(clicks: int | None, explanation: str | None, action: str | None, ids: list,
-                   values: list) -> html.P:
+          State({"type": "priorities-exc-action", "index": MATCH}, "value"),
+          State(filter_id(ALL), "value"), State(filter_id(ALL), "id"), prevent_initial_call=True)
+def save_exception(clicks: int | None, explanation: str | None, action: str | None, values: list,
+                   ids: list) -> html.P:
     """Save the measure's entry for the view's quarter; inputs are untrusted JSON (checked in ``save_entry``)."""
     if not isinstance(clicks, int) or clicks < 1 or not isinstance(ctx.triggered_id, dict):
         return no_update
