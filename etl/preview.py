@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 
 from analysis.plausibility import plausibility
@@ -38,6 +37,7 @@ from etl.loader import (
     source_for,
     validate,
 )
+from etl.preview_rows import row_effect, stored_rows
 from etl.problems import FileRejected, Problem
 from etl.replace_rule import refused_by_replace_rule
 from settings import load_settings
@@ -45,7 +45,7 @@ from warehouse.audit import current_user, utc_now
 from warehouse.models import LoadBatch, Spend
 from warehouse.queries import data_version
 from warehouse.returns_models import BatchWarning, LoadPreview
-from warehouse.returns_queries import ROW_KEY, history_before, metric_limits, rows_in_ranges
+from warehouse.returns_queries import history_before, metric_limits
 
 OBSERVATION_KINDS = ("observations", "partner_return")
 REASON_MAX = 500
@@ -92,8 +92,13 @@ class ConfirmRefused(Exception):
 
 
 def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded_by: str | None = None,
-               display_name: str | None = None, org: str = "", received_at: datetime | None = None) -> Preview:
+               display_name: str | None = None, org: str = "", received_at: datetime | None = None,
+               keep_file: bool = True) -> Preview:
     """Check a file and keep it as a preview; nothing is loaded. Never raises for bad input.
+
+    ``keep_file``: keep a copy of the file with the preview, so any worker can confirm it later (an
+    upload, whose temporary file is gone by then). A command that confirms at once from the file it
+    still has passes False: a copy of a 300 MB file in the database and in memory buys nothing there.
 
     A refused file is recorded exactly as the loader records it (``rejected_row``), so the data quality
     page and ``status`` list it whichever way it came in."""
@@ -123,15 +128,14 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
             return refused
         preview = Preview(name, source.kind, "preview", "", received_at=f"{received:%Y-%m-%d %H:%M:%S}")
         if source.kind in OBSERVATION_KINDS:
-            new = _new_rows(spool)
-            _describe_observations(engine, preview, new, ctx.state.get("ranges", {}))
+            _describe_observations(engine, preview, spool, ctx.state.get("ranges", {}))
             preview.spend = _spend_change(engine, ctx.state.get("return_header"))
         else:
             preview.rows = int(sum(len(frame) for frame in _frames(source, path, ctx)))
             preview.changes = [{"metric_code": "", "period": "", "added": preview.rows, "replaced": 0, "removed": 0}]
     finally:
         spool.close()
-    return _store(engine, preview, path, digest, user, org, received)
+    return _store(engine, preview, path if keep_file else None, digest, user, org, received)
 
 
 def _spend_change(engine: Engine, header: Any) -> dict[str, Any] | None:
@@ -171,47 +175,26 @@ def _note_return(engine: Engine, batch_id: int | None, header: Any) -> None:
             project_code=header.project_code, first_period=q.first_month, last_period=q.last_month))
 
 
-def _new_rows(spool: ParsedSpool) -> pd.DataFrame:
-    frames = [f[[*ROW_KEY, "value"]] for f in spool.frames()]
-    if not frames:
-        return pd.DataFrame(columns=[*ROW_KEY, "value"])
-    out = pd.concat(frames, ignore_index=True)
-    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype(float)
-    return out
-
-
-def row_changes(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
-    """Rows added, replaced and removed per metric and month: a row is keyed by project, area, metric,
-    month and split; one in both is replaced (whether or not its value differs), one only in the old
-    rows is removed (a revision speaks for its whole period). Columns: metric_code, period, added,
-    replaced, removed."""
-    key = ROW_KEY
-    both = new[key].merge(old[key], on=key, how="outer", indicator=True)
-    both["added"] = (both["_merge"] == "left_only").astype(int)
-    both["replaced"] = (both["_merge"] == "both").astype(int)
-    both["removed"] = (both["_merge"] == "right_only").astype(int)
-    out = both.groupby(["metric_code", "period"], as_index=False)[["added", "replaced", "removed"]].sum()
-    return out.sort_values(["metric_code", "period"]).reset_index(drop=True)
-
-
-def _describe_observations(engine: Engine, preview: Preview, new: pd.DataFrame, ranges: dict[str, list[str]]) -> None:
+def _describe_observations(engine: Engine, preview: Preview, spool: ParsedSpool,
+                           ranges: dict[str, list[str]]) -> None:
+    """Changes, warnings and headline effect, from the file's figures (``etl.preview_rows``: streamed,
+    so memory does not grow with the file's rows)."""
     from service.headline_effect import headline_effect  # the overview's rules, through the disclosure gate
 
     with engine.connect() as conn:
-        old = rows_in_ranges(conn, ranges)
-        history = history_before(conn, ranges, sorted(set(new["metric_code"])))
+        rows = row_effect(spool.frames(), stored_rows(conn, ranges))
+        history = history_before(conn, ranges, sorted(set(rows.new["metric_code"])))
         limits = metric_limits(conn)
-    preview.rows = len(new)
-    preview.changes = row_changes(new, old).to_dict("records")
-    preview.warnings = [w.as_dict() for w in plausibility(new, history, limits)]
-    cols = ["project_code", "area_code", "metric_code", "period", "value"]
-    effect = headline_effect(engine, new[cols], old[cols])
+    preview.rows = rows.rows
+    preview.changes = rows.changes.to_dict("records")
+    preview.warnings = [w.as_dict() for w in plausibility(rows.new, history, limits)]
+    effect = headline_effect(engine, rows.new, rows.old)
     # Full precision (to_json would round to 10 digits): the figures are the overview's, cell for cell.
     preview.headline = [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
                         for r in effect.astype(object).to_dict("records")]
 
 
-def _store(engine: Engine, preview: Preview, path: Path, digest: str, user: str, org: str,
+def _store(engine: Engine, preview: Preview, path: Path | None, digest: str, user: str, org: str,
            received: datetime) -> Preview:
     minutes = load_settings().preview_minutes
     preview.token = secrets.token_urlsafe(24)
@@ -226,10 +209,18 @@ def _store(engine: Engine, preview: Preview, path: Path, digest: str, user: str,
                      .values(status="expired", content=b""))
         conn.execute(insert(LoadPreview).values(
             token=preview.token, file_name=preview.file[:255], kind=preview.kind, sha256=digest,
-            content=path.read_bytes(), created_by=user, org_code=org or "", received_at=received,
+            content=path.read_bytes() if path else b"", created_by=user, org_code=org or "", received_at=received,
             expires_at=expires, data_version=str(data_version(engine)), status="pending",
             report=json.dumps(preview.to_json())))
     return preview
+
+
+def keep_copy(engine: Engine, token: str, path: Path) -> None:
+    """Keep the file with a preview checked without a copy, once it is clear it will be confirmed later
+    (a command whose warnings nobody accepted yet prints the token to confirm with)."""
+    with engine.begin() as conn:
+        conn.execute(update(LoadPreview).where(LoadPreview.token == token, LoadPreview.sha256 == file_digest(path))
+                     .values(content=Path(path).read_bytes()))
 
 
 def get_preview(engine: Engine, token: str) -> Preview | None:
@@ -239,12 +230,14 @@ def get_preview(engine: Engine, token: str) -> Preview | None:
 
 
 def confirm(engine: Engine, token: str, confirmed_by: str | None = None, reason: str = "",
-            org: str = "", replace: bool = False) -> tuple[LoadResult, Preview]:
+            org: str = "", replace: bool = False, path: Path | None = None) -> tuple[LoadResult, Preview]:
     """Load a previewed file. Raises ConfirmRefused (nothing loaded) when it may not be confirmed.
 
     ``org``: a partner confirms only their own organisation's previews. ``replace``: the person chose
     to replace more rows than the replace-share rule allows (``etl.replace_rule``); a load refused by
-    that rule alone leaves the preview pending, so it can be confirmed again with ``replace``."""
+    that rule alone leaves the preview pending, so it can be confirmed again with ``replace``.
+    ``path``: the checked file itself, for a preview made without keeping a copy (``keep_file``); it
+    must still be the same bytes (its SHA-256 is compared)."""
     user = (confirmed_by or current_user())[:100]
     reason = " ".join((reason or "").split())[:REASON_MAX]
     with engine.connect() as conn:
@@ -265,15 +258,15 @@ def confirm(engine: Engine, token: str, confirmed_by: str | None = None, reason:
     if preview.warnings and not reason:
         raise ConfirmRefused(f"{len(preview.warnings)} warning(s) need a short reason saying why the figures are "
                              "right; nothing was loaded")
-    suffix = Path(p.file_name).suffix or (".xlsx" if p.content[:4] == b"PK\x03\x04" else ".csv")
-    handle = tempfile.NamedTemporaryFile(prefix="vvu-confirm-", suffix=suffix, delete=False)  # noqa: SIM115
-    try:
-        with handle:
-            handle.write(p.content)
-        result = load_file(engine, handle.name, kind=p.kind, loaded_by=user, display_name=p.file_name,
+    if path is not None:
+        if file_digest(Path(path)) != p.sha256:
+            raise ConfirmRefused(f"{p.file_name} changed since it was checked: check it again; nothing was loaded")
+        result = load_file(engine, path, kind=p.kind, loaded_by=user, display_name=p.file_name,
                            received_at=p.received_at, replace=replace)
-    finally:
-        os.unlink(handle.name)
+    elif not p.content:
+        raise ConfirmRefused("the checked file was not kept with this preview: check it again")
+    else:
+        result = _load_kept(engine, p, user, replace)
     with engine.begin() as conn:
         if result.outcome == "loaded" and preview.warnings:
             now = utc_now()
@@ -287,6 +280,19 @@ def confirm(engine: Engine, token: str, confirmed_by: str | None = None, reason:
             conn.execute(update(LoadPreview).where(LoadPreview.token == p.token)
                          .values(status=status, batch_id=result.batch_id))
     return result, preview
+
+
+def _load_kept(engine: Engine, p: Any, user: str, replace: bool) -> LoadResult:
+    """Load the copy of the file kept with the preview (an upload's own file is long gone)."""
+    suffix = Path(p.file_name).suffix or (".xlsx" if p.content[:4] == b"PK\x03\x04" else ".csv")
+    handle = tempfile.NamedTemporaryFile(prefix="vvu-confirm-", suffix=suffix, delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            handle.write(p.content)
+        return load_file(engine, handle.name, kind=p.kind, loaded_by=user, display_name=p.file_name,
+                         received_at=p.received_at, replace=replace)
+    finally:
+        os.unlink(handle.name)
 
 
 def cancel(engine: Engine, token: str, org: str = "") -> bool:

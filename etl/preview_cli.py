@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.loader import LoadResult, load_file
-from etl.preview import OBSERVATION_KINDS, ConfirmRefused, Preview, check_file, confirm
+from etl.preview import OBSERVATION_KINDS, ConfirmRefused, Preview, check_file, confirm, keep_copy
 from warehouse.audit import current_user
 
 WARNINGS_NOT_ACCEPTED = 3
@@ -105,7 +105,7 @@ def load_checked(engine: Any, path: Path, kind: str | None, accept: str,
     if found not in OBSERVATION_KINDS:
         return load_file(engine, path, kind=kind, progress=progress, replace=replace), None
     user = f"cli:{current_user()}"
-    preview = check_file(engine, path, kind=kind, loaded_by=user)
+    preview = check_file(engine, path, kind=kind, loaded_by=user, keep_file=False)
     if preview.outcome == "rejected":
         return LoadResult(preview.file, preview.kind, "rejected", batch_id=preview.batch_id,
                           problems=preview.problems, message=preview.message), None
@@ -113,6 +113,7 @@ def load_checked(engine: Any, path: Path, kind: str | None, accept: str,
         return LoadResult(preview.file, preview.kind, "unchanged", batch_id=preview.batch_id,
                           message=preview.message), None
     if preview.warnings and not accept.strip():
+        keep_copy(engine, preview.token, path)  # the printed token may be confirmed later, from anywhere
         return None, preview
-    result, _ = confirm(engine, preview.token, confirmed_by=user, reason=accept, replace=replace)
+    result, _ = confirm(engine, preview.token, confirmed_by=user, reason=accept, replace=replace, path=path)
     return result, None

@@ -13,21 +13,13 @@ from sqlalchemy import Connection, Engine, func, or_, select
 from analysis.fiscal import add_months
 from warehouse import models as m
 from warehouse import returns_models as rm
+from warehouse.project_ranges import range_conditions
 from warehouse.queries import PRJ, _frame
 
 OBS = m.Observation.__table__
 OM = m.ObservationMonthly.__table__
 HISTORY_MONTHS = 36
 ROW_KEY = ["project_code", "area_code", "metric_code", "period", "age_band", "sex", "ethnicity"]
-
-
-def rows_in_ranges(conn: Connection, ranges: dict[str, list[str]]) -> pd.DataFrame:
-    """Observation rows a file for these project month ranges would replace. Columns: ROW_KEY, value."""
-    if not ranges:
-        return pd.DataFrame(columns=[*ROW_KEY, "value"])
-    where = or_(*[(OBS.c.project_code == p) & OBS.c.period.between(lo, hi) for p, (lo, hi) in ranges.items()])
-    rows = conn.execute(select(*[OBS.c[c] for c in ROW_KEY], OBS.c.value).where(where)).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=[*ROW_KEY, "value"])
 
 
 def history_before(conn: Connection, ranges: dict[str, list[str]], metrics: list[str]) -> pd.DataFrame:
@@ -37,11 +29,13 @@ def history_before(conn: Connection, ranges: dict[str, list[str]], metrics: list
     cols = ["project_code", "area_code", "metric_code", "period", "value"]
     if not ranges or not metrics:
         return pd.DataFrame(columns=cols)
-    where = or_(*[(OM.c.project_code == p) & (OM.c.period < lo) & (OM.c.period >= add_months(lo, -HISTORY_MONTHS))
-                  for p, (lo, _hi) in ranges.items()])
-    stmt = select(OM.c.project_code, OM.c.area_code, OM.c.metric_code, OM.c.period, OM.c.value).where(
-        where, OM.c.metric_code.in_(metrics))
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=cols)
+    before = {p: [add_months(lo, -HISTORY_MONTHS), add_months(lo, -1)] for p, (lo, _hi) in ranges.items()}
+    rows = []
+    for where in range_conditions(OM, before):
+        stmt = select(OM.c.project_code, OM.c.area_code, OM.c.metric_code, OM.c.period, OM.c.value).where(
+            where, OM.c.metric_code.in_(metrics))
+        rows.extend(tuple(r) for r in conn.execute(stmt).all())
+    return pd.DataFrame(rows, columns=cols)
 
 
 def metric_limits(conn: Connection) -> dict[str, float]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, DateTime, func, insert, literal, or_, select
+from sqlalchemy import Connection, DateTime, func, insert, literal, select
 
 from analysis.fiscal import fy_of_period, period_of, quarter_of_period
 from etl.columns import Choice, Code, Number, Period, Schema, blank_cells
@@ -20,7 +20,8 @@ from etl.key_spill import KeySpill, duplicates, totals_beside_splits
 from etl.replace_rule import check_replace
 from etl.sources.base import Context, Source
 from warehouse.models import Observation, ObservationHistory
-from warehouse.summaries import PROJECTS_PER_STATEMENT, refresh_observation_summaries_for
+from warehouse.project_ranges import range_conditions
+from warehouse.summaries import refresh_observation_summaries_for
 
 AGE_BANDS = ("under 10", "10-13", "14-17", "18-24", "25 and over", "unknown")
 SEXES = ("female", "male", "other", "unknown")
@@ -218,7 +219,7 @@ def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) 
     h = ObservationHistory.__table__
     now = datetime.now(UTC).replace(tzinfo=None)
     copied = [c.name for c in o.c if c.name != "id"]
-    for where in revision_conditions(ranges):
+    for where in range_conditions(o, ranges):
         if conn.execute(select(o.c.id).where(where).limit(1)).first() is None:
             continue
         source = select(
@@ -226,38 +227,6 @@ def replace_rows(conn: Connection, ranges: dict[str, list[str]], batch_id: int) 
         ).where(where)
         conn.execute(insert(h).from_select(["original_id", *copied, "replaced_by_batch_id", "replaced_at"], source))
         conn.execute(o.delete().where(where))
-
-
-RANGES_PER_STATEMENT = 100  # ORed month ranges per statement: SQLite refuses an expression deeper than 1,000
-
-
-def revision_conditions(ranges: dict[str, list[str]]) -> Iterator[Any]:
-    """WHERE clauses that together select every (project, month range) a file revises.
-
-    Projects sharing a month range (most of a file) become one ``project_code IN (...)``, which
-    SQLite parses as a list rather than nesting one OR per project: ORing a condition per project hit
-    "Expression tree is too large (maximum depth 1000)" for a file of about 1,000 projects. Each
-    clause ORs at most RANGES_PER_STATEMENT ranges and binds at most PROJECTS_PER_STATEMENT codes.
-    """
-    o = Observation.__table__
-    by_range: dict[tuple[str, str], list[str]] = {}
-    for project, (first, last) in sorted(ranges.items()):
-        by_range.setdefault((first, last), []).append(project)
-    terms = []
-    for (first, last), projects in sorted(by_range.items()):
-        for i in range(0, len(projects), PROJECTS_PER_STATEMENT):
-            chunk = projects[i : i + PROJECTS_PER_STATEMENT]
-            terms.append((len(chunk), o.c.project_code.in_(chunk) & o.c.period.between(first, last)))
-    group: list[Any] = []
-    bound = 0
-    for size, term in terms:
-        if group and (len(group) >= RANGES_PER_STATEMENT or bound + size > PROJECTS_PER_STATEMENT):
-            yield or_(*group)
-            group, bound = [], 0
-        group.append(term)
-        bound += size
-    if group:
-        yield or_(*group)
 
 
 SOURCE = Observations()

@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from etl.loader import load_file
-from etl.sources.observations import RANGES_PER_STATEMENT, revision_conditions
 from warehouse.models import Observation, ObservationHistory
+from warehouse.project_ranges import RANGES_PER_STATEMENT, range_conditions
 
 N = 1200
 AREA = "E07000075"
@@ -48,7 +48,7 @@ def write_files(folder: Path, factor: int) -> Path:
 def test_revision_conditions_stay_shallow() -> None:
     """1,200 projects over 2 ranges: at most a few ORed terms per statement, never one per project."""
     ranges = {f"P{i:04d}": (months_of(i)[0], months_of(i)[-1]) for i in range(N)}
-    clauses = list(revision_conditions(ranges))
+    clauses = list(range_conditions(Observation.__table__, ranges))
     assert 1 <= len(clauses) <= 3
     assert all(len(getattr(c, "clauses", [c])) <= RANGES_PER_STATEMENT for c in clauses)
 
