@@ -106,9 +106,7 @@ def record_chase(engine: Engine, project_code: str, quarter: str, chased_by: str
         conn.execute(insert(ReturnChase).values(
             project_code=code, financial_year=q.fy, quarter=q.number,
             chased_at=when or utc_now(), chased_by=who, note=" ".join(note.split())[:NOTE_MAX]))
-    chases = last_chases(engine)
-    row = chases[(chases["project_code"] == code) & (chases["financial_year"] == q.fy)
-                 & (chases["quarter"] == q.number)].iloc[0]
+    row = last_chases(engine, only=(code, q.fy, q.number)).iloc[0]
     return {"project_code": code, "quarter": q.label, "last_chased": pd.Timestamp(row["last_chased"]).isoformat(),
             "last_chased_by": row["last_chased_by"], "chases": int(row["chases"])}
 

@@ -55,13 +55,19 @@ def project_contacts(engine: Engine) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def last_chases(engine: Engine) -> pd.DataFrame:
+def last_chases(engine: Engine, only: tuple[str, str, int] | None = None) -> pd.DataFrame:
     """The latest chase of each project quarter. Columns: project_code, financial_year, quarter,
-    last_chased (datetime), last_chased_by (who), chases (how many times)."""
+    last_chased (datetime), last_chased_by (who), chases (how many times). ``only``: one (project_code,
+    financial_year, quarter), so recording a chase reads that quarter's chases, not every chase ever."""
     t = rm.ReturnChase.__table__
     group = (t.c.project_code, t.c.financial_year, t.c.quarter)
-    ranked = select(*group, t.c.chased_at, t.c.chased_by,
-                    func.row_number().over(partition_by=group, order_by=(t.c.chased_at.desc(), t.c.id.desc()))
+    chosen = select(*group, t.c.chased_at, t.c.chased_by, t.c.id)
+    if only is not None:
+        chosen = chosen.where(*[c == v for c, v in zip(group, only, strict=True)])
+    rows = chosen.subquery()
+    group = (rows.c.project_code, rows.c.financial_year, rows.c.quarter)
+    ranked = select(*group, rows.c.chased_at, rows.c.chased_by,
+                    func.row_number().over(partition_by=group, order_by=(rows.c.chased_at.desc(), rows.c.id.desc()))
                     .label("newest"),
                     func.count().over(partition_by=group).label("chases")).subquery()
     stmt = (select(ranked.c.project_code, ranked.c.financial_year, ranked.c.quarter, ranked.c.chased_at,
