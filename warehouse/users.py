@@ -36,6 +36,11 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
+def warm_dummy_hash() -> None:
+    """Make the dummy hash before the first sign-in (the web app calls this as it starts)."""
+    _dummy_hash()
+
+
 def _hash(password: str) -> str:
     """werkzeug imported here: its package import costs ~0.07 s in every command that builds the parser."""
     from werkzeug.security import generate_password_hash

@@ -16,3 +16,13 @@ def test_known_user_right_and_wrong_password_and_unknown_name(engine: Engine) ->
     assert verify_password(engine, "nobody", "a-long-enough-password") is None
     assert _dummy_hash() == _dummy_hash()  # made once, then the same hash every time
     assert _dummy_hash().startswith("scrypt:")
+
+
+def test_the_web_app_makes_the_dummy_hash_as_it_starts() -> None:
+    """Made lazily for commands, but not on a web app's first sign-in, where its cost would tell an
+    unknown name from a wrong password."""
+    from dashboard.app import create_app
+
+    _dummy_hash.cache_clear()
+    create_app()
+    assert _dummy_hash.cache_info().currsize == 1
