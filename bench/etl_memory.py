@@ -6,7 +6,8 @@
 For each size, a file is generated: ``police_uk`` a national-shaped police.uk CSV
 (``etl.synthetic_crime.national_chunks`` via bench/crime.py's ``write_file``: 12 months, ~3% Essex
 rows, 42 other forces); ``observations`` a programme observations CSV valid against the scale-10
-reference data (``data/generate_sample.py``, as bench/etl.py). Then for each backend, each step in a
+reference data (``data/generate_sample.py``, as bench/etl.py; above 8M rows, more projects: ``scale_for``).
+Then for each backend, each step in a
 process of its own so its peak memory is its own:
 
 1. ``load``: police.uk through ``etl.loader.load_file`` into a freshly migrated warehouse (areas loaded
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -47,6 +49,7 @@ GOAL_RSS_MB = 500
 GOAL_RELOAD_S = 1.0
 REFERENCE_FILES = ("areas.csv", "priorities.csv", "metrics.csv", "organisations.csv", "funding.csv", "projects.csv")
 SCALE, SEED = 10, 2019  # observations: the scale-10 reference data (700 projects), as bench/etl.py
+ROWS_AT_SCALE = 8_000_000  # a little under the 8.46M rows scale 10's projects x months x cells hold
 
 
 def load_average() -> list[float]:
@@ -84,6 +87,12 @@ def observations_load(path: Path, ref_dir: Path, url: str, rows: int) -> dict:
     return {"rows": rows, "seconds": done["seconds"], "peak_mb": done["peak_mb"]}
 
 
+def scale_for(rows: int) -> int:
+    """The reference data's scale for an observations file: 10 (700 projects) up to the ~8.4M rows it
+    holds, then just enough more projects (10M rows: scale 12, 840 projects)."""
+    return max(SCALE, math.ceil(SCALE * rows / ROWS_AT_SCALE))
+
+
 def write_input(kind: str, rows: int, tmp: Path) -> tuple[Path, Path | None, float]:
     """The generated file (and the reference data folder for observations), and seconds taken."""
     if kind == "police_uk":
@@ -92,12 +101,13 @@ def write_input(kind: str, rows: int, tmp: Path) -> tuple[Path, Path | None, flo
     sys.path.insert(0, str(ROOT / "data"))
     from generate_sample import generate, write_observations_rows
 
-    ref_dir = tmp / "ref"
+    scale = scale_for(rows)
+    ref_dir = tmp / f"ref-{scale}"
     if not (ref_dir / "projects.csv").exists():
-        generate(ref_dir, SEED, scale=SCALE)
+        generate(ref_dir, SEED, scale=scale)
     path = tmp / f"observations-{rows}.csv"
     started = time.perf_counter()
-    assert write_observations_rows(path, rows, SEED, scale=SCALE) == rows
+    assert write_observations_rows(path, rows, SEED, scale=scale) == rows
     return path, ref_dir, time.perf_counter() - started
 
 
