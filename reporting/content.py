@@ -567,8 +567,10 @@ def change_sentences(previous: dict | None, kpi_rows: list[dict]) -> list[str]:
     return [head + f"{len(lines)} measure(s) changed status.", *lines]
 
 
-def exception_section(engine: Engine, quarter: Quarter, kpi_rows: list[dict]) -> dict:
-    from reporting.exceptions import exception_rows, exceptions_for
+def exception_section(engine: Engine, quarter: Quarter, kpi_rows: list[dict], view: str = "") -> dict:
+    """The exception report, with notes that say why it is short or empty (``report_notes``); ``view``:
+    the slicers of a current-view pack in words, '' for the whole partnership."""
+    from reporting.exceptions import exception_rows, exceptions_for, report_notes
 
     try:
         entries = exceptions_for(engine, quarter.label)
@@ -580,10 +582,12 @@ def exception_section(engine: Engine, quarter: Quarter, kpi_rows: list[dict]) ->
             column("target", "Target to date", "value"), column("unit", "Unit"),
             column("explanation", "Explanation"), column("action", "Action agreed"),
             column("entered_by", "Entered by")]
+    info = queries.metrics(engine)
+    names = dict(zip(info["metric_code"], info["name"], strict=True))
     return section("exceptions", f"Exception report, {quarter.label}",
                    "Each measure off track or at risk for the financial year to date, with the manager's short "
                    "explanation and the action agreed, as entered on the Reporting page for this quarter.",
-                   cols, rows, people=True)
+                   cols, rows, notes=report_notes(kpi_rows, entries, names, view), people=True)
 
 
 def commentary_sections(engine: Engine, quarter: Quarter, info: pd.DataFrame, scope: Filters) -> list[dict]:
@@ -782,7 +786,7 @@ def build_content(engine: Engine, quarter: Quarter, threshold: int, made_at: dat
         completeness_section(engine, quarter),
     ]
     fytd_rows = sections[1]["rows"]
-    sections.append(exception_section(engine, quarter, fytd_rows))
+    sections.append(exception_section(engine, quarter, fytd_rows, describe_scope(engine, scope) if scoped else ""))
     sections += commentary_sections(engine, quarter, info, scope)
     sections += outcome_sections(engine, quarter)
     batch_ids = reporting_models.source_batch_ids(engine, quarter.last_month, fy)

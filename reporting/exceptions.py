@@ -79,6 +79,44 @@ def exception_rows(kpi_rows: list[dict], entries: pd.DataFrame) -> list[dict]:
     return sorted(out, key=lambda r: (EXCEPTION_STATUSES.index(r["status"]), r["priority_code"], r["metric_code"]))
 
 
+JUDGED = ("on track", "at risk", "off track")
+
+
+def report_notes(kpi_rows: list[dict], entries: pd.DataFrame, names: dict[str, str], view: str = "") -> list[str]:
+    """Sentences that make a short or empty exception report explain itself.
+
+    An empty report reads as "all is well" unless it says why it is empty: every judged measure on
+    track, or no measure judged at all (no target, too little data), or no measure reported in the view.
+    A view's pack (``view``: 'Basildon; P3 ...') shows the partnership's entries beside the view's own
+    figures, and says so; an entry made for a measure that is not off track or at risk here is named,
+    so a reader looking for it knows it exists and why it is not listed."""
+    where = f" in this view ({view})" if view else ""
+    judged = [r for r in kpi_rows if r.get("status") in JUDGED]
+    listed = {r["metric_code"] for r in judged if r["status"] in EXCEPTION_STATUSES}
+    unjudged = len(kpi_rows) - len(judged)
+    not_judged = f"{unjudged} not judged: no target, or too little data" if unjudged else ""
+    notes = []
+    if not kpi_rows:
+        notes.append(f"No measure is reported{where} for the year to date, so no measure is judged.")
+    elif not judged:
+        notes.append(f"No measure{where} can be judged for the year to date ({not_judged}), so none is listed.")
+    elif not listed:
+        counted = f"{len(judged)} judged" + (f"; {not_judged}" if not_judged else "")
+        notes.append(f"Every measure judged{where} is on track for the year to date ({counted}).")
+    elif not_judged:
+        notes.append(f"Of the measures{where}, {not_judged}.")
+    if view and listed:
+        notes.append("Explanations and actions are entered for each measure across the whole partnership; here "
+                     "they stand beside this view's own figures.")
+    elsewhere = sorted(set(entries["metric_code"]) - listed) if not entries.empty else []
+    if elsewhere:
+        named = ", ".join(names.get(c, c) for c in elsewhere)
+        verb = "is" if len(elsewhere) == 1 else "are"
+        notes.append(f"An explanation and action were entered this quarter for {named}, which {verb} not off track "
+                     f"or at risk{where}, so {'it is' if verb == 'is' else 'they are'} not listed.")
+    return notes
+
+
 def measures_for_exception_report(engine: Engine, quarter: str) -> list[dict]:
     """The quarter's exception report as it stands now (the rows a snapshot made now would freeze):
     measures off track or at risk for the financial year to date, with any entry already made."""

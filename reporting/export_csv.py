@@ -43,6 +43,7 @@ def metadata_rows(doc: SnapshotDoc) -> list[list[Any]]:
     for i, sec in enumerate(doc.content["sections"], 1):
         rows.append(["file", section_filename(i, sec["key"]), sec["title"]])
         rows += [["column", f"{sec['key']}.{c['key']}", f"{c['label']} ({c['type']})"] for c in sec["columns"]]
+        rows += [["note", sec["key"], note] for note in sec.get("notes", [])]  # e.g. why a report is empty
     return rows
 
 

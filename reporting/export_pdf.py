@@ -195,10 +195,11 @@ def _summary(doc: SnapshotDoc) -> list:
         story.append(_p(f"&bull; {_text(line)}", "body"))
     story.append(_p("Exception report: measures off track or at risk", "h2"))
     sec = doc.section("exceptions")
-    if sec is None or not sec["rows"]:
-        story.append(_p("Every measure with a target is on track for the year to date." if sec is not None else
-                        "This snapshot was made before exception reports were kept.", "body"))
-    else:
+    if sec is None:
+        story.append(_p("This snapshot was made before exception reports were kept.", "body"))
+    elif not sec["rows"] and not sec["notes"]:  # a snapshot frozen before the report explained itself
+        story.append(_p("Every measure with a target is on track for the year to date.", "body"))
+    if sec is not None and sec["rows"]:
         data = [["Measure", "Status", "To date / target", "Explanation", "Action agreed"]]
         for r in sec["rows"]:
             data.append([_p(_text(r["name"]), "cell"), _status_cell(r["status"]),
@@ -207,6 +208,8 @@ def _summary(doc: SnapshotDoc) -> list:
         widths = [42 * mm, 16 * mm, 27 * mm, 47 * mm]
         widths.append(CONTENT_WIDTH - sum(widths))
         story.append(_table(data, widths, align_right_from=99, extra=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    for note in (sec or {}).get("notes", []):
+        story.append(_p(_text(note), "body"))
     story.append(_p("What changed since the last approved snapshot", "h2"))
     changes = summary.get("changes", [])
     for line in changes[:MAX_CHANGE_LINES + 1]:

@@ -264,9 +264,9 @@ def _exceptions_sheet(ws: Worksheet, doc: SnapshotDoc) -> None:
     if not sec:
         _put_text(ws, HEADER_ROW, 1, "This snapshot was made before exception reports were kept.")
         return
+    said = sec.get("notes") or ([] if sec["rows"] else ["Every measure with a target is on track."])
     rows = [[r["name"], r["status"], r["value"], r["target"], unit_words(r["unit"]), r["explanation"], r["action"],
-             r["entered_by"]] for r in sec["rows"]] or [["Every measure with a target is on track.", "", None, None,
-                                                          "", "", "", ""]]
+             r["entered_by"]] for r in sec["rows"]] + [[note, "", None, None, "", "", "", ""] for note in said]
     _grid(ws, HEADER_ROW, ["Measure", "Status", "Value to date", "Target to date", "Unit", "Explanation",
                            "Action agreed", "Entered by"], rows, ["", "", "#,##0.##", "#,##0.##", "", "", "", ""])
     for col in ("F", "G"):

@@ -236,5 +236,18 @@ def test_a_views_pack_does_not_compare_itself_with_the_partnerships_snapshot(sma
         "it, so their statuses are not compared; the pack of the whole partnership says what changed."]
     # Basildon has no targets of its own (only the partnership's), so, as on the overview for that area,
     # no measure is judged and none is in its exception report
-    assert next(s for s in content["sections"] if s["key"] == "exceptions")["rows"] == []
+    report = next(s for s in content["sections"] if s["key"] == "exceptions")
+    assert report["rows"] == []
     assert {r["status"] for r in _fytd(content).values()} == {"no target"}
+    # ...and it says why, rather than reading as "everything is on track"; the partnership's entry for a
+    # measure off track there is named as not listed here.
+    n = len(_fytd(content))
+    assert report["notes"] == [
+        f"No measure in this view (Basildon) can be judged for the year to date ({n} not judged: no target, or "
+        "too little data), so none is listed.",
+        "An explanation and action were entered this quarter for Community engagement events, which is not off "
+        "track or at risk in this view (Basildon), so it is not listed."]
+    pack = current_view_pack(small_db, Filters(fy="2022/23", quarter="Q3", area="E07000066"), "demo-board")
+    pdf = " ".join(" ".join(_pages(pack.data)[:2]).split())
+    assert "No measure in this view (Basildon) can be judged" in pdf
+    assert "Every measure with a target is on track" not in pdf

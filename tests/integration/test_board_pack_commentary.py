@@ -23,6 +23,7 @@ from tests.integration.test_partner_return_load import BASILDON, ROCHFORD, compl
 from tests.integration.test_return_trust import load_history
 from warehouse.filters import Filters
 
+ESSEX = "E10000012"  # the county: Rochford and Basildon are districts within it
 NOTE = "The summer festival ran three days of events in Rochford"
 REASON = "Festival weekend: 99 events are right"
 
@@ -58,3 +59,30 @@ def test_the_pack_lists_partner_commentary_and_figures_accepted_against_a_warnin
     assert NOTE not in text and REASON not in text
     assert "No partner sent commentary with a return for 2024/25 Q2." in text
     assert "No figure in force was accepted against a warning." in text
+
+
+def test_the_county_view_keeps_its_districts_commentary_and_a_district_view_only_its_own(
+        db: Engine, tmp_path: Path) -> None:  # noqa: F811
+    """The rule a board member expects: the county's pack includes what was said about every district in
+    it, labelled with the district's name; a district's pack keeps what was said about that district."""
+    load_history(db, tmp_path)
+    _return_with_a_note(db, tmp_path)
+    quarter = Quarter.parse("2024/25 Q2")
+
+    def sections(area: str) -> dict[str, list[dict]]:
+        from reporting.content import commentary_sections
+        from warehouse import queries
+
+        return {s["key"]: s["rows"] for s in commentary_sections(db, quarter, queries.metrics(db), Filters(area=area))}
+
+    for area in (ESSEX, ROCHFORD):
+        found = sections(area)
+        assert [(r["area"], r["note"]) for r in found["partner_commentary"]] == [("Rochford", NOTE)], area
+        assert [(r["area"], r["period"], r["reason"]) for r in found["accepted_warnings"]] == [
+            ("Rochford", "2024-07", REASON)], area
+    found = sections(BASILDON)
+    assert found["partner_commentary"] == [] and found["accepted_warnings"] == []
+
+    county = make_view_pack(db, quarter, "test", scope=Filters(area=ESSEX))
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(county.data)).pages).split())
+    assert NOTE in text and REASON in text
