@@ -26,3 +26,8 @@ def float_or_nan(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return math.nan
+
+
+def how_many(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 return', '2 returns', '1,204 returns': a count in a sentence reads as a person would write it."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"

@@ -64,7 +64,7 @@ class Preview:
     received_at: str = ""
     expires_at: str = ""
     batch_id: int | None = None  # the refusal's batch, or the batch that already holds this content
-    changes: list[dict[str, Any]] = field(default_factory=list)  # metric_code, period, added, replaced, removed
+    changes: list[dict[str, Any]] = field(default_factory=list)  # etl.preview_rows.CHANGE_COLUMNS
     headline: list[dict[str, Any]] = field(default_factory=list)  # service.headline_effect.EFFECT_COLUMNS
     warnings: list[dict[str, Any]] = field(default_factory=list)  # analysis.plausibility.PlausibilityWarning
     problems: list[Problem] = field(default_factory=list)
@@ -132,7 +132,8 @@ def check_file(engine: Engine, path: Path | str, kind: str | None = None, loaded
             preview.spend = _spend_change(engine, ctx.state.get("return_header"))
         else:
             preview.rows = int(sum(len(frame) for frame in _frames(source, path, ctx)))
-            preview.changes = [{"metric_code": "", "period": "", "added": preview.rows, "replaced": 0, "removed": 0}]
+            preview.changes = [{"metric_code": "", "period": "", "part": "", "added": preview.rows, "replaced": 0,
+                                "removed": 0}]
     finally:
         spool.close()
     return _store(engine, preview, path if keep_file else None, digest, user, org, received)

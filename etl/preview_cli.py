@@ -13,6 +13,7 @@ from typing import Any
 
 from etl.loader import LoadResult, load_file
 from etl.preview import OBSERVATION_KINDS, ConfirmRefused, Preview, check_file, confirm, keep_copy
+from etl.preview_rows import BY_GROUP
 from warehouse.audit import current_user
 
 WARNINGS_NOT_ACCEPTED = 3
@@ -35,7 +36,8 @@ def print_preview(p: Preview, out: Any = sys.stdout) -> None:
         print(f"  python -m etl load --confirm {p.token}{accept}", file=out)
     for c in p.changes:
         if c["metric_code"]:
-            print(f"  {c['metric_code']:<20} {c['period']}  +{c['added']} added, {c['replaced']} replaced, "
+            part = f" ({c['part']})" if c.get("part") == BY_GROUP else ""
+            print(f"  {c['metric_code']:<20} {c['period']}{part}  +{c['added']} added, {c['replaced']} replaced, "
                   f"{c['removed']} removed", file=out)
     for h in p.headline:
         def num(v: object) -> str:

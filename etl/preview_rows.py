@@ -30,7 +30,10 @@ from warehouse.models import Observation
 from warehouse.project_ranges import range_conditions
 from warehouse.returns_queries import ROW_KEY
 
-CHANGE_COLUMNS = ["metric_code", "period", "added", "replaced", "removed"]
+CHANGE_COLUMNS = ["metric_code", "period", "part", "added", "replaced", "removed"]
+TOTALS, BY_GROUP = "totals", "people by group"  # ``part``: a row with no split, or an age/sex/ethnicity row
+SPLITS = ["age_band", "sex", "ethnicity"]
+UNKNOWN = "unknown"
 PARTITION_ROWS = 100_000  # replaced rows read from the database at a time
 _FIGURE_COLUMNS = [*FIGURE, "value"]
 _SEP = "\x1f"  # joins a metric code and a month into one label (neither can hold it)
@@ -38,8 +41,8 @@ _SEP = "\x1f"  # joins a metric code and a month into one label (neither can hol
 
 @dataclass
 class RowEffect:
-    """``changes``: CHANGE_COLUMNS per metric and month; ``new``/``old``: FIGURE + value for the file's
-    rows and for the rows it replaces; ``rows``: the file's row count."""
+    """``changes``: CHANGE_COLUMNS per metric, month and part (totals, people by group); ``new``/``old``:
+    FIGURE + value for the file's rows and for the rows it replaces; ``rows``: the file's row count."""
 
     changes: pd.DataFrame
     new: pd.DataFrame
@@ -74,12 +77,26 @@ def _combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return both.groupby(FIGURE, as_index=False, sort=True)["value"].sum().reset_index(drop=True)
 
 
+def _parts(frame: pd.DataFrame) -> np.ndarray:
+    """TOTALS for a row with no split, BY_GROUP for a row of the People by group sheet. A blank split is
+    stored as 'unknown' (the reader's default), so a row whose splits are all unknown reads as a total
+    on both sides: parsed from the file and read back from the database."""
+    values = frame[SPLITS].fillna("").astype(str)
+    split = ((values != "") & (values != UNKNOWN)).any(axis=1).to_numpy()
+    return np.where(split, BY_GROUP, TOTALS)
+
+
 def _counts(frame: pd.DataFrame, flags: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Per metric and month, how many rows of ``frame`` carry each flag."""
+    """Per metric, month and part, how many rows of ``frame`` carry each flag."""
     out = pd.DataFrame({"metric_code": frame["metric_code"].astype(str).to_numpy(),
-                        "period": frame["period"].astype(str).to_numpy(),
+                        "period": frame["period"].astype(str).to_numpy(), "part": _parts(frame),
                         **{name: flag.astype(np.int64) for name, flag in flags.items()}})
-    return out.groupby(["metric_code", "period"], as_index=False)[list(flags)].sum()
+    return out.groupby(["metric_code", "period", "part"], as_index=False)[list(flags)].sum()
+
+
+def _part_order(column: pd.Series) -> pd.Series:
+    """Totals before people by group within a metric and month; other columns as they are."""
+    return column.map({TOTALS: 0, BY_GROUP: 1}) if column.name == "part" else column
 
 
 def stored_rows(conn: Connection, ranges: dict[str, list[str]]) -> Iterator[pd.DataFrame]:
@@ -100,14 +117,15 @@ def row_effect(new_chunks: Iterable[pd.DataFrame], old_chunks: Iterable[pd.DataF
     A row in both is replaced (whether or not its value differs); one only in the old rows is removed
     (a revision speaks for its whole period)."""
     old_hashes: list[np.ndarray] = []
-    old_pairs: list[np.ndarray] = []  # each replaced row's (metric, month) as an index into ``pairs``
-    pairs: dict[str, int] = {}
+    old_pairs: list[np.ndarray] = []  # each replaced row's (metric, month, part) as an index into ``pairs``
+    pairs: dict[str, int] = {}  # 'metric<SEP>month<SEP>part' -> index
     old_figures: list[pd.DataFrame] = []
     for chunk in old_chunks:
         if chunk.empty:
             continue
         old_hashes.append(key_hashes(chunk))
-        codes, uniques = pd.factorize(chunk["metric_code"].astype(str) + _SEP + chunk["period"].astype(str))
+        codes, uniques = pd.factorize(chunk["metric_code"].astype(str) + _SEP + chunk["period"].astype(str)
+                                      + _SEP + _parts(chunk))
         index = np.array([pairs.setdefault(u, len(pairs)) for u in uniques], dtype=np.int32)
         old_pairs.append(index[codes])
         old_figures.append(_figures(chunk))
@@ -133,12 +151,12 @@ def row_effect(new_chunks: Iterable[pd.DataFrame], old_chunks: Iterable[pd.DataF
 
     if len(held):
         removed = np.bincount(np.concatenate(old_pairs)[~seen], minlength=len(pairs))
-        metric_period = [label.split(_SEP) for label in pairs]
-        counted.append(pd.DataFrame({"metric_code": [m for m, _ in metric_period],
-                                     "period": [p for _, p in metric_period], "removed": removed}))
+        labels = [label.split(_SEP) for label in pairs]
+        counted.append(pd.DataFrame({"metric_code": [m for m, _, _ in labels], "period": [p for _, p, _ in labels],
+                                     "part": [part for _, _, part in labels], "removed": removed}))
     changes = (pd.concat(counted, ignore_index=True) if counted else pd.DataFrame(columns=CHANGE_COLUMNS))
     changes = changes.reindex(columns=CHANGE_COLUMNS).fillna({"added": 0, "replaced": 0, "removed": 0})
-    changes = changes.groupby(["metric_code", "period"], as_index=False)[["added", "replaced", "removed"]].sum()
+    changes = changes.groupby(["metric_code", "period", "part"], as_index=False)[["added", "replaced", "removed"]].sum()
     changes[["added", "replaced", "removed"]] = changes[["added", "replaced", "removed"]].astype(int)
-    changes = changes.sort_values(["metric_code", "period"]).reset_index(drop=True)
+    changes = changes.sort_values(["metric_code", "period", "part"], key=_part_order).reset_index(drop=True)
     return RowEffect(changes, _combine(new_figures), _combine(old_figures), rows)

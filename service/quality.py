@@ -135,6 +135,7 @@ class UploadReport:
     changes: list[dict] = field(default_factory=list)
     headline: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    spend: dict | None = None  # a return's spend for the quarter, before and after (etl.preview.Preview.spend)
     received_at: str = ""
     expires_at: str = ""
 
@@ -237,8 +238,18 @@ def handle_upload(engine: Engine, contents: object, filename: object, loaded_by:
         os.unlink(handle.name)
     return UploadReport(name, checked.outcome, checked.message, rows=checked.rows, batch_id=checked.batch_id,
                         kind=checked.kind, problems=_problem_frame(checked.problems), token=checked.token,
-                        changes=checked.changes, headline=checked.headline, warnings=checked.warnings,
-                        received_at=checked.received_at, expires_at=checked.expires_at)
+                        changes=checked.changes, headline=checked.headline, warnings=_named(engine, checked.warnings),
+                        spend=checked.spend, received_at=checked.received_at, expires_at=checked.expires_at)
+
+
+def _named(engine: Engine, warnings: list[dict]) -> list[dict]:
+    """Warnings with the area's name beside its code: people read "Rochford", not "E07000075"."""
+    if not warnings:
+        return warnings
+    from warehouse.queries import areas
+
+    names = dict(zip(*[areas(engine)[c] for c in ("area_code", "area_name")], strict=True))
+    return [{**w, "area_name": names.get(w["area_code"], w["area_code"])} for w in warnings]
 
 
 def _problem_frame(problems: list) -> pd.DataFrame:

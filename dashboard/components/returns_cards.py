@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import pandas as pd
 from dash import html
 
+from analysis.numbers import how_many
+
 STATUS_WORDS = {"on track": "On track", "at risk": "At risk", "off track": "Off track", "suppressed": "Hidden"}
 
 
@@ -38,15 +40,26 @@ def _share(value: object) -> str:
     return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{float(value) * 100:,.0f}%"
 
 
-def preview_cards(changes: list[dict], headline: list[dict], warnings: list[dict]) -> list:
-    """What a checked file would do: rows per metric and month, the headline figures, the warnings."""
+PART_WORDS = {"totals": "Totals", "people by group": "People by group (age, sex, ethnicity)"}
+
+
+def preview_cards(changes: list[dict], headline: list[dict], warnings: list[dict],
+                  spend: dict | None = None) -> list:
+    """What a checked file would do: rows per metric, month and part (totals, people by group), the spend
+    for the quarter, the headline figures, the warnings."""
     out: list = []
-    rows = [[c["metric_code"] or "all rows", c["period"] or "–", f"{c['added']:,}", f"{c['replaced']:,}",
-             f"{c['removed']:,}"] for c in changes]
+    rows = [[c["metric_code"] or "all rows", c["period"] or "–", PART_WORDS.get(c.get("part", ""), "–"),
+             f"{c['added']:,}", f"{c['replaced']:,}", f"{c['removed']:,}"] for c in changes]
     if rows:
-        out.append(_table("Rows that would be added, replaced and removed, by metric and month",
-                          ("Metric", "Month", "Added", "Replaced", "Removed"), rows, "data-quality-preview-changes",
-                          numeric=(2, 3, 4)))
+        out.append(_table("Rows that would be added, replaced and removed, by metric, month and sheet part",
+                          ("Metric", "Month", "Rows", "Added", "Replaced", "Removed"), rows,
+                          "data-quality-preview-changes", numeric=(3, 4, 5)))
+    if spend:
+        now = "none held" if spend["before"] is None else _num(spend["before"], "gbp")
+        out.append(_table("Spend for the quarter (the return's spend cell)",
+                          ("Project", "Quarter", "Now", "After loading"),
+                          [[spend["project_code"], spend["quarter"], now, _num(spend["after"], "gbp")]],
+                          "data-quality-preview-spend", numeric=(2, 3)))
     if headline:
         hrows = [[f"{h['name']} ({h['metric_code']})", h["financial_year"], _num(h["before"], h["unit"]),
                   _num(h["after"], h["unit"]), _share(h["before_share"]), _share(h["after_share"]),
@@ -58,7 +71,8 @@ def preview_cards(changes: list[dict], headline: list[dict], warnings: list[dict
                            "Status now", "Status after"), hrows, "data-quality-preview-headline",
                           numeric=(2, 3, 4, 5)))
     if warnings:
-        wrows = [[w["metric_code"], w["area_code"], w["period"], _num(w["value"]), w["message"]] for w in warnings]
+        wrows = [[w["metric_code"], w.get("area_name") or w["area_code"], w["period"], _num(w["value"]), w["message"]]
+                 for w in warnings]
         out.append(html.Div([
             html.H3(f"{len(warnings)} figure(s) look wrong: check them", id="data-quality-warnings-heading"),
             html.P("Correct the file and upload it again, or, if these figures are right, say why below and "
@@ -86,10 +100,10 @@ def chase_card(frame: pd.DataFrame) -> list:
                      f"{pd.Timestamp(r.due_on):%Y-%m-%d}", f"{r.days_overdue:,}", r.org_name, contact, last, mail])
     return [
         html.H2("Chase list", id="data-quality-chase-heading"),
-        html.P(f"{len(frame):,} returns missing or late in this view, most overdue first. Days overdue: "
+        html.P(f"{how_many(len(frame), 'return')} missing or late in this view, most overdue first. Days overdue: "
                "to today for a missing return, days late for one that arrived late."),
         _table("Returns to chase", ("Project", "Quarter", "Status", "Due", "Days overdue", "Organisation",
-                                    "Contact", "Last chased", "Prepared email"), rows, "data-quality-chase",
+                                    "Contact", "Last chased", "Prepared email"), rows, "data-quality-chase-table",
                numeric=(4,)),
     ]
 

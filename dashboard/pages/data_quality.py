@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html
 
+from analysis.numbers import how_many
 from dashboard.components.filters import FILTER_INPUTS, choice_name, filter_bar, filters_from, parse_query
 from dashboard.components.returns_cards import accepted_card, chase_card, history_card, preview_cards
 from dashboard.components.server_grid import THEME, register_server_grid, server_grid
@@ -161,7 +162,7 @@ def returns_section(grid: ReturnsGrid, f_text: str) -> list:
                     + (f" and {len(missing) - 30} more." if len(missing) > 30 else ".")) if len(missing) else ""
     return [
         html.H2("Quarterly returns"),
-        html.P([html.Strong(f"{total_due:,} returns due: "),
+        html.P([html.Strong(f"{how_many(total_due, 'return')} due: "),
                 f"{counts['on_time']:,} on time, {counts['late']:,} late, {counts['missing']:,} missing."],
                id="data-quality-returns-summary"),
         html.P(missing_text, className="dq-missing") if missing_text else None,
@@ -367,7 +368,7 @@ def report_view(report: UploadReport) -> list:
                   className="upload-outcome")
     out = [head]
     if report.outcome == "preview":
-        out += preview_cards(report.changes, report.headline, report.warnings)
+        out += preview_cards(report.changes, report.headline, report.warnings, report.spend)
     if not report.problems.empty:
         out.append(problems_table(report.problems, f"Problems found in {report.file}", "data-quality-upload-problems"))
     return out

@@ -11,6 +11,7 @@ import pandas as pd
 from dash import Output, State, callback, dcc, html
 
 from analysis.fiscal import fy_months, fy_of_period
+from analysis.numbers import how_many
 from charts.project import metric_by_year_chart, metric_in_year_chart
 from charts.theme import format_value, unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
@@ -199,8 +200,8 @@ def _returns(view: ProjectView) -> html.Div:
     late = int((rows["status"] == "late").sum())
     headers = ["Quarter", "Due", "Submitted", "Status", "Days late"]
     parts = [
-        html.P(f"{len(rows)} returns due so far: {missing} missing, {late} late. A return is due 30 days after "
-               "the quarter ends."),
+        html.P(f"{how_many(len(rows), 'return')} due so far: {missing} missing, {late} late. A return is due 30 days "
+               "after the quarter ends."),
         _table(f"The latest {min(RECENT_RETURNS, len(body))} quarterly returns, newest first", headers,
                body[:RECENT_RETURNS], numeric={4}, class_name="returns-table"),
     ]

@@ -433,12 +433,32 @@ def _write_people(ws: Worksheet, spec: TemplateSpec) -> None:
             cell = ws.cell(row, col)
             cell.fill, cell.protection, cell.border = _FILL_INPUT, _UNLOCKED, _BOX
         _month_cells(ws, row, spec, months, value_check)
+    _people_lookups(ws, first, last)
     for col, dv in enumerate(lists.values(), start=1):
         letter = get_column_letter(col)
         dv.add(f"{letter}{first}:{letter}{last}")
     for col, width in enumerate((24, 13, 14, 10, 11), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(first, FIRST_MONTH_COL)
+
+
+PEOPLE_LOOKUP_COL = FIRST_MONTH_COL + 3  # after a quarter's three months
+PEOPLE_LOOKUPS = (("Measure (from the code)", "A", "MetricTable", 32), ("Area (from the code)", "B", "AreaTable", 22))
+
+
+def _people_lookups(ws: Worksheet, first: int, last: int) -> None:
+    """Beside the month cells, the measure's and the area's names looked up from the chosen codes, as the
+    Return sheet's spare rows do, so a partner sees "Rochford", not only "E07000075". Locked formulas
+    after the last month: the reader reads up to the last month, so they are never read as figures."""
+    for offset, (title, key, table, width) in enumerate(PEOPLE_LOOKUPS):
+        at = PEOPLE_LOOKUP_COL + offset
+        head = ws.cell(PEOPLE_HEADER_ROW, at, title)
+        head.font, head.fill, head.border = Font(bold=True, color="FFFFFF"), _FILL_HEAD, _BOX
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for row in range(first, last + 1):
+            cell = ws.cell(row, at, f'=IFERROR(VLOOKUP({key}{row},{table},2,FALSE),"")')
+            cell.fill, cell.border = _FILL_LOCKED, _BOX
+        ws.column_dimensions[get_column_letter(at)].width = width
 
 
 def _month_cells(ws: Worksheet, row: int, spec: TemplateSpec, months: list[str], dv: DataValidation) -> None:
@@ -789,6 +809,8 @@ def _is_month(text: str) -> bool:
 
 def _reads_cell(sheet: str, row: int, column: int) -> bool:
     """Cells whose values the reader takes: all but the names the template looks up from the codes."""
+    if sheet == PEOPLE_SHEET:
+        return not (row > PEOPLE_HEADER_ROW and column >= PEOPLE_LOOKUP_COL)
     looked_up = column < FIRST_MONTH_COL and column not in (METRIC_COL, AREA_COL)
     return not (sheet == RETURN_SHEET and row > TABLE_HEADER_ROW and looked_up)
 

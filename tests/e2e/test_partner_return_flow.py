@@ -92,6 +92,7 @@ def fill_implausibly(path: Path) -> Path:
     wb = load_workbook(path)
     ws = wb["Return"]
     ws["B8"], ws["B9"] = "Rys Partner", "rys@example.org"
+    ws["B11"] = 12345.5  # spend for the quarter: the preview shows it before anything loads
     header = next(r for r in range(1, 60) if ws.cell(r, 1).value == "metric_code")
     for r in range(header + 1, ws.max_row + 1):
         if not ws.cell(r, 1).value or str(ws.cell(r, 1).value).startswith("="):
@@ -127,10 +128,14 @@ def test_partner_checks_confirms_with_a_reason_and_the_manager_sees_it(browser, 
     warnings.wait_for(timeout=60_000)
     wait_for_dash(pg)
     assert "times this project's largest month" in warnings.inner_text()
+    assert "Rochford" in warnings.inner_text() and "E07000075" not in warnings.inner_text()  # names, not codes
     report = pg.locator("#data-quality-upload-report").inner_text()
     assert "Checked, not loaded yet" in report and "nothing is loaded until you confirm" in report
     assert pg.locator("#data-quality-preview-changes tbody tr").count() > 0
     assert pg.locator("#data-quality-preview-headline tbody tr").count() > 0
+    assert "Totals" in pg.locator("#data-quality-preview-changes").inner_text()
+    spend = pg.locator("#data-quality-preview-spend tbody tr").inner_text()
+    assert PROJECT in spend and "none held" in spend and "£12,345.50" in spend
     # Nothing reached the data: this file is not among the loads.
     assert "filled.xlsx" not in pg.locator("#data-quality-batches").inner_text()
     check_axe(pg)

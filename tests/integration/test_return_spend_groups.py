@@ -47,6 +47,12 @@ def test_template_offers_spend_and_groups_for_people_metrics_only(people_db: Eng
     assert ret.cell(spend_row, 2).protection.locked is False  # an input cell
     assert [people.cell(pr.PEOPLE_HEADER_ROW, c).value for c in range(1, 9)] == [
         "metric_code", "area_code", "age band", "sex", "ethnicity", "2024-07", "2024-08", "2024-09"]
+    # The names follow the chosen codes (locked look-ups after the months), as on the Return sheet.
+    assert [people.cell(pr.PEOPLE_HEADER_ROW, c).value for c in (9, 10)] == [
+        "Measure (from the code)", "Area (from the code)"]
+    first = pr.PEOPLE_HEADER_ROW + 1
+    assert people.cell(first, 10).value == f'=IFERROR(VLOOKUP(B{first},AreaTable,2,FALSE),"")'
+    assert people.cell(first, 9).protection.locked and not people.cell(first, 2).protection.locked
     # Only IND_SUPPORTED (people, summed) may be split; the drop-down offers it alone.
     assert [r[0] for r in wb["Lists"].iter_rows(min_row=2, min_col=11, max_col=11, values_only=True)
             if r[0]] == ["IND_SUPPORTED"]

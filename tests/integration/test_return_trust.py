@@ -45,8 +45,10 @@ def test_check_changes_nothing_warns_and_confirm_needs_a_reason(db: Engine, tmp_
         ("EVENTS", ROCHFORD, "2024-07", "history")]
     assert "16 times this project's largest month here (6" in checked.warnings[0]["message"]
     # Three new rows, none replaced (the quarter had no rows yet).
-    assert {(c["metric_code"], c["period"]): (c["added"], c["replaced"], c["removed"]) for c in checked.changes} == {
-        ("EVENTS", "2024-07"): (1, 0, 0), ("EVENTS", "2024-08"): (1, 0, 0), ("VOL_HOURS", "2024-07"): (1, 0, 0)}
+    assert {(c["metric_code"], c["period"], c["part"]): (c["added"], c["replaced"], c["removed"])
+            for c in checked.changes} == {("EVENTS", "2024-07", "totals"): (1, 0, 0),
+                                          ("EVENTS", "2024-08", "totals"): (1, 0, 0),
+                                          ("VOL_HOURS", "2024-07", "totals"): (1, 0, 0)}
     # Headline for 2024/25: EVENTS (sessions, not people: exact) April-June 6+4+5 = 15, after 15+99+5 = 119.
     events = next(h for h in checked.headline if h["metric_code"] == "EVENTS")
     assert (events["before"], events["after"], events["financial_year"]) == (15.0, 119.0, "2024/25")

@@ -38,11 +38,11 @@ def chunks(data: pd.DataFrame, size: int) -> list[pd.DataFrame]:
 @pytest.mark.parametrize("size", [1, 2, 10])
 def test_counts_and_figures_do_not_depend_on_chunking(size: int) -> None:
     effect = row_effect(chunks(NEW, size), chunks(OLD, size))
-    changes = effect.changes.set_index(["metric_code", "period"])
-    # IND 2024-05: male replaced, other added, female removed. YP 2024-05 replaced; YP 2024-06 added.
-    assert changes.loc[("IND", "2024-05")].tolist() == [1, 1, 1]
-    assert changes.loc[("YP", "2024-05")].tolist() == [0, 1, 0]
-    assert changes.loc[("YP", "2024-06")].tolist() == [1, 0, 0]
+    changes = {tuple(r[:3]): tuple(r[3:]) for r in effect.changes.itertuples(index=False)}
+    # IND 2024-05 (people by group): male replaced, other added, female removed. YP (totals) 2024-05
+    # replaced; YP 2024-06 added. Totals come before groups within a metric and month.
+    assert changes == {("IND", "2024-05", "people by group"): (1, 1, 1), ("YP", "2024-05", "totals"): (0, 1, 0),
+                       ("YP", "2024-06", "totals"): (1, 0, 0)}
     assert effect.rows == 4
     new = effect.new.set_index(["metric_code", "period"])["value"]
     # IND's splits add up to one figure (5 + 1) even when they arrive in different chunks.
@@ -61,3 +61,9 @@ def test_a_file_whose_rows_are_unreadable_numbers_still_counts_rows() -> None:
     blank = frame([("P1", "A", "YP", "2024-05", "", "", "", None)])
     effect = row_effect([blank], [])
     assert effect.rows == 1 and effect.new["value"].tolist() == [0.0]  # as ``figures``: nothing adds to 0
+
+
+def test_totals_and_people_by_group_are_counted_apart_within_a_month() -> None:
+    both = frame([("P1", "A", "IND", "2024-05", "", "", "", 7.0), ("P1", "B", "IND", "2024-05", "18-24", "", "", 2.0)])
+    effect = row_effect([both], [])
+    assert effect.changes[["part", "added"]].values.tolist() == [["totals", 1], ["people by group", 1]]
