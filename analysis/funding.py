@@ -16,6 +16,7 @@ Rules that shape them:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 
@@ -352,11 +353,22 @@ def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
     mean_ratio = sum(ratios) / len(ratios)
     # One number decides both: the percentage shown is the one judged, so sorting by delivery gives the
     # status order (on track from 95%, at risk from 80%).
+    shown = round(mean_ratio * 100.0, 1)  # judged as shown: 94.96% reads 95.0%, and is on track
     return {
-        "delivery_pct": round(mean_ratio * 100.0, 1),
-        "delivery_status": judge(mean_ratio, 1.0),
+        "delivery_pct": shown,
+        "delivery_status": judge(shown / 100.0, 1.0),
         "metrics_with_target": len(with_target),
+        "delivery_basis": basis_summary(row.get("expected_basis") for row in with_target),
     }
+
+
+def basis_summary(bases: Iterable[object]) -> str | None:
+    """What the expected positions were judged against, over a project's measures: the one basis when
+    they share it ('seasonal profile of 2021/22 – 2023/24'), else each with its count of measures."""
+    counts = Counter(str(b) for b in bases if b)
+    if len(counts) <= 1:
+        return next(iter(counts), None)
+    return "; ".join(f"{basis} ({n} measure{'s' if n > 1 else ''})" for basis, n in sorted(counts.items()))
 
 
 def yearly_values(monthly: pd.DataFrame, metric_info: pd.DataFrame) -> pd.DataFrame:

@@ -5,8 +5,9 @@ does for a project filter, so the grid, the project page and the API agree.
 
 Definitions (shown in the grid's header tooltips and the API's meta):
 - delivery_pct: mean, over the project's metrics with a project target, of the value for the view ÷
-  the target for its months so far (each month against its own year's target; a level against its
-  target level), × 100, each measure counting at most 500%.
+  the expected position for its months so far (each month against its own year's target, spread by the
+  project's own seasonal profile where it has the history, else a twelfth a month; a level against its
+  target level), × 100, each measure counting at most 500%. ``delivery_basis`` says which.
 - delivery_status: on track from 95%, at risk from 80%, off track below: the same number judged, so
   sorting by delivery gives the status order.
 - Only projects active in the view's period are listed, unless ended ones are asked for.
@@ -23,11 +24,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.fiscal import fy_months, fy_of_period, months_between
+from analysis.fiscal import add_months, fy_months, fy_of_period, months_between
 from analysis.funding import delivery_of_rows, delivery_summary, totals_by_project, yearly_values
-from analysis.progress import KPI_COLUMNS, KpiPeriod, by_key_and_metric, kpi_table
+from analysis.progress import KPI_COLUMNS, SINCE, KpiPeriod, by_key_and_metric, kpi_table
+from analysis.seasonal import SeasonalProfile
 from analysis.stocks import STOCK_NOTES, apply_levels, typed_notes
-from service.gate import People, publish_kpis, view
+from service.cache import cached
+from service.gate import People, publish, publish_kpis, view
 from service.returns import returns_in_view, returns_view
 from service.stocks import stock_levels
 from warehouse import finance_queries, project_queries, queries
@@ -36,15 +39,19 @@ from warehouse.filters import Filters
 GRID_COLUMNS = [
     "project_code", "project_name", "org_name", "priority_code", "funding_stream", "delivery_pct",
     "delivery_status", "metrics_with_target", "grant_gbp", "spend_gbp", "spend_pct", "latest_return",
-    "latest_return_status", "returns_missing", "returns_late",
+    "latest_return_status", "returns_missing", "returns_late", "delivery_basis",
 ]
 
 DEFINITIONS = {
-    "delivery_pct": "Mean, over the project's metrics with a project target, of value ÷ the target for the months "
-                    "so far (each month against its own year's target; a level such as a caseload against its "
+    "delivery_pct": "Mean, over the project's metrics with a project target, of value ÷ the expected position for "
+                    "the months so far (each month against its own year's target, by the project's seasonal profile "
+                    "where it has the history, else a twelfth a month; a level such as a caseload against its "
                     "target level) × 100, each measure counting at most 500%. 100% is on target.",
     "delivery_status": "The delivery % judged: on track from 95%, at risk from 80%, off track below, so sorting by "
                        "delivery gives the status order.",
+    "delivery_basis": "What each measure's target for the months so far follows: the seasonal profile of the "
+                      "project's own earlier years (grants paid in July and January), or the straight line (a "
+                      "twelfth of the annual target a month) where it has too little history.",
     "grant_gbp": "Grants awarded to the project for the financial year, all funding streams, in pounds.",
     "spend_gbp": "Spend the project reported so far in the financial year, in pounds.",
     "spend_pct": "Spend so far ÷ grant × 100.",
@@ -92,13 +99,14 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str, 
     targets = {code: mine for code, mine in targets.items() if any(y in by for by in mine.values() for y in years)}
     view = KpiPeriod(first, last, data_to, fy_months(fy))
     months = by_key_and_metric(_view_monthly(engine, f, data_to), "project_code")
+    profiles = project_profiles(engine, view.profile_fy, data_to, limit) if targets else {}
     levels = stock_levels(engine, _time_only(f), queries.metrics(engine), min(last, data_to), by="project_code")
     rows = []
     for code, annual in targets.items():
         mine = [metric for metric in metrics if metric.metric_code in annual]
         own = {metric: pair for (metric, project), pair in levels.items() if project == code}
-        rows += [{**row, "project_code": code} for row in apply_levels(view.rows(months.get(code, {}), mine, annual),
-                                                                       own)]
+        judged = view.rows(months.get(code, {}), mine, annual, profiles.get(code, {}))
+        rows += [{**row, "project_code": code} for row in apply_levels(judged, own)]
     if not rows:
         return {}
     # One published table for the whole grid: each project's counts of people through the gate.
@@ -107,6 +115,23 @@ def _delivery(engine: Engine, f: Filters, codes: Collection[str], data_to: str, 
     for record in published.to_dict("records"):  # one conversion, not a DataFrame per project
         by_project.setdefault(record["project_code"], []).append(record)
     return {code: delivery_of_rows(records) for code, records in by_project.items()}
+
+
+@cached
+def project_profiles(engine: Engine, profile_fy: str, data_to: str,
+                     limit: int) -> dict[str, dict[str, SeasonalProfile | None]]:
+    """Each project's seasonal profiles for a view of ``profile_fy``, learnt as the overview filtered to
+    that project learns them (``service.kpis.kpi_view``): from the project's own published months before
+    that year. So a project's status is judged against the same expected position in the grid, on its
+    page and on the overview filtered to it (grants paid in July and January are not "behind" in
+    October). Depends on the year and the data only, not on the view's slicers: worked out once per
+    data version and year, not per grid view."""
+    view = KpiPeriod(fy_months(profile_fy)[0], fy_months(profile_fy)[-1], data_to, fy_months(profile_fy))
+    before = add_months(fy_months(profile_fy)[0], -1)
+    history = publish(engine, queries.monthly_totals(engine, Filters(), first=SINCE, last=before,
+                                                     by=("project_code",)), limit)
+    return {code: view.profiles(frame[["metric_code", "period", "value"]])
+            for code, frame in history.groupby("project_code", sort=False)}
 
 
 def _returns_summary(returns: pd.DataFrame, codes: Collection[str]) -> dict[str, dict]:
@@ -235,7 +260,10 @@ def project_view(engine: Engine, code: str, f: Filters, limit: int = 0) -> Proje
         first, last = only.months(data_to)
         fy = only.year(data_to)
         year_targets = targets[targets["financial_year"] == fy][["metric_code", "financial_year", "target_value"]]
-        raw = kpi_table(monthly, info, year_targets, first, last, data_to, fy_months(fy))
+        # Every year's targets (a view across 31 March takes each month's own) and the project's own
+        # published history for its seasonal profiles: the grid's rule (``_delivery``) and the overview's.
+        raw = kpi_table(monthly, info, targets[["metric_code", "financial_year", "target_value"]], first, last,
+                        data_to, fy_months(fy), history=publish(engine, monthly, limit))
         own = {metric: pair for (metric, _g), pair in stock_levels(engine, only, info, min(last, data_to)).items()}
         raw = typed_notes(pd.DataFrame(apply_levels(raw.to_dict("records"), own), columns=[*raw.columns, *STOCK_NOTES]))
         kpis = publish_kpis(engine, raw, limit)[[*KPI_COLUMNS, *STOCK_NOTES]]

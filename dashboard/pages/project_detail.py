@@ -12,6 +12,7 @@ from dash import Output, State, callback, dcc, html
 
 from analysis.fiscal import fy_months, fy_of_period
 from analysis.numbers import how_many
+from charts.kpi_text import basis_text
 from charts.project import metric_by_year_chart, metric_in_year_chart
 from charts.theme import format_value, unit_label
 from dashboard.components.filters import FILTER_INPUTS, filter_bar, filters_from, parse_query
@@ -126,6 +127,8 @@ def _details(view: ProjectView) -> html.Section:
             f"{pct:.0f}% of target across {_measures(delivery.get('metrics_with_target', 0))} " if pct is not None
             else "no project targets for this period ", _status(delivery.get("delivery_status", "no target"))])),
     ]
+    if delivery.get("delivery_basis"):
+        items.append(("Judged against", f"the expected position for the time of year: {delivery['delivery_basis']}"))
     return html.Section([
         html.H2("About the project"),
         html.Dl([el for label, value in items for el in (html.Dt(label), html.Dd(value))], className="project-facts"),
@@ -163,7 +166,9 @@ def _measure(view: ProjectView, row: dict, info: dict, beside: list | None = Non
     target_text = (f"against a target of {format_value(target, unit)} for the period "
                    f"({row['share'] * 100:.0f}% reached)" if target and row["share"] is not None
                    else "no project target for this period")
-    summary = f"{format_value(value, unit)} {unit_label(unit) if unit != 'gbp' else ''} {target_text}."
+    judged = basis_text(row.get("expected_basis"))
+    summary = (f"{format_value(value, unit)} {unit_label(unit) if unit != 'gbp' else ''} {target_text}"
+               + (f"; {judged}." if judged and target else "."))
     years_text = "; ".join(
         f"{r.financial_year}: {format_value(r.value, unit)}"
         + (f" (target {format_value(r.target_value, unit)})" if r.target_value == r.target_value else "")

@@ -50,6 +50,8 @@ COLUMNS = [
     number_column("delivery_pct", "Delivery vs target", PCT, DEFINITIONS["delivery_pct"], 95),
     {"field": "delivery_status", "headerName": "Delivery status", "minWidth": 95,
      "headerTooltip": DEFINITIONS["delivery_status"], "cellClassRules": _status_classes("delivery_status")},
+    {"field": "delivery_basis", "tooltipField": "delivery_basis", "headerName": "Judged against", "minWidth": 150,
+     "headerTooltip": DEFINITIONS["delivery_basis"], **WRAP},
     number_column("grant_gbp", "Grant (£)", GBP, DEFINITIONS["grant_gbp"]),
     number_column("spend_gbp", "Spend to date (£)", GBP, DEFINITIONS["spend_gbp"]),
     number_column("spend_pct", "Spent of grant", PCT, DEFINITIONS["spend_pct"], 85),
@@ -86,7 +88,8 @@ def layout(**query: str) -> html.Div:
         html.Details([
             html.Summary("How the columns are worked out"),
             html.Dl([item for key, label in (("delivery_pct", "Delivery vs target"),
-                                             ("delivery_status", "Delivery status"), ("grant_gbp", "Grant"),
+                                             ("delivery_status", "Delivery status"),
+                                             ("delivery_basis", "Judged against"), ("grant_gbp", "Grant"),
                                              ("spend_gbp", "Spend to date"), ("spend_pct", "Spent of grant"),
                                              ("latest_return", "Latest return"),
                                              ("returns_missing", "Returns missing"))

@@ -173,9 +173,11 @@ def test_delivery_summary_mean_share_and_pro_rata_status() -> None:
     out = delivery_summary(kpis)
     # Against the targets for the months so far (Z has no target): 50/50 = 1.0 and 30/50 = 0.6, mean 0.8:
     # 80%, at risk. The percentage shown is the one judged, so they cannot disagree.
-    assert out == {"delivery_pct": 80.0, "delivery_status": "at risk", "metrics_with_target": 2}
+    assert out == {"delivery_pct": 80.0, "delivery_status": "at risk", "metrics_with_target": 2,
+                   "delivery_basis": None}
     off = delivery_summary(kpis.assign(value=[30.0, 30.0, 7.0]))
-    assert off == {"delivery_pct": 60.0, "delivery_status": "off track", "metrics_with_target": 2}
+    assert off == {"delivery_pct": 60.0, "delivery_status": "off track", "metrics_with_target": 2,
+                   "delivery_basis": None}
     capped = delivery_summary(kpis.assign(value=[5000.0, 0.0, 7.0]))  # 10,000% counts as 500%: mean 250%
     assert capped["delivery_pct"] == 250.0
     assert delivery_summary(kpis.iloc[2:])["delivery_status"] == "no target"
@@ -202,3 +204,18 @@ def test_furthest_from_grant_orders_by_distance_either_way_and_keeps_ties_in_ord
                        "flag": ["within 10%", FLAG_UNDER, FLAG_OVER, "no grant", FLAG_OVER]})
     assert furthest_from_grant(fc)["project_code"].tolist() == ["B", "C", "E", "A", "D"]
     assert furthest_from_grant(fc, flagged_only=True)["project_code"].tolist() == ["B", "C", "E"]
+
+
+def test_delivery_is_judged_as_shown_and_says_what_it_was_judged_against() -> None:
+    from analysis.funding import delivery_of_rows
+
+    def row(value: float, basis: str) -> dict:
+        return {"target": 100.0, "expected": 100.0, "value": value, "higher_is_better": True, "expected_basis": basis}
+
+    # 94.96% is shown as 95.0%, and judged as shown: on track (sorting by delivery keeps the status order).
+    edge = delivery_of_rows([row(94.96, "straight line")])
+    assert (edge["delivery_pct"], edge["delivery_status"]) == (95.0, "on track")
+    assert edge["delivery_basis"] == "straight line"
+    mixed = delivery_of_rows([row(100, "straight line"), row(100, "seasonal profile of 2021/22 – 2023/24"),
+                              row(100, "seasonal profile of 2021/22 – 2023/24")])
+    assert mixed["delivery_basis"] == ("seasonal profile of 2021/22 – 2023/24 (2 measures); straight line (1 measure)")
