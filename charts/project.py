@@ -73,11 +73,14 @@ def metric_by_year_chart(yearly: pd.DataFrame, name: str, unit: str, aggregation
 
 
 def metric_in_year_chart(monthly: pd.DataFrame, fy_months: list[str], target: float | None, name: str,
-                         unit: str, aggregation: str, financial_year: str) -> go.Figure:
+                         unit: str, aggregation: str, financial_year: str,
+                         expected_now: tuple[str, float, str] | None = None) -> go.Figure:
     """The selected year month by month: running total against the target pro rata (a straight line
     from 0 to the annual target), or for a ``latest`` metric each month's value against the target.
 
-    ``monthly``: period, value (one metric, any months; those of the year are used).
+    ``monthly``: period, value (one metric, any months; those of the year are used). ``expected_now``:
+    (month, expected position, basis) when the status was judged on a seasonal profile, not the pro-rata
+    line: marked, so the chart shows what the status beside it was judged against.
     """
     latest = aggregation in STOCK_AGGREGATIONS
     how = "each month" if latest else "running total"
@@ -107,6 +110,12 @@ def metric_in_year_chart(monthly: pd.DataFrame, fy_months: list[str], target: fl
             fig.add_scatter(x=fy_months, y=pro_rata, name="Target pro rata", mode="lines",
                             line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
                             hovertemplate=f"%{{x}}: {pre}%{{y:,.0f}} expected by month end<extra></extra>")
+        if expected_now is not None and expected_now[0] in fy_months:
+            month, value, basis = expected_now
+            fig.add_scatter(x=[month], y=[value], name="Expected by now (seasonal)", mode="markers",
+                            marker={"symbol": "diamond-open", "size": 13, "color": TARGET_COLOUR,
+                                    "line": {"width": 2}},
+                            hovertemplate=f"%{{x}}: {pre}%{{y:,.0f}} expected by now, from the {basis}<extra></extra>")
     labels = {m: _month_label(m) for m in fy_months}
     fig.update_xaxes(categoryorder="array", categoryarray=fy_months, type="category", tickangle=0,
                      tickmode="array", tickvals=fy_months[::2], ticktext=[labels[m] for m in fy_months[::2]])

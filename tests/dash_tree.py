@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dash.development.base_component import Component
+
 
 def walk(node: object) -> Iterator[object]:
     """Every component under ``node``, depth first (strings and None are leaves, not components)."""
     if isinstance(node, list | tuple):
         for child in node:
             yield from walk(child)
-    elif node is not None and hasattr(node, "children"):
+    elif isinstance(node, Component):  # a graph or an input has no children, and is still a component
         yield node
-        yield from walk(node.children)
+        yield from walk(getattr(node, "children", None))
 
 
 def text_of(node: object) -> str:

@@ -161,7 +161,13 @@ def _measure(view: ProjectView, row: dict, info: dict, beside: list | None = Non
     current = fy_of_period(view.data_to) if view.data_to else ""
     unfinished = current if current and view.data_to < fy_months(current)[-1] else ""
     by_year = metric_by_year_chart(yearly, name, unit, info["aggregation"], unfinished)
-    in_year = metric_in_year_chart(monthly, months, annual, name, unit, info["aggregation"], view.financial_year)
+    basis = row.get("expected_basis")
+    # The chart runs from April: only a view from April has its expected position on that running total.
+    seasonal = (isinstance(basis, str) and basis.startswith("seasonal") and row.get("expected") is not None
+                and view.first == months[0])
+    now = min(view.last, view.data_to) if view.data_to else ""
+    in_year = metric_in_year_chart(monthly, months, annual, name, unit, info["aggregation"], view.financial_year,
+                                   (now, float(row["expected"]), basis) if seasonal else None)
     value, target = row["value"], row["target"]
     target_text = (f"against a target of {format_value(target, unit)} for the period "
                    f"({row['share'] * 100:.0f}% reached)" if target and row["share"] is not None

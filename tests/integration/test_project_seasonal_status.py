@@ -77,3 +77,30 @@ def test_grid_page_and_overview_judge_a_project_alike(grants_db: Engine, project
 
     grid = projects_table(grants_db, f).set_index("project_code").loc[project]
     assert (grid["delivery_status"], grid["delivery_basis"], grid["delivery_pct"]) == (status, basis, pct)
+
+
+def test_the_project_page_marks_the_seasonal_expected_position_on_its_chart(
+        grants_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The status beside the chart was judged against £6,000 by October, not the pro-rata line's £7,000:
+    the chart marks that point and says where it comes from."""
+    monkeypatch.setenv("DATABASE_URL", grants_db.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("APP_ENV", raising=False)
+    from dashboard.app import server  # noqa: F401 - creates the app, which registers the pages
+    from dashboard.pages.project_detail import _measure
+
+    page = project_view(grants_db, "PRJ001", Filters(fy="2024/25"))
+    row = page.kpis.set_index("metric_code").loc["GRANTS_GBP"].to_dict() | {"metric_code": "GRANTS_GBP"}
+    info = page.metric_info.set_index("metric_code").loc["GRANTS_GBP"].to_dict()
+    article = _measure(page, row, info)
+    graphs = [c.figure for c in _graphs(article)]
+    marks = [t for fig in graphs for t in fig.data if t.name == "Expected by now (seasonal)"]
+    assert len(marks) == 1 and list(marks[0].x) == ["2024-10"] and list(marks[0].y) == [pytest.approx(6000.0)]
+    assert SEASONAL in marks[0].hovertemplate
+
+
+def _graphs(component):  # noqa: ANN001, ANN202
+    from dash import dcc
+
+    from tests.dash_tree import walk
+
+    return [c for c in walk(component) if isinstance(c, dcc.Graph)]
