@@ -16,9 +16,12 @@ Seasonal model (``sum`` metrics with a profile, ``analysis.seasonal``: two or mo
     ``S / F`` (variance ``phi * mu / F``) once ``F`` is at least a twelfth: then the projection and a
     status judged against the expected position ``F x target`` say the same thing. Before that (the
     first month of a slow season, or a quarter in which a lumpy metric pays nothing: grants paid in
-    July and January) this year says too little, and the level is the earlier years' mean total, with
-    their spread as its variance (at least a year's own quasi-Poisson variation, times ``1 + 1/K`` for
-    ``K`` years).
+    July and January) this year says too little, and the level is the earlier years' mean total. The
+    spread of the earlier totals ``s_T**2`` (at least a year's own quasi-Poisson variation ``phi * mu``)
+    holds both the level's variation between years and the months' noise; the months to come carry
+    their noise below, so the level's variance is ``s_T**2 - phi * mu`` (between years) ``+ s_T**2 / K``
+    (the mean of ``K`` totals): over a whole year, ``s_T**2 * (1 + 1/K)``, the textbook prediction
+    variance for a new year's total.
 
     The remaining share ``G = 1 - F`` then brings ``mu_hat * G``, with prediction variance
     ``phi * mu_hat * G`` (the months to come) ``+ G**2 * var(mu_hat)`` (the level's own error) plus the
@@ -239,7 +242,13 @@ def _seasonal(vals: list[float], profile: SeasonalProfile, level: float) -> Proj
         mu_hat = total / share
         level_var, weight = phi * max(mu_hat, 1.0) / share, 1.0
     else:
-        mu_hat, level_var, weight = mean_h, max(_variance(totals), phi * mean_h) * (1 + 1 / k), 0.0
+        # A year's total varies by its level and by its months' own noise (at least quasi-Poisson); the
+        # months to come add that noise below (``own``), so the level's spread counts only the rest:
+        # the level's variation between years, plus the error of the mean of K totals. Counting the
+        # earlier totals' whole spread again beside ``own`` made a lumpy metric's interval too wide
+        # (96% coverage for a nominal 90% at 3 months, before its first payment).
+        spread_t = max(_variance(totals), phi * mean_h)
+        mu_hat, level_var, weight = mean_h, (spread_t - phi * mean_h) + spread_t / k, 0.0
     grand = sum(totals)
 
     centres, variances, dfs = [], [], []
