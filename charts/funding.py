@@ -10,13 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.funding import FLAG_OVER, FLAG_UNDER, VARIANCE_THRESHOLD, furthest_from_grant
-from charts.theme import PALETTE, TARGET_COLOUR, base_figure, empty_figure
+from charts.theme import LEGEND_TOP, PALETTE, TARGET_COLOUR, base_figure, empty_figure
 
 STREAM_ORDER = ("HO_VRU", "HO_GRIP", "ECC", "PFCC")
 FLAG_COLOURS = {FLAG_UNDER: PALETTE[0], FLAG_OVER: PALETTE[5]}
-
-
-LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
 
 
 def _tidy(fig: go.Figure, money_axis: str = "y") -> go.Figure:

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from analysis.numbers import float_or_nan
 from charts.tables import table_markup
-from charts.theme import GRID_COLOUR, PALETTE, TARGET_COLOUR, base_figure, empty_figure
+from charts.theme import GRID_COLOUR, LEGEND_TOP, PALETTE, TARGET_COLOUR, base_figure, empty_figure
 
 LOWER, HIGHER, NONE = PALETTE[0], PALETTE[5], "#8a949e"
 OUTLINE = "#7b8794"
@@ -106,7 +106,7 @@ def hotspot_map(hotspots: pd.DataFrame, outlines: Sequence[dict[str, Any]], grou
         xaxis={"range": [lon0, lon1], "showgrid": False, "tickformat": ".2f"},
         yaxis={"range": [lat0, lat1], "showgrid": False, "tickformat": ".2f", "scaleanchor": "x",
                "scaleratio": aspect, "rangemode": "normal"},
-        legend={"orientation": "h", "y": -0.18}, dragmode="pan",
+        legend=LEGEND_TOP, margin={"t": 90}, dragmode="pan",
     )
     return fig
 
@@ -218,7 +218,7 @@ def dosage_chart(weekly: pd.DataFrame) -> go.Figure:
     title = "Patrol dosage: minutes of patrol per week, all hotspots"
     if weekly.empty or not weekly["patrols"].any():
         return empty_figure(title, "No patrols have been loaded.")
-    fig = base_figure(title, "Week starting (Monday)", "Patrol minutes per week (minutes)", height=360)
+    fig = base_figure(title, "Week starting (Monday)", "Minutes of patrol", height=360)
     part = ["" if d == 7 else f" (part week: {d} days)" for d in weekly["days"]]
     # Part weeks (at the ends of the data) are lighter, so a short week is not read as a fall in dosage.
     colours = [PALETTE[0] if d == 7 else PALETTE[4] for d in weekly["days"]]
@@ -236,7 +236,9 @@ def dosage_chart(weekly: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         xaxis={"type": "date", "tickformat": "%-d %b %Y", "tick0": str(weekly["week_start"].iloc[0]),
                "dtick": 14 * 24 * 3600 * 1000, "automargin": True,
-               "range": [starts.iloc[0] - pd.Timedelta(days=1), starts.iloc[-1] + pd.Timedelta(days=8)]},
+               # A week of room before the first bar: its date label, centred on the axis's first tick,
+               # otherwise ran under the "0" of the minutes axis.
+               "range": [starts.iloc[0] - pd.Timedelta(days=7), starts.iloc[-1] + pd.Timedelta(days=8)]},
         yaxis={"tickformat": ",.0f"}, showlegend=False, margin={"b": 70},
     )
     return fig

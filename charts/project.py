@@ -11,9 +11,7 @@ import plotly.graph_objects as go
 
 from analysis.progress import cumulative_by_month
 from analysis.stocks import STOCK_AGGREGATIONS
-from charts.theme import PALETTE, TARGET_COLOUR, base_figure, empty_figure, unit_label
-
-LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
+from charts.theme import LEGEND_TOP, PALETTE, TARGET_COLOUR, base_figure, empty_figure, unit_label
 
 
 def _tidy(fig: go.Figure, unit: str) -> go.Figure:

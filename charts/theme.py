@@ -23,12 +23,19 @@ LEAN = go.layout.Template(
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        xaxis={"gridcolor": GRID_COLOUR, "linecolor": "#8a949e", "zeroline": False},
-        yaxis={"gridcolor": GRID_COLOUR, "linecolor": "#8a949e", "zeroline": False, "rangemode": "tozero"},
+        # automargin: the margins grow to hold long tick labels and the axis titles beside them, so
+        # "10,000" never sits on "Crimes per month" on a phone.
+        xaxis={"gridcolor": GRID_COLOUR, "linecolor": "#8a949e", "zeroline": False, "automargin": True},
+        yaxis={"gridcolor": GRID_COLOUR, "linecolor": "#8a949e", "zeroline": False, "rangemode": "tozero",
+               "automargin": True},
         hoverlabel={"bgcolor": "white", "font": {"size": 13}},
         legend={"orientation": "h", "y": -0.2},
     )
 )
+
+
+# A legend between the title and the plot, where a wrapped title or turned tick labels cannot meet it.
+LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
 
 
 def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go.Figure:

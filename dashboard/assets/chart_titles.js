@@ -43,6 +43,16 @@
     return typeof t === "string" ? t : (t && t.text) || "";
   }
 
+  // Pixels by which a legend placed above the plot (y >= 1, anchored at its bottom) reaches into the title.
+  function legendClash(gd, full, shown) {
+    const legend = gd.querySelector(".legend");
+    const place = full.legend || {};
+    if (!legend || !full.showlegend || place.yanchor !== "bottom" || !(place.y >= 1)) { return 0; }
+    const l = legend.getBoundingClientRect(), t = shown.getBoundingClientRect();
+    if (!l.height || !t.height) { return 0; }
+    return Math.max(0, Math.ceil(t.bottom + 4 - l.top));
+  }
+
   function fit(gd) {
     const full = gd._fullLayout;
     const shown = gd.querySelector(".gtitle");
@@ -63,11 +73,15 @@
     // Each added line adds its height to the top margin, so what sits between the title and the plot
     // (a legend at the top, a subtitle) keeps its room. A chart of a set height keeps it: left
     // autosized, it is measured from a parent of no set height and can collapse.
-    const top = original.top + Math.max(0, extra) * Math.ceil((font.size || 13) * 1.3);
+    // A legend between the title and the plot wraps into more rows on a narrow chart and grows up into
+    // the title: the margin grows by what they overlap (remembered, so the next draw keeps the room).
+    const again = mine && text === mine.wrapped;
+    const legendRoom = (again ? mine.legendRoom || 0 : 0) + legendClash(gd, full, shown);
+    const top = original.top + Math.max(0, extra) * Math.ceil((font.size || 13) * 1.3) + legendRoom;
     // At most a few redraws per figure: a redraw can move the chart's edges, and the wrap must not
     // chase them for ever.
-    const redraws = mine && text === mine.wrapped ? (mine.redraws || 0) + 1 : 0;
-    gd.vvuTitle = Object.assign({}, original, {wrapped: wrapped, redraws: redraws});
+    const redraws = again ? (mine.redraws || 0) + 1 : 0;
+    gd.vvuTitle = Object.assign({}, original, {wrapped: wrapped, redraws: redraws, legendRoom: legendRoom});
     if ((wrapped !== text || top !== full.margin.t) && redraws <= 3) {
       // A wrapped title hangs from the top of the chart, so its lines grow into the added margin.
       // (Plotly anchors a title of several lines by its first line's baseline area: a line's height lower.)

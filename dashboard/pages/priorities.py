@@ -11,7 +11,7 @@ from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_
 from sqlalchemy import Engine
 
 from analysis.fiscal import parse_period
-from charts.progress import progress_figure
+from charts.progress import progress_figures
 from charts.progress_text import describe_progress, headline_of
 from dashboard.access import MAKES_DRAFTS
 from dashboard.components.exception_entry import entry_block, save_entry, who
@@ -68,16 +68,23 @@ def _section_id(code: str) -> dict[str, str]:
 
 
 def _metric_card(m, view) -> html.Article:  # noqa: ANN001 - service dataclasses
-    fig = progress_figure(m.periods, m.progress, title=headline_of(m, view.financial_year), unit=m.unit,
-                          aggregation=m.aggregation, grain=view.grain, financial_year=view.financial_year)
+    each, so_far = progress_figures(m.periods, m.progress, name=m.name, unit=m.unit, aggregation=m.aggregation,
+                                    grain=view.grain, financial_year=view.financial_year)
+    # Each graph in a box of its own, so its "download data" button (assets/chart_csv.js) stays under it
+    # rather than taking a place in the pair's grid.
+    graphs = [
+        html.Div(dcc.Graph(figure=fig, config=graph_config(f"progress-{m.name}-{part}"), className="progress-graph",
+                           style={"height": "360px"}), className="progress-one")
+        for fig, part in ((each, "each-period"), (so_far, "year-to-date"))
+    ]
     return html.Article([
         html.Div([
             html.H3(m.name, className="metric-title"),
             html.Span(m.status, className=f"status {STATUS_CLASS.get(m.status, '')}"),
         ], className="metric-head"),
+        html.P(headline_of(m, view.financial_year), className="metric-headline"),
         html.Figure([
-            dcc.Graph(figure=fig, config=graph_config(f"progress-{m.name}"), className="progress-graph",
-                      style={"height": "380px"}),
+            html.Div(graphs, className="progress-pair"),
             html.Figcaption(describe_progress(m, view.financial_year), className="chart-alt"),
         ], className="progress-figure"),
         # Filled per request (role-dependent, so never in this cached card): the exception report entry.

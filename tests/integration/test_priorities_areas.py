@@ -13,7 +13,7 @@ import pytest
 from analysis.disclosure import MAX_ADJUSTMENT
 from analysis.fiscal import fy_months
 from charts.maps import apply_values, map_skeleton, map_values
-from charts.progress import progress_figure
+from charts.progress import progress_figures
 from charts.progress_text import describe_progress, headline_of
 from service.areas import area_view, map_areas, map_extent
 from service.observations import observation_totals
@@ -161,18 +161,22 @@ def test_map_geometry_is_served_once_not_sent_in_figures(sample_engine) -> None:
     assert z["E07000066"] == pytest.approx(expected["E07000066"], abs=1e-3)
 
 
-def test_progress_figure_has_titles_targets_and_hover(sample_engine) -> None:  # noqa: ANN001
+def test_progress_figures_have_titles_targets_and_hover(sample_engine) -> None:  # noqa: ANN001
     m = _metric(priority_view(sample_engine, Filters(), "month"), "GRANTS_GBP")
-    fig = progress_figure(m.periods, m.progress, title="Grants, 2025/26", unit=m.unit, aggregation=m.aggregation,
-                          grain="month", financial_year="2025/26")
-    assert fig.layout.title.text == "Grants, 2025/26"
-    assert fig.layout.xaxis.title.text == "Month, 2025/26" and fig.layout.yaxis.title.text == "£ per month"
-    assert fig.layout.yaxis2.title.text == "£, cumulative"
-    assert fig.layout.shapes[0].y0 == pytest.approx(m.annual_target / 12, abs=0.01)  # target line
-    names = [t.name for t in fig.data]
-    assert {"Each month", "Year to date", "Projection", "90% interval"} <= set(names)
-    assert all(t.hovertemplate or t.hoverinfo == "skip" for t in fig.data)
-    assert "£" in fig.data[0].hovertemplate
+    each, so_far = progress_figures(m.periods, m.progress, name="Grants", unit=m.unit, aggregation=m.aggregation,
+                                    grain="month", financial_year="2025/26")
+    # Two charts, each titled with the measure (no panel titles drawn as annotations to overprint).
+    assert each.layout.title.text == "Grants: each month against the monthly target"
+    assert so_far.layout.title.text == "Grants: year to date against the cumulative target, with projection"
+    assert each.layout.xaxis.title.text == "Month, 2025/26" and each.layout.yaxis.title.text == "£ per month"
+    assert so_far.layout.yaxis.title.text == "£, cumulative"
+    assert each.layout.shapes[0].y0 == pytest.approx(m.annual_target / 12, abs=0.01)  # target line
+    assert len(each.layout.annotations) == 1 and each.layout.annotations[0].text.startswith("target ")
+    assert not so_far.layout.annotations
+    assert [t.name for t in each.data] == ["Each month"]
+    assert {"Target", "Year to date", "Projection", "90% interval"} <= {t.name for t in so_far.data}
+    assert all(t.hovertemplate or t.hoverinfo == "skip" for fig in (each, so_far) for t in fig.data)
+    assert "£" in each.data[0].hovertemplate
 
 
 @pytest.fixture
