@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,44 +31,54 @@ pytestmark = pytest.mark.e2e
 LIVE_DB: dict[str, str] = {}  # the live server's DATABASE_URL, for tests that add users to it
 
 
+@contextmanager
+def dashboard_process(env: dict[str, str], db: Path, wait_s: float = 240) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``python -m dashboard`` as a user starts it, with ``env`` (PORT and HOST set here), until it answers
+    /health: (its URL, the process), stopped afterwards. Its output goes to ``db``'s .log file."""
+    port = free_port()
+    env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
+    log = open(db.with_suffix(".log"), "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + wait_s
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"dashboard exited: {db.with_suffix('.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"dashboard did not answer within {wait_s:.0f} s")
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard as a new user starts it, on its own SQLite file and port."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    port = free_port()
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PORT": str(port), "HOST": "127.0.0.1"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
     env.pop("APP_ENV", None)
     LIVE_DB["url"] = env["DATABASE_URL"]
-    log = open(db.with_suffix(".log"), "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"dashboard exited: {db.with_suffix('.log').read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("dashboard did not answer within 240 s")
-    # The first start serves before the sample's generated crime months are in; tests check their numbers.
-    while "sample crime data: every month loaded" not in db.with_suffix(".log").read_text():
-        if proc.poll() is not None or time.time() > deadline + 300:
-            proc.kill()
-            raise RuntimeError(f"sample crime data not loaded: {db.with_suffix('.log').read_text()[-2000:]}")
-        time.sleep(1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with dashboard_process(env, db) as (url, proc):
+        # The first start serves before the sample's generated crime months are in; tests check their numbers.
+        deadline = time.time() + 300
+        while "sample crime data: every month loaded" not in db.with_suffix(".log").read_text():
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"sample crime data not loaded: {db.with_suffix('.log').read_text()[-2000:]}")
+            time.sleep(1)
+        yield url
 
 
 @pytest.fixture(scope="session")

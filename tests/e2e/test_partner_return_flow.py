@@ -9,10 +9,6 @@ partner's load cannot disturb the other browser tests' known answers.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from etl.loader import load_file
-from tests.conftest import free_port
-from tests.e2e.conftest import CHROMIUM, ROOT, check_axe, new_page, screenshot, wait_for_dash
+from tests.e2e.conftest import CHROMIUM, check_axe, dashboard_process, new_page, screenshot, wait_for_dash
 from tests.e2e.conftest import sign_in as signed_in
 from tests.integration.test_partner_return_load import REFERENCE, ROCHFORD
 from warehouse.db import make_engine, upgrade_to_head
@@ -59,27 +54,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name in ("e2e-partner", "e2e-manager"):
         set_password(engine, name, PASSWORD)
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "WARM_CACHE": "0", "PORT": str(port),
-           "HOST": "127.0.0.1"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "WARM_CACHE": "0"}
     env.pop("APP_ENV", None)
-    log = open(db.with_suffix(".log"), "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with dashboard_process(env, db, wait_s=180) as (url, _proc):
+        yield url
 
 
 def sign_in(pg, name: str) -> None:  # noqa: ANN001

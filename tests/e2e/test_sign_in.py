@@ -9,14 +9,13 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLE, free_port
-from tests.e2e.conftest import CHROMIUM, ROOT, wait_for_dash
+from tests.e2e.conftest import CHROMIUM, ROOT, dashboard_process, wait_for_dash
 from tests.e2e.conftest import sign_in as signed_in
 
 pytestmark = pytest.mark.e2e
@@ -37,27 +36,10 @@ def prod_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run([sys.executable, "-m", "etl", "users", "add", name, "--role", role,
                         *(["--org", org] if org else [])], **run)
         subprocess.run([sys.executable, "-m", "etl", "users", "set-password", name], input=PASSWORD + "\n", **run)
-    port = free_port()
     env.update(APP_ENV="production", SECRET_KEY=secrets.token_urlsafe(48), DISCLOSURE_KEY=secrets.token_urlsafe(48),
-               ALLOW_SQLITE="1", PORT=str(port),
-               HOST="127.0.0.1")
-    log = open(db.with_suffix(".log"), "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("production server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+               ALLOW_SQLITE="1")
+    with dashboard_process(env, db, wait_s=180) as (url, _proc):
+        yield url
 
 
 @pytest.fixture
