@@ -339,7 +339,7 @@ def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
     with_target = [row for row in rows if (finite_or_none(row["target"]) or 0.0) > 0
                    and finite_or_none(row["value"]) is not None]
     if not with_target:
-        return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0}
+        return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0, "delivery_basis": None}
     ratios = []
     for row in with_target:
         expected = finite_or_none(row["expected"])
@@ -349,7 +349,8 @@ def delivery_of_rows(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
         ratio = value / expected if row["higher_is_better"] else (expected / value if value else RATIO_CAP)
         ratios.append(min(ratio, RATIO_CAP))
     if not ratios:
-        return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": len(with_target)}
+        return {"delivery_pct": None, "delivery_status": "no target", "metrics_with_target": len(with_target),
+                "delivery_basis": None}
     mean_ratio = sum(ratios) / len(ratios)
     # One number decides both: the percentage shown is the one judged, so sorting by delivery gives the
     # status order (on track from 95%, at risk from 80%).

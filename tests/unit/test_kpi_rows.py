@@ -144,10 +144,11 @@ def test_delivery_of_rows_is_delivery_summary() -> None:
         {"metric_code": "W", "value": 4.0, "target": 10.0, "expected": 5.0, "higher_is_better": False},
     ]
     # Against the targets so far (Z has none): 1.0, 0.6 and 5/4 = 1.25 (W: lower is better): mean 0.95, 95%, on track.
-    assert delivery_of_rows(rows) == {"delivery_pct": 95.0, "delivery_status": "on track", "metrics_with_target": 3}
+    assert delivery_of_rows(rows) == {"delivery_pct": 95.0, "delivery_status": "on track", "metrics_with_target": 3,
+                                      "delivery_basis": None}  # these rows say nothing of their basis
     assert delivery_of_rows(rows) == delivery_summary(pd.DataFrame(rows))
     assert delivery_of_rows([]) == delivery_summary(pd.DataFrame()) == {
-        "delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0}
+        "delivery_pct": None, "delivery_status": "no target", "metrics_with_target": 0, "delivery_basis": None}
 
 
 def test_totals_by_project() -> None:
