@@ -101,7 +101,12 @@ def start_server(url: str, port: int) -> subprocess.Popen:
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120",
          "dashboard.app:server"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.time() + 90
+    return wait_for_workers(proc, port, 90, log.name)
+
+
+def wait_for_workers(proc: subprocess.Popen, port: int, limit_s: float, log_name: str) -> subprocess.Popen:
+    """``proc`` once it answers /health with both workers up; stopped, and the run ended, if it cannot."""
+    deadline = time.time() + limit_s
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:  # noqa: S310
@@ -110,10 +115,10 @@ def start_server(url: str, port: int) -> subprocess.Popen:
         except OSError:
             pass
         if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({proc.returncode}); see {log.name}")
+            raise SystemExit(f"gunicorn exited ({proc.returncode}); see {log_name}")
         time.sleep(0.5)
     proc.terminate()
-    raise SystemExit("gunicorn did not answer /health within 90 s")
+    raise SystemExit(f"gunicorn did not answer /health within {limit_s:.0f} s; see {log_name}")
 
 
 def worker_pids(master: int) -> list[int]:

@@ -28,8 +28,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -113,19 +111,7 @@ def start_production(url: str, port: int, log: Path) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
                              "dashboard.app:server"], cwd=ROOT, env=env, stdout=log.open("w"),
                             stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200 and len(bench_dashboard.worker_pids(proc.pid)) == 2:
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {log}")
-        time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit(f"gunicorn did not answer /health within 120 s; see {log}")
+    return bench_dashboard.wait_for_workers(proc, port, 120, str(log))
 
 
 def run_locust(locust: str, base: str, plan_path: Path, password: str, args: argparse.Namespace,
